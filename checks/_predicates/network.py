@@ -1,0 +1,118 @@
+"""Predicates for network rules: does a rule's port specification admit a
+given port (22, 3389, ...)? Each returns TRUE, FALSE or UNKNOWN."""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+from iacguard.engine.conditions import Context, Evidence, Result, Tri
+from iacguard.engine.paths import ABSENT, parse_path, resolve
+from iacguard.model import is_unknown
+
+_ANY_PROTOCOL = {"-1", "all", "*", "any"}
+
+
+def _value(ctx: Context, path: Optional[str]) -> Any:
+    if not path:
+        return ABSENT
+    matches = list(resolve(ctx.base, parse_path(path), ctx.ignore_case))
+    return matches[0].value if matches else ABSENT
+
+
+def _protocol_ok(protocol: Any, protocols: List[str]) -> Tri:
+    if protocol is ABSENT or protocol is None:
+        return Tri.TRUE
+    if is_unknown(protocol):
+        return Tri.UNKNOWN
+    text = str(protocol).strip().lower()
+    if text in _ANY_PROTOCOL or text in protocols:
+        return Tri.TRUE
+    # IANA protocol numbers: 6 is TCP, 17 is UDP.
+    if text in ("6", "17"):
+        return Tri.TRUE if {"6": "tcp", "17": "udp"}[text] in protocols else Tri.FALSE
+    return Tri.FALSE
+
+
+def _number(value: Any) -> Optional[int]:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _spec_includes(spec: Any, port: int) -> Tri:
+    """A port spec as Azure and GCP write it: "22", "20-30", "*" (or a list)."""
+    if is_unknown(spec):
+        return Tri.UNKNOWN
+    if isinstance(spec, list):
+        states = [_spec_includes(item, port) for item in spec]
+        if Tri.TRUE in states:
+            return Tri.TRUE
+        return Tri.UNKNOWN if Tri.UNKNOWN in states else Tri.FALSE
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return Tri.TRUE if int(spec) == port else Tri.FALSE
+    if not isinstance(spec, str):
+        return Tri.FALSE
+    text = spec.strip()
+    if text in ("*", "any", "Any"):
+        return Tri.TRUE
+    if "-" in text:
+        low, high = (_number(x) for x in text.split("-", 1))
+        if low is None or high is None:
+            return Tri.FALSE
+        return Tri.TRUE if low <= port <= high else Tri.FALSE
+    number = _number(text)
+    return Tri.TRUE if number == port else Tri.FALSE
+
+
+def _verdict(ctx: Context, protocol: Tri, ports: Tri) -> Result:
+    if Tri.FALSE in (protocol, ports):
+        return Result(Tri.FALSE)
+    if Tri.UNKNOWN in (protocol, ports):
+        return Result(Tri.UNKNOWN)
+    evidence = [Evidence(ctx.base_path, None)]
+    return Result(Tri.TRUE, evidence, evidence)
+
+
+def port_range_includes(ctx: Context, ports: List[int], from_port: str, to_port: str,
+                        protocol: Optional[str] = None, protocols: List[str] = ("tcp",)) -> Result:
+    """AWS style: numeric from/to ports and a protocol ("-1" means all traffic,
+    in which case the ports are ignored)."""
+    proto_value = _value(ctx, protocol)
+    proto = _protocol_ok(proto_value, list(protocols))
+    if proto is Tri.TRUE and not is_unknown(proto_value) and proto_value is not ABSENT \
+            and str(proto_value).strip().lower() in _ANY_PROTOCOL:
+        return _verdict(ctx, Tri.TRUE, Tri.TRUE)
+    low, high = _value(ctx, from_port), _value(ctx, to_port)
+    if is_unknown(low) or is_unknown(high):
+        state = Tri.UNKNOWN
+    else:
+        lo, hi = _number(low), _number(high)
+        if lo is None or hi is None:
+            state = Tri.FALSE
+        elif lo == -1 and hi == -1:  # ICMP-style "all" in some templates
+            state = Tri.TRUE
+        else:
+            state = Tri.TRUE if any(lo <= p <= hi for p in ports) else Tri.FALSE
+    return _verdict(ctx, proto, state)
+
+
+def port_spec_includes(ctx: Context, ports: List[int], paths: List[str],
+                       protocol: Optional[str] = None, protocols: List[str] = ("tcp",),
+                       absent_means_all: bool = False) -> Result:
+    """Azure / GCP style: port specs as strings ("22", "20-30", "*") found at
+    any of ``paths`` (single values or lists)."""
+    proto = _protocol_ok(_value(ctx, protocol), list(protocols))
+    specs = [v for v in (_value(ctx, p) for p in paths) if v is not ABSENT and v is not None]
+    if not specs or all(isinstance(s, list) and not s for s in specs):
+        state = Tri.TRUE if absent_means_all else Tri.FALSE
+    else:
+        states = [_spec_includes(s, p) for s in specs for p in ports]
+        state = Tri.TRUE if Tri.TRUE in states else (Tri.UNKNOWN if Tri.UNKNOWN in states else Tri.FALSE)
+    return _verdict(ctx, proto, state)
+
+
+PREDICATES = {
+    "port_range_includes": port_range_includes,
+    "port_spec_includes": port_spec_includes,
+}

@@ -1,0 +1,128 @@
+"""Predicates over AWS policy documents (IAM, S3 bucket, KMS key policies).
+
+A document may be a mapping (CloudFormation, jsonencode) or a JSON string
+(Terraform heredoc, ``policy = "..."``). Findings point at the attribute that
+holds the whole document (contract rule 4).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, List
+
+from iacguard.engine.conditions import Context, Evidence, Result, Tri
+from iacguard.engine.paths import ABSENT, parse_path, resolve
+from iacguard.model import contains_unknown, is_unknown
+
+_MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
+
+
+def _document(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return ABSENT
+    return value
+
+
+def _as_list(value: Any) -> List[Any]:
+    if value is None or value is ABSENT:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(document: Any) -> Iterator[Any]:
+    if isinstance(document, dict):
+        yield from _as_list(document.get("Statement"))
+
+
+def _is_wildcard(values: Any, wildcards: tuple) -> Tri:
+    items = _as_list(values)
+    if any(is_unknown(v) for v in items) and not any(v in wildcards for v in items if isinstance(v, str)):
+        return Tri.UNKNOWN
+    return Tri.TRUE if any(isinstance(v, str) and v in wildcards for v in items) else Tri.FALSE
+
+
+def _public_principal(statement: Any) -> Tri:
+    principal = statement.get("Principal")
+    if is_unknown(principal):
+        return Tri.UNKNOWN
+    if principal == "*":
+        return Tri.TRUE
+    if isinstance(principal, dict):
+        return _is_wildcard(principal.get("AWS"), ("*",))
+    return Tri.FALSE
+
+
+def _has_mfa_condition(condition: Any) -> Tri:
+    if condition is None or condition is ABSENT:
+        return Tri.FALSE
+    if contains_unknown(condition):
+        return Tri.UNKNOWN
+    if not isinstance(condition, dict):
+        return Tri.FALSE
+    for operator in condition.values():
+        if isinstance(operator, dict) and any(k.lower() in _MFA_KEYS for k in operator if isinstance(k, str)):
+            return Tri.TRUE
+    return Tri.FALSE
+
+
+def _judge_statement(statement: Any, kind: str) -> Tri:
+    if is_unknown(statement):
+        return Tri.UNKNOWN
+    if not isinstance(statement, dict):
+        return Tri.FALSE
+    effect = statement.get("Effect")
+    if is_unknown(effect):
+        return Tri.UNKNOWN
+    if effect != "Allow":
+        return Tri.FALSE
+    if kind == "public_principal":
+        public = _public_principal(statement)
+        if public is not Tri.TRUE:
+            return public
+        condition = statement.get("Condition")
+        if contains_unknown(condition):
+            return Tri.UNKNOWN
+        return Tri.FALSE if condition else Tri.TRUE
+    if kind == "admin_without_mfa":
+        action = _is_wildcard(statement.get("Action"), ("*", "*:*"))
+        resource = _is_wildcard(statement.get("Resource"), ("*",))
+        if Tri.FALSE in (action, resource):
+            return Tri.FALSE
+        if Tri.UNKNOWN in (action, resource):
+            return Tri.UNKNOWN
+        mfa = _has_mfa_condition(statement.get("Condition"))
+        return {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE}.get(mfa, Tri.UNKNOWN)
+    raise ValueError(f"unknown policy check kind {kind!r}")
+
+
+def policy_statement(ctx: Context, path: str, kind: str) -> Result:
+    """TRUE when a policy document at ``path`` has an Allow statement of
+    ``kind``: ``public_principal`` (Principal * with no Condition) or
+    ``admin_without_mfa`` (Action * on Resource * without an MFA condition)."""
+    states: List[Tri] = []
+    evidence: List[Evidence] = []
+    for match in resolve(ctx.base, parse_path(path), ctx.ignore_case):
+        if match.value is ABSENT:
+            continue
+        document = _document(match.value)
+        if is_unknown(document):
+            states.append(Tri.UNKNOWN)
+            continue
+        if isinstance(document, dict) and is_unknown(document.get("Statement")):
+            states.append(Tri.UNKNOWN)
+            continue
+        verdicts = [_judge_statement(s, kind) for s in _statements(document)]
+        if Tri.TRUE in verdicts:
+            evidence.append(Evidence(ctx.base_path + match.path, None))
+            states.append(Tri.TRUE)
+        else:
+            states.append(Tri.UNKNOWN if Tri.UNKNOWN in verdicts else Tri.FALSE)
+    if evidence:
+        return Result(Tri.TRUE, evidence, evidence)
+    return Result(Tri.UNKNOWN if Tri.UNKNOWN in states else Tri.FALSE)
+
+
+PREDICATES = {"policy_statement": policy_statement}

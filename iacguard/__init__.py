@@ -1,0 +1,3 @@
+"""iacguard: a static analyzer for Infrastructure-as-Code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,259 @@
+"""Check files: loading, validating and compiling them.
+
+One YAML file a check (see README "Writing a check"). Built-in checks live in
+the ``checks`` directory shipped with the package; users add directories of
+the same format with ``--checks-dir``. A malformed file is a configuration
+error naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+from ..model import FORMATS
+from .conditions import Condition, ConditionError, Result, compile_condition, predicate_names
+
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+LANGS = ("en", "ja")
+CHECK_ID = re.compile(r"^IACG-(AWS|AZURE|GCP|GEN)-\d{3}$")
+_USER_CHECK_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+_TOP_KEYS = {"id", "severity", "severity_rationale", "provider", "title", "description",
+             "remediation", "controls", "cis", "mic_category", "clauses", "references"}
+_CLAUSE_KEYS = {"formats", "resource_types", "when", "violation", "message"}
+
+
+class CheckLoadError(Exception):
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(f"{file}: {message}")
+        self.file = file
+        self.message = message
+
+
+@dataclass
+class Clause:
+    formats: Tuple[str, ...]
+    resource_types: Tuple[str, ...]
+    violation: Condition
+    when: Optional[Condition] = None
+    message: Optional[Dict[str, str]] = None
+
+    def applies_to(self, fmt: str, resource_type: str) -> bool:
+        return fmt in self.formats and resource_type.lower() in self._types
+
+    def __post_init__(self) -> None:
+        self._types = {t.lower() for t in self.resource_types}
+
+
+@dataclass
+class Check:
+    id: str
+    severity: str
+    provider: str
+    title: Dict[str, str]
+    description: Dict[str, str]
+    remediation: Dict[str, str]
+    controls: List[str]
+    cis: List[str]
+    clauses: List[Clause]
+    source: str
+    mic_category: str = ""
+    severity_rationale: Dict[str, str] = field(default_factory=dict)
+    references: List[str] = field(default_factory=list)
+
+    @property
+    def formats(self) -> List[str]:
+        return sorted({f for c in self.clauses for f in c.formats})
+
+    @property
+    def resource_types(self) -> List[str]:
+        return sorted({t for c in self.clauses for t in c.resource_types})
+
+    def text(self, field_name: str, lang: str) -> str:
+        values: Dict[str, str] = getattr(self, field_name)
+        return values.get(lang) or values.get("en", "")
+
+
+@dataclass
+class CheckSet:
+    checks: List[Check]
+    predicates: Dict[str, Callable[..., Result]]
+
+    def by_id(self) -> Dict[str, Check]:
+        return {c.id: c for c in self.checks}
+
+
+def builtin_checks_dir() -> Path:
+    """The built-in checks: inside the installed package, or beside it in a
+    source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "checks", here.parent / "checks"):
+        if candidate.is_dir():
+            return candidate
+    raise CheckLoadError(str(here / "checks"), "built-in checks directory is missing")
+
+
+def _texts(raw: Any, name: str, required: bool = True) -> Dict[str, str]:
+    if raw is None and not required:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"'{name}' must map each language (en, ja) to text")
+    missing = [lang for lang in LANGS if not isinstance(raw.get(lang), str) or not raw.get(lang).strip()]
+    if missing:
+        raise ValueError(f"'{name}' lacks text for {', '.join(missing)}")
+    extra = set(raw) - set(LANGS)
+    if extra:
+        raise ValueError(f"'{name}' has unknown language(s) {sorted(extra)}")
+    return {lang: raw[lang].strip() for lang in LANGS}
+
+
+def _string_list(raw: Any, name: str, required: bool = True) -> List[str]:
+    if raw is None and not required:
+        return []
+    if not isinstance(raw, list) or (required and not raw) or not all(isinstance(x, str) for x in raw):
+        raise ValueError(f"'{name}' must be a {'non-empty ' if required else ''}list of strings")
+    return list(raw)
+
+
+@lru_cache(maxsize=1)
+def known_controls() -> Dict[str, Dict[str, Any]]:
+    path = Path(__file__).resolve().parent.parent / "data" / "controls.yaml"
+    with path.open(encoding="utf-8") as handle:
+        return {entry["id"]: entry for entry in yaml.safe_load(handle)}
+
+
+def parse_check(data: Any, source: str, builtin: bool) -> Check:
+    if not isinstance(data, Mapping):
+        raise ValueError("a check file must hold one mapping")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ValueError(f"unknown key(s) {sorted(unknown)}")
+    check_id = data.get("id")
+    pattern = CHECK_ID if builtin else _USER_CHECK_ID
+    if not isinstance(check_id, str) or not pattern.match(check_id):
+        raise ValueError(f"'id' {check_id!r} does not match {pattern.pattern}")
+    severity = data.get("severity")
+    if severity not in SEVERITIES:
+        raise ValueError(f"'severity' must be one of {', '.join(SEVERITIES)}")
+    provider = data.get("provider")
+    if not isinstance(provider, str) or not provider:
+        raise ValueError("'provider' is required")
+    controls = _string_list(data.get("controls"), "controls")
+    unknown_controls = [c for c in controls if c not in known_controls()]
+    if builtin and unknown_controls:
+        raise ValueError(f"unknown control id(s) {unknown_controls}")
+    clauses_raw = data.get("clauses")
+    if not isinstance(clauses_raw, list) or not clauses_raw:
+        raise ValueError("'clauses' must be a non-empty list")
+    clauses = [_parse_clause(c, n) for n, c in enumerate(clauses_raw, 1)]
+    return Check(
+        id=check_id,
+        severity=severity,
+        provider=provider,
+        title=_texts(data.get("title"), "title"),
+        description=_texts(data.get("description"), "description"),
+        remediation=_texts(data.get("remediation"), "remediation"),
+        controls=controls,
+        cis=_string_list(data.get("cis"), "cis", required=False),
+        clauses=clauses,
+        source=source,
+        mic_category=str(data.get("mic_category") or ""),
+        severity_rationale=_texts(data.get("severity_rationale"), "severity_rationale", required=False),
+        references=_string_list(data.get("references"), "references", required=False),
+    )
+
+
+def _parse_clause(raw: Any, number: int) -> Clause:
+    where = f"clause {number}"
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where} must be a mapping")
+    unknown = set(raw) - _CLAUSE_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
+    formats = _string_list(raw.get("formats"), f"{where} formats")
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ValueError(f"{where}: unknown format(s) {bad}; use {', '.join(FORMATS)}")
+    types = _string_list(raw.get("resource_types"), f"{where} resource_types")
+    if "violation" not in raw:
+        raise ValueError(f"{where}: 'violation' is required")
+    try:
+        violation = compile_condition(raw["violation"])
+        when = compile_condition(raw["when"]) if "when" in raw else None
+    except ConditionError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    message = _texts(raw.get("message"), f"{where} message", required=False) or None
+    return Clause(tuple(formats), tuple(types), violation, when, message)
+
+
+def _load_predicates(directory: Path, into: Dict[str, Callable[..., Result]]) -> None:
+    pred_dir = directory / "_predicates"
+    if not pred_dir.is_dir():
+        return
+    for path in sorted(pred_dir.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        module_name = f"iacguard_predicates_{abs(hash(str(path)))}_{path.stem}"
+        module = sys.modules.get(module_name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            if spec is None or spec.loader is None:
+                raise CheckLoadError(str(path), "cannot load predicate module")
+            module = importlib.util.module_from_spec(spec)
+            try:
+                spec.loader.exec_module(module)
+            except Exception as exc:  # a user's predicate module is configuration
+                raise CheckLoadError(str(path), f"predicate module failed to load: {exc}") from None
+            sys.modules[module_name] = module
+        table = getattr(module, "PREDICATES", None)
+        if not isinstance(table, dict):
+            raise CheckLoadError(str(path), "a predicate module must define a PREDICATES dict")
+        into.update(table)
+
+
+def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True) -> CheckSet:
+    directories: List[Tuple[Path, bool]] = []
+    if include_builtin:
+        directories.append((builtin_checks_dir(), True))
+    directories.extend((Path(d), False) for d in extra_dirs)
+    checks: List[Check] = []
+    predicates: Dict[str, Callable[..., Result]] = {}
+    seen: Dict[str, str] = {}
+    for directory, builtin in directories:
+        if not directory.is_dir():
+            raise CheckLoadError(str(directory), "checks directory does not exist")
+        _load_predicates(directory, predicates)
+        for path in _check_files(directory):
+            try:
+                with path.open(encoding="utf-8") as handle:
+                    data = yaml.safe_load(handle)
+                check = parse_check(data, str(path), builtin)
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
+            except ValueError as exc:
+                raise CheckLoadError(str(path), str(exc)) from None
+            if check.id in seen:
+                raise CheckLoadError(str(path), f"duplicate check id {check.id} (also in {seen[check.id]})")
+            seen[check.id] = str(path)
+            checks.append(check)
+    for check in checks:
+        for clause in check.clauses:
+            for condition in filter(None, (clause.violation, clause.when)):
+                for name in predicate_names(condition):
+                    if name not in predicates:
+                        raise CheckLoadError(check.source, f"unknown predicate {name!r}")
+    checks.sort(key=lambda c: c.id)
+    return CheckSet(checks, predicates)
+
+
+def _check_files(directory: Path) -> Iterable[Path]:
+    for path in sorted(directory.rglob("*")):
+        if path.suffix in (".yaml", ".yml") and not any(p.startswith(("_", ".")) for p in path.relative_to(directory).parts):
+            yield path

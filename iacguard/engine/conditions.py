@@ -1,0 +1,460 @@
+"""The check condition language and its tri-state evaluation.
+
+A condition is compiled once from a check file and evaluated against a
+resource (or, inside ``each`` and ``connected``, against part of one or a
+neighbour). Evaluation yields TRUE, FALSE or UNKNOWN; a TRUE carries the
+evidence (the concrete attribute paths) that findings point at.
+
+Leaf:      {path: P, equals|not_equals|in|not_in|matches|not_matches|
+                     gt|gte|lt|lte|contains|not_contains|exists|absent: ARG,
+                     default: V, ignore_case: bool}
+Logic:     {all: [C...]}  {any: [C...]}  {not: C}
+Elements:  {each: P, when: C, violation: C}     (one finding per element)
+Graph:     {connected: {types: [T...], direction: in|out|any, where: C}}
+           {exists_resource: {types: [T...], where: C}}
+Python:    {predicate: NAME, args: {...}}
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
+
+from ..model import Path, Resource, is_unknown
+from .paths import ABSENT, PathSyntaxError, Step, parse_path, resolve
+
+
+class Tri(enum.Enum):
+    TRUE = "true"
+    FALSE = "false"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    path: Path  # relative to the resource's attributes
+    value: Any
+
+
+@dataclass
+class Result:
+    state: Tri
+    evidence: List[Evidence] = field(default_factory=list)
+    # Paths looked at: for a FALSE result, what made it false (``not`` turns
+    # them into evidence).
+    examined: List[Evidence] = field(default_factory=list)
+
+    @classmethod
+    def unknown(cls) -> "Result":
+        return cls(Tri.UNKNOWN)
+
+
+class ConditionError(ValueError):
+    """A condition in a check file is malformed."""
+
+
+@dataclass
+class Context:
+    """What a condition can see: the resource under test, the graph, and the
+    base value/path that relative paths start from."""
+
+    resource: Resource
+    graph: Any
+    predicates: Mapping[str, Callable[..., Result]]
+    base: Any
+    base_path: Path = ()
+
+    def at(self, base: Any, base_path: Path) -> "Context":
+        return Context(self.resource, self.graph, self.predicates, base, base_path)
+
+    def on(self, resource: Resource) -> "Context":
+        return Context(resource, self.graph, self.predicates, resource.attributes, ())
+
+    @property
+    def ignore_case(self) -> bool:
+        # ARM property names are case-insensitive.
+        return self.resource.format == "arm"
+
+
+class Condition:
+    def evaluate(self, ctx: Context) -> Result:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+# -- comparisons -------------------------------------------------------------
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value) if "." in value or "e" in value.lower() else int(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _same(actual: Any, expected: Any, ignore_case: bool) -> bool:
+    """Equality as deployment engines coerce: "true" is true, "22" is 22."""
+    if isinstance(expected, bool):
+        if isinstance(actual, str):
+            return actual.lower() == ("true" if expected else "false")
+        return actual is expected
+    if isinstance(expected, (int, float)):
+        n = _number(actual)
+        return n is not None and n == expected
+    if isinstance(expected, str) and isinstance(actual, str):
+        return actual.lower() == expected.lower() if ignore_case else actual == expected
+    if isinstance(expected, str) and isinstance(actual, (int, float)) and not isinstance(actual, bool):
+        return str(actual) == expected
+    return actual == expected
+
+
+def _op_equals(actual: Any, arg: Any, ic: bool) -> Tri:
+    return Tri.TRUE if _same(actual, arg, ic) else Tri.FALSE
+
+
+def _op_in(actual: Any, arg: Any, ic: bool) -> Tri:
+    return Tri.TRUE if any(_same(actual, a, ic) for a in arg) else Tri.FALSE
+
+
+def _op_matches(actual: Any, arg: Any, ic: bool) -> Tri:
+    if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
+        return Tri.FALSE
+    flags = re.IGNORECASE if ic else 0
+    return Tri.TRUE if re.search(arg, str(actual), flags) else Tri.FALSE
+
+
+def _numeric(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any, bool], Tri]:
+    def op(actual: Any, arg: Any, ic: bool) -> Tri:
+        n = _number(actual)
+        if n is None:
+            return Tri.FALSE
+        return Tri.TRUE if compare(n, arg) else Tri.FALSE
+
+    return op
+
+
+def _op_contains(actual: Any, arg: Any, ic: bool) -> Tri:
+    if isinstance(actual, list):
+        if any(not is_unknown(a) and _same(a, arg, ic) for a in actual):
+            return Tri.TRUE
+        return Tri.UNKNOWN if any(is_unknown(a) for a in actual) else Tri.FALSE
+    if isinstance(actual, str) and isinstance(arg, str):
+        return Tri.TRUE if (arg.lower() in actual.lower() if ic else arg in actual) else Tri.FALSE
+    if isinstance(actual, dict):
+        return Tri.TRUE if arg in actual else Tri.FALSE
+    return Tri.FALSE
+
+
+def _negate(op: Callable[[Any, Any, bool], Tri]) -> Callable[[Any, Any, bool], Tri]:
+    def negated(actual: Any, arg: Any, ic: bool) -> Tri:
+        result = op(actual, arg, ic)
+        return {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE}.get(result, Tri.UNKNOWN)
+
+    return negated
+
+
+_OPERATORS: Dict[str, Callable[[Any, Any, bool], Tri]] = {
+    "equals": _op_equals,
+    "not_equals": _negate(_op_equals),
+    "in": _op_in,
+    "not_in": _negate(_op_in),
+    "matches": _op_matches,
+    "not_matches": _negate(_op_matches),
+    "gt": _numeric(lambda a, b: a > b),
+    "gte": _numeric(lambda a, b: a >= b),
+    "lt": _numeric(lambda a, b: a < b),
+    "lte": _numeric(lambda a, b: a <= b),
+    "contains": _op_contains,
+    "not_contains": _negate(_op_contains),
+}
+_PRESENCE = ("exists", "absent")
+_LEAF_OPTIONS = {"path", "default", "ignore_case"}
+
+
+class Leaf(Condition):
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        unknown = set(spec) - _LEAF_OPTIONS - set(_OPERATORS) - set(_PRESENCE)
+        if unknown:
+            raise ConditionError(f"unknown key(s) {sorted(unknown)} in condition {dict(spec)}")
+        ops = [k for k in spec if k in _OPERATORS or k in _PRESENCE]
+        if len(ops) != 1:
+            raise ConditionError(f"a condition on a path needs exactly one operator, got {ops or 'none'}")
+        self.op = ops[0]
+        self.arg = spec[self.op]
+        try:
+            self.steps: Tuple[Step, ...] = parse_path(spec.get("path", ""))
+        except PathSyntaxError as exc:
+            raise ConditionError(str(exc)) from None
+        self.has_default = "default" in spec
+        self.default = spec.get("default")
+        self.ignore_case = bool(spec.get("ignore_case", False))
+        if self.op in ("in", "not_in") and not isinstance(self.arg, list):
+            raise ConditionError(f"'{self.op}' takes a list")
+        if self.op in ("gt", "gte", "lt", "lte") and (_number(self.arg) is None):
+            raise ConditionError(f"'{self.op}' takes a number")
+        if self.op in ("matches", "not_matches"):
+            try:
+                re.compile(self.arg)
+            except (re.error, TypeError) as exc:
+                raise ConditionError(f"invalid regular expression {self.arg!r}: {exc}") from None
+        if self.op in _PRESENCE and not isinstance(self.arg, bool):
+            raise ConditionError(f"'{self.op}' takes true or false")
+
+    def evaluate(self, ctx: Context) -> Result:
+        states: List[Tri] = []
+        evidence: List[Evidence] = []
+        examined: List[Evidence] = []
+        for match in resolve(ctx.base, self.steps, ctx.ignore_case):
+            path = ctx.base_path + match.path
+            state = self._judge(match.value)
+            states.append(state)
+            shown = self.default if (match.value is ABSENT and self.has_default) else match.value
+            item = Evidence(path, shown)
+            (evidence if state is Tri.TRUE else examined).append(item)
+        if Tri.TRUE in states:
+            return Result(Tri.TRUE, evidence, evidence)
+        if Tri.UNKNOWN in states:
+            return Result(Tri.UNKNOWN, [], examined)
+        return Result(Tri.FALSE, [], examined)
+
+    def _judge(self, value: Any) -> Tri:
+        if self.op in _PRESENCE:
+            if is_unknown(value):
+                return Tri.UNKNOWN
+            present = value is not ABSENT and value is not None
+            wanted = self.arg if self.op == "exists" else not self.arg
+            return Tri.TRUE if present == wanted else Tri.FALSE
+        if value is ABSENT or value is None:
+            if not self.has_default:
+                return Tri.FALSE
+            value = self.default
+        if is_unknown(value):
+            return Tri.UNKNOWN
+        return _OPERATORS[self.op](value, self.arg, self.ignore_case)
+
+
+class All(Condition):
+    def __init__(self, children: Sequence[Condition]) -> None:
+        self.children = children
+
+    def evaluate(self, ctx: Context) -> Result:
+        results = [c.evaluate(ctx) for c in self.children]
+        false = [r for r in results if r.state is Tri.FALSE]
+        if false:
+            return Result(Tri.FALSE, [], [e for r in false for e in r.examined])
+        if any(r.state is Tri.UNKNOWN for r in results):
+            return Result.unknown()
+        evidence = [e for r in results for e in r.evidence]
+        return Result(Tri.TRUE, evidence, evidence)
+
+
+class Any_(Condition):
+    def __init__(self, children: Sequence[Condition]) -> None:
+        self.children = children
+
+    def evaluate(self, ctx: Context) -> Result:
+        results = [c.evaluate(ctx) for c in self.children]
+        true = [r for r in results if r.state is Tri.TRUE]
+        if true:
+            evidence = [e for r in true for e in r.evidence]
+            return Result(Tri.TRUE, evidence, evidence)
+        examined = [e for r in results for e in r.examined]
+        if any(r.state is Tri.UNKNOWN for r in results):
+            return Result(Tri.UNKNOWN, [], examined)
+        return Result(Tri.FALSE, [], examined)
+
+
+class Not(Condition):
+    def __init__(self, child: Condition) -> None:
+        self.child = child
+
+    def evaluate(self, ctx: Context) -> Result:
+        inner = self.child.evaluate(ctx)
+        if inner.state is Tri.UNKNOWN:
+            return Result.unknown()
+        if inner.state is Tri.TRUE:
+            return Result(Tri.FALSE, [], inner.evidence)
+        evidence = inner.examined or [Evidence(ctx.base_path, None)]
+        return Result(Tri.TRUE, evidence, evidence)
+
+
+class Each(Condition):
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        extra = set(spec) - {"each", "when", "violation"}
+        if extra:
+            raise ConditionError(f"unknown key(s) {sorted(extra)} in 'each'")
+        if "violation" not in spec:
+            raise ConditionError("'each' needs a 'violation' condition")
+        try:
+            self.steps = parse_path(spec["each"])
+        except PathSyntaxError as exc:
+            raise ConditionError(str(exc)) from None
+        self.when = compile_condition(spec["when"]) if "when" in spec else None
+        self.violation = compile_condition(spec["violation"])
+
+    def evaluate(self, ctx: Context) -> Result:
+        evidence: List[Evidence] = []
+        examined: List[Evidence] = []
+        unknown = False
+        for match in resolve(ctx.base, self.steps, ctx.ignore_case):
+            if match.value is ABSENT:
+                continue
+            path = ctx.base_path + match.path
+            if is_unknown(match.value):
+                unknown = True
+                continue
+            element = ctx.at(match.value, path)
+            if self.when is not None:
+                guard = self.when.evaluate(element)
+                if guard.state is Tri.FALSE:
+                    continue
+                if guard.state is Tri.UNKNOWN:
+                    # The element may or may not be relevant; only a violation
+                    # that holds regardless could be claimed, and we cannot tell.
+                    unknown = True
+                    continue
+            result = self.violation.evaluate(element)
+            if result.state is Tri.TRUE:
+                evidence.extend(result.evidence)
+            elif result.state is Tri.UNKNOWN:
+                unknown = True
+            else:
+                examined.extend(result.examined)
+        if evidence:
+            return Result(Tri.TRUE, evidence, evidence)
+        return Result(Tri.UNKNOWN if unknown else Tri.FALSE, [], examined)
+
+
+def _types(spec: Mapping[str, Any], name: str) -> List[str]:
+    types = spec.get("types")
+    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+        raise ConditionError(f"'{name}' needs 'types': a list of resource types")
+    return types
+
+
+class Connected(Condition):
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        extra = set(spec) - {"types", "direction", "where"}
+        if extra:
+            raise ConditionError(f"unknown key(s) {sorted(extra)} in 'connected'")
+        self.types = _types(spec, "connected")
+        self.lower_types = {t.lower() for t in self.types}
+        self.direction = spec.get("direction", "any")
+        if self.direction not in ("in", "out", "any"):
+            raise ConditionError("'direction' is one of in, out, any")
+        self.where = compile_condition(spec["where"]) if "where" in spec else None
+
+    def evaluate(self, ctx: Context) -> Result:
+        subject = ctx.resource
+        unknown = False
+        for other in ctx.graph.neighbours(subject, self.direction):
+            if other.type.lower() not in self.lower_types:
+                continue
+            if self.where is None:
+                return Result(Tri.TRUE, [Evidence((), None)], [])
+            state = self.where.evaluate(ctx.on(other)).state
+            if state is Tri.TRUE:
+                return Result(Tri.TRUE, [Evidence((), None)], [])
+            unknown = unknown or state is Tri.UNKNOWN
+        if not unknown and self.direction != "out":
+            # A resource of the wanted type whose target could not be resolved
+            # may well be attached to this one: we cannot say it is not.
+            for other in ctx.graph.of_type(subject.namespace, self.types):
+                if not ctx.graph.has_edge_to_type(other, subject.type):
+                    unknown = True
+                    break
+        return Result(Tri.UNKNOWN if unknown else Tri.FALSE, [], [])
+
+
+class ExistsResource(Condition):
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        extra = set(spec) - {"types", "where"}
+        if extra:
+            raise ConditionError(f"unknown key(s) {sorted(extra)} in 'exists_resource'")
+        self.types = _types(spec, "exists_resource")
+        self.where = compile_condition(spec["where"]) if "where" in spec else None
+
+    def evaluate(self, ctx: Context) -> Result:
+        unknown = False
+        for other in ctx.graph.of_type(ctx.resource.namespace, self.types):
+            state = Tri.TRUE if self.where is None else self.where.evaluate(ctx.on(other)).state
+            if state is Tri.TRUE:
+                return Result(Tri.TRUE, [Evidence((), None)], [])
+            unknown = unknown or state is Tri.UNKNOWN
+        return Result(Tri.UNKNOWN if unknown else Tri.FALSE, [], [])
+
+
+class Predicate(Condition):
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        extra = set(spec) - {"predicate", "args"}
+        if extra:
+            raise ConditionError(f"unknown key(s) {sorted(extra)} in 'predicate'")
+        self.name = spec["predicate"]
+        self.args = dict(spec.get("args") or {})
+
+    def evaluate(self, ctx: Context) -> Result:
+        func = ctx.predicates[self.name]
+        return func(ctx, **self.args)
+
+
+_COMPOSITES = {"all", "any", "not", "each", "connected", "exists_resource", "predicate"}
+
+
+def compile_condition(spec: Any) -> Condition:
+    if not isinstance(spec, Mapping) or not spec:
+        raise ConditionError(f"a condition must be a mapping, got {spec!r}")
+    keys = set(spec)
+    if "each" in keys:
+        return Each(spec)
+    if "predicate" in keys:
+        return Predicate(spec)
+    composite = keys & _COMPOSITES
+    if composite:
+        if len(keys) != 1:
+            raise ConditionError(f"'{next(iter(composite))}' must stand alone, found also {sorted(keys - composite)}")
+        name = next(iter(keys))
+        value = spec[name]
+        if name in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                raise ConditionError(f"'{name}' takes a non-empty list of conditions")
+            children = [compile_condition(v) for v in value]
+            return All(children) if name == "all" else Any_(children)
+        if name == "not":
+            return Not(compile_condition(value))
+        if not isinstance(value, Mapping):
+            raise ConditionError(f"'{name}' takes a mapping")
+        return Connected(value) if name == "connected" else ExistsResource(value)
+    if "path" not in keys:
+        raise ConditionError(f"unknown condition {dict(spec)}")
+    return Leaf(spec)
+
+
+def predicate_names(condition: Condition) -> List[str]:
+    """Names of the Python predicates a compiled condition calls."""
+    stack: List[Any] = [condition]
+    names: List[str] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Predicate):
+            names.append(node.name)
+        elif isinstance(node, (All, Any_)):
+            stack.extend(node.children)
+        elif isinstance(node, Not):
+            stack.append(node.child)
+        elif isinstance(node, Each):
+            stack.extend(c for c in (node.when, node.violation) if c is not None)
+        elif isinstance(node, (Connected, ExistsResource)) and node.where is not None:
+            stack.append(node.where)
+    return names
+
+
+__all__ = [
+    "Tri", "Result", "Evidence", "Context", "Condition", "ConditionError",
+    "compile_condition", "predicate_names",
+]

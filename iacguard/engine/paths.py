@@ -1,0 +1,110 @@
+"""Attribute paths in check conditions: ``ingress[*].cidr_blocks[0]``,
+``properties.networkAcls.defaultAction``, ``tags["kubernetes.io/x"]``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator, List, Tuple, Union
+
+from ..model import UNKNOWN, Path, is_unknown
+
+WILDCARD = "*"
+_SEGMENT = re.compile(r"""\s*(?:\[\s*(\*|-?\d+|"(?:[^"\\]|\\.)*"|'[^']*')\s*\]|([^.\[\]]+))\s*(\.)?""")
+
+Step = Union[str, int]
+
+
+class PathSyntaxError(ValueError):
+    pass
+
+
+def parse_path(text: str) -> Tuple[Step, ...]:
+    if not isinstance(text, str) or not text.strip():
+        raise PathSyntaxError("an attribute path must be a non-empty string")
+    steps: List[Step] = []
+    pos = 0
+    while pos < len(text):
+        m = _SEGMENT.match(text, pos)
+        if m is None or m.end() == pos:
+            raise PathSyntaxError(f"cannot read path {text!r} at position {pos}")
+        bracket, name = m.group(1), m.group(2)
+        if name is not None:
+            steps.append(name.strip())
+        elif bracket == "*":
+            steps.append(WILDCARD)
+        elif bracket[0] in "\"'":
+            steps.append(bracket[1:-1])
+        else:
+            steps.append(int(bracket))
+        pos = m.end()
+    return tuple(steps)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A concrete path and the value found there.
+
+    ``value`` is UNKNOWN when something along the way could not be resolved,
+    and ``ABSENT`` when the attribute is not written."""
+
+    path: Path
+    value: Any
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
+def resolve(root: Any, steps: Tuple[Step, ...], ignore_case: bool = False) -> Iterator[Match]:
+    """Every concrete match of ``steps`` under ``root``.
+
+    A wildcard over an empty list yields nothing; a wildcard over a single
+    (non-list) value treats it as a one-element list, which is how a nested
+    block written once reads in some formats."""
+    yield from _resolve(root, steps, (), ignore_case)
+
+
+def _resolve(value: Any, steps: Tuple[Step, ...], done: Path, ignore_case: bool) -> Iterator[Match]:
+    if not steps:
+        yield Match(done, value)
+        return
+    if is_unknown(value):
+        yield Match(done + tuple(s for s in steps if s != WILDCARD), UNKNOWN)
+        return
+    if value is ABSENT or value is None:
+        yield Match(done + tuple(s if s != WILDCARD else 0 for s in steps), ABSENT)
+        return
+    step, rest = steps[0], steps[1:]
+    if step == WILDCARD:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from _resolve(item, rest, done + (i,), ignore_case)
+        elif isinstance(value, dict):
+            yield from _resolve(value, rest, done, ignore_case)
+        return
+    if isinstance(step, int):
+        if isinstance(value, list):
+            item = value[step] if -len(value) <= step < len(value) else ABSENT
+            yield from _resolve(item, rest, done + (step if step >= 0 else len(value) + step,), ignore_case)
+        elif isinstance(value, dict) and step == 0:
+            yield from _resolve(value, rest, done, ignore_case)
+        else:
+            yield Match(done + (step,) + rest, ABSENT)
+        return
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        # A single nested block addressed without an index.
+        yield from _resolve(value[0], steps, done + (0,), ignore_case)
+        return
+    if not isinstance(value, dict):
+        yield Match(done + steps, ABSENT)
+        return
+    key = step
+    if key not in value and ignore_case:
+        lowered = key.lower()
+        key = next((k for k in value if isinstance(k, str) and k.lower() == lowered), key)
+    yield from _resolve(value.get(key, ABSENT), rest, done + (key,), ignore_case)

@@ -1,0 +1,160 @@
+"""Running checks over the resources of a scan."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Sequence, Tuple
+
+from ..findings import Finding, Passed, Undecided, format_path
+from ..graph import ResourceGraph
+from ..model import Resource, is_unknown
+from .checks import Check, CheckSet, Clause
+from .conditions import Context, Evidence, Tri
+from .paths import ABSENT
+
+
+@dataclass(frozen=True)
+class CheckError:
+    """A check that raised on a resource: a bug in the check, not a finding."""
+
+    check_id: str
+    resource: str
+    file: str
+    message: str
+    traceback: str
+
+
+@dataclass
+class RunResult:
+    findings: List[Finding] = field(default_factory=list)
+    passed: List[Passed] = field(default_factory=list)
+    undecided: List[Undecided] = field(default_factory=list)
+    errors: List[CheckError] = field(default_factory=list)
+    checks_run: int = 0
+
+
+def _index(checkset: CheckSet) -> Dict[Tuple[str, str], List[Tuple[Check, Clause]]]:
+    index: Dict[Tuple[str, str], List[Tuple[Check, Clause]]] = defaultdict(list)
+    for check in checkset.checks:
+        for clause in check.clauses:
+            for fmt in clause.formats:
+                for rtype in clause.resource_types:
+                    index[(fmt, rtype.lower())].append((check, clause))
+    return index
+
+
+def _show(value: Any) -> str:
+    if value is ABSENT or value is None:
+        return ""
+    if is_unknown(value):
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return str(value)
+
+
+def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidence) -> Dict[str, str]:
+    path = format_path(evidence.path)
+    value = _show(evidence.value)
+    values = {"path": path, "value": value, "resource": resource.address}
+    out: Dict[str, str] = {}
+    for lang in ("en", "ja"):
+        if clause.message:
+            template = clause.message.get(lang) or clause.message["en"]
+            try:
+                out[lang] = template.format_map(values)
+            except (KeyError, ValueError, IndexError):
+                out[lang] = template
+            continue
+        title = check.title[lang]
+        if not path:
+            out[lang] = title
+        elif value:
+            out[lang] = f"{title} ({path} = {value})" if lang == "en" else f"{title}（{path} = {value}）"
+        else:
+            out[lang] = f"{title} ({path} is not set)" if lang == "en" else f"{title}（{path} が未設定）"
+    return out
+
+
+def run_checks(checkset: CheckSet, resources: Sequence[Resource], graph: ResourceGraph) -> RunResult:
+    result = RunResult(checks_run=len(checkset.checks))
+    index = _index(checkset)
+    for resource in resources:
+        if resource.kind != "resource":
+            continue
+        applicable = index.get((resource.format, resource.type.lower()))
+        if not applicable:
+            continue
+        outcome: Dict[str, str] = {}
+        checks: Dict[str, Check] = {}
+        for check, clause in applicable:
+            checks[check.id] = check
+            try:
+                state = _run_clause(check, clause, resource, graph, checkset, result)
+            except Exception as exc:  # a check bug must not end the scan
+                result.errors.append(CheckError(
+                    check.id, resource.address, resource.location.file,
+                    f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+                state = "error"
+            previous = outcome.get(check.id)
+            outcome[check.id] = _combine(previous, state)
+        for check_id, state in outcome.items():
+            loc = resource.location
+            if state == "pass":
+                result.passed.append(Passed(check_id, resource.address, resource.type, loc.file, loc.line))
+            elif state == "unknown":
+                result.undecided.append(Undecided(check_id, resource.address, loc.file, loc.line))
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+_RANK = {None: -1, "n/a": 0, "pass": 1, "unknown": 2, "error": 3, "fail": 4}
+
+
+def _combine(previous: Any, state: str) -> str:
+    return state if _RANK[state] > _RANK[previous] else previous
+
+
+def _run_clause(check: Check, clause: Clause, resource: Resource, graph: ResourceGraph,
+                checkset: CheckSet, result: RunResult) -> str:
+    ctx = Context(resource, graph, checkset.predicates, resource.attributes)
+    if clause.when is not None:
+        guard = clause.when.evaluate(ctx)
+        if guard.state is Tri.FALSE:
+            return "n/a"
+        if guard.state is Tri.UNKNOWN:
+            return "unknown"
+    verdict = clause.violation.evaluate(ctx)
+    if verdict.state is Tri.FALSE:
+        return "pass"
+    if verdict.state is Tri.UNKNOWN:
+        return "unknown"
+    seen = set()
+    for evidence in verdict.evidence:
+        if evidence.path in seen:
+            continue
+        seen.add(evidence.path)
+        line = resource.line_of(evidence.path)
+        result.findings.append(Finding(
+            check_id=check.id,
+            severity=check.severity,
+            format=resource.format,
+            file=resource.location.file,
+            line=line,
+            end_line=line,
+            resource=resource.address,
+            resource_type=resource.type,
+            attribute=format_path(evidence.path),
+            title=check.title,
+            message=_message(check, clause, resource, evidence),
+            controls=check.controls,
+            cis=check.cis,
+            remediation=check.remediation,
+        ))
+    return "fail"

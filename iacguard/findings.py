@@ -1,0 +1,81 @@
+"""Findings: what a check reports, in the form every reporter consumes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from .model import Path
+
+SEVERITY_ORDER = {"LOW": 0, "MEDIUM": 1, "HIGH": 2, "CRITICAL": 3}
+PARSE_ERROR_ID = "IACG-000"
+PARSE_ERROR_TITLE = {"en": "File could not be parsed", "ja": "ファイルを解析できません"}
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif out:
+            out += f".{step}"
+        else:
+            out = str(step)
+    return out
+
+
+def fingerprint(check_id: str, file: str, resource: str, attribute: str) -> str:
+    """Stable across line moves: built from what the finding is about, not where."""
+    digest = hashlib.sha256("\x1f".join((check_id, file, resource, attribute)).encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+@dataclass
+class Finding:
+    check_id: str
+    severity: str
+    format: str
+    file: str
+    line: int
+    end_line: int
+    resource: str
+    resource_type: str
+    attribute: str
+    title: Dict[str, str]
+    message: Dict[str, str]
+    controls: List[str]
+    cis: List[str] = field(default_factory=list)
+    remediation: Dict[str, str] = field(default_factory=dict)
+    suppressed: bool = False
+    suppression: Optional[Dict[str, Any]] = None
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.check_id, self.file, self.resource, self.attribute)
+
+    def text(self, field_name: str, lang: str) -> str:
+        values: Dict[str, str] = getattr(self, field_name)
+        return values.get(lang) or values.get("en", "")
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line, self.check_id, self.resource, self.attribute)
+
+
+@dataclass(frozen=True)
+class Passed:
+    check_id: str
+    resource: str
+    resource_type: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """A check that could not decide on a resource (an unresolved value)."""
+
+    check_id: str
+    resource: str
+    file: str
+    line: int

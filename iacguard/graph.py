@@ -1,0 +1,79 @@
+"""The resource graph: every resource a node, every reference an edge.
+
+An edge ``a -> b`` means resource ``a`` refers to ``b`` (an attribute
+reference, ``Ref``/``GetAtt``, ``DependsOn``, ``dependsOn``, ``resourceId``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+import networkx as nx
+
+from .model import Resource
+
+NodeKey = Tuple[str, str]  # (namespace, address)
+
+
+def _base_address(address: str) -> str:
+    """``aws_s3_bucket.b["x"]`` and ``aws_s3_bucket.b[0]`` -> ``aws_s3_bucket.b``."""
+    cut = address.find("[", address.rfind(".") + 1) if "." in address else -1
+    return address[:cut] if cut > 0 else address
+
+
+class ResourceGraph:
+    def __init__(self, resources: Sequence[Resource]) -> None:
+        self.graph = nx.DiGraph()
+        self._by_key: Dict[NodeKey, Resource] = {}
+        self._by_type: Dict[Tuple[str, str], List[Resource]] = defaultdict(list)
+        index: Dict[Tuple[str, str], List[NodeKey]] = defaultdict(list)
+        for resource in resources:
+            key = self.key(resource)
+            self._by_key[key] = resource
+            self._by_type[(resource.namespace, resource.type.lower())].append(resource)
+            self.graph.add_node(key)
+            for alias in _aliases(resource):
+                index[(resource.namespace, alias)].append(key)
+        for resource in resources:
+            source = self.key(resource)
+            for ref in resource.references:
+                for target in index.get((resource.namespace, ref.lower()), ()):
+                    if target != source:
+                        self.graph.add_edge(source, target)
+
+    @staticmethod
+    def key(resource: Resource) -> NodeKey:
+        return (resource.namespace, resource.address)
+
+    def neighbours(self, resource: Resource, direction: str = "any") -> Iterable[Resource]:
+        key = self.key(resource)
+        if key not in self.graph:
+            return []
+        keys: List[NodeKey] = []
+        if direction in ("in", "any"):
+            keys.extend(self.graph.predecessors(key))
+        if direction in ("out", "any"):
+            keys.extend(self.graph.successors(key))
+        return [self._by_key[k] for k in dict.fromkeys(keys)]
+
+    def of_type(self, namespace: str, types: Iterable[str]) -> List[Resource]:
+        out: List[Resource] = []
+        for t in types:
+            out.extend(self._by_type.get((namespace, t.lower()), ()))
+        return out
+
+    def has_edge_to_type(self, resource: Resource, resource_type: str) -> bool:
+        """Does ``resource`` refer to any resource of ``resource_type``?"""
+        return any(r.type.lower() == resource_type.lower()
+                   for r in self.neighbours(resource, "out"))
+
+
+def _aliases(resource: Resource) -> List[str]:
+    address = resource.address.lower()
+    aliases = {address, _base_address(address)}
+    if resource.format == "arm":
+        # dependsOn may name a resource by its name alone or by type/name.
+        name = address[len(resource.type) + 1:] if address.startswith(resource.type.lower() + "/") else address
+        aliases.add(name)
+    return sorted(aliases)

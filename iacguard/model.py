@@ -1,0 +1,122 @@
+"""The format-neutral model every parser produces and every check reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+FORMATS = ("terraform", "tfplan", "cloudformation", "arm")
+
+# A path into a resource's attributes: dict keys and list indices.
+Path = Tuple[Any, ...]
+
+
+class _Unknown:
+    """A value the evaluator could not resolve. Never equal to a concrete value."""
+
+    _instance: Optional["_Unknown"] = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        raise TypeError("UNKNOWN has no truth value; test with is_unknown()")
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when the value, or anything nested in it, is UNKNOWN."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+    end_line: int = 0
+    column: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        if self.end_line < self.line:
+            object.__setattr__(self, "end_line", self.line)
+
+
+@dataclass
+class Resource:
+    """One resource (or resource-like block) of any format.
+
+    ``attributes`` holds evaluated values: plain Python data, ``UNKNOWN`` where a
+    value could not be resolved, nested blocks as lists of dicts.
+    ``attribute_lines`` maps a path (tuple of keys/indices) to the 1-based line
+    where that attribute or element is written.
+    """
+
+    address: str
+    type: str
+    format: str
+    provider: str
+    attributes: Dict[str, Any]
+    location: Location
+    attribute_lines: Dict[Path, int] = field(default_factory=dict)
+    module_path: Tuple[str, ...] = ()
+    # Addresses (in this resource's own namespace) this resource refers to.
+    references: List[str] = field(default_factory=list)
+    # Where an attribute's value came from, when it was not written literally.
+    value_origins: Dict[Path, str] = field(default_factory=dict)
+    # "resource" for what a check judges; "data", "provider", ... for context.
+    kind: str = "resource"
+    # Namespace in which ``references`` resolve: a Terraform module directory,
+    # a CloudFormation or ARM template file.
+    namespace: str = ""
+
+    def line_of(self, path: Path) -> int:
+        """Line of the deepest written attribute along ``path``; rule 5 of the
+        contract: an absent attribute falls back to the resource's first line."""
+        for end in range(len(path), 0, -1):
+            line = self.attribute_lines.get(tuple(path[:end]))
+            if line:
+                return line
+        return self.location.line
+
+    def has_path(self, path: Path) -> bool:
+        return tuple(path) in self.attribute_lines
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """A file that could not be read or parsed; reported as check IACG-000."""
+
+    file: str
+    line: int
+    message: str
+    format: str = ""
+
+
+@dataclass
+class ParsedFile:
+    path: str  # as shown to the user (relative, POSIX)
+    format: str
+    resources: List[Resource] = field(default_factory=list)
+    errors: List[ParseError] = field(default_factory=list)
+    # Comment text by 1-based line, for inline suppressions.
+    comments: Dict[int, str] = field(default_factory=dict)

@@ -1,0 +1,188 @@
+"""A JSON reader that remembers where every value is written.
+
+The standard library's decoder drops positions, and checks must point at the
+line of the deciding attribute. This reader also accepts what ARM templates
+allow on top of strict JSON: ``//`` and ``/* */`` comments and trailing commas.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Tuple
+
+from ..model import Path
+
+MAX_DEPTH = 256
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>[ \t\r\n\ufeff]+)
+  | (?P<line_comment>//[^\n]*)
+  | (?P<block_comment>/\*.*?\*/)
+  | (?P<string>"(?:[^"\\\x00-\x1f]|\\.)*")
+  | (?P<number>-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<punct>[{}\[\]:,])
+  | (?P<word>true|false|null)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class JSONPositionError(ValueError):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(f"{message} at line {line} column {column}")
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class PositionedJSON:
+    value: Any
+    # Line (1-based) where the attribute is written: the key's line for object
+    # members, the element's first line for array elements.
+    lines: Dict[Path, int] = field(default_factory=dict)
+    # Line of the opening brace/bracket of every object or array value.
+    open_lines: Dict[Path, int] = field(default_factory=dict)
+    comments: Dict[int, str] = field(default_factory=dict)
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens: List[Tuple[str, str, int, int]] = []
+        self.pos = 0
+        self.result = PositionedJSON(None)
+        self._tokenize()
+
+    def _tokenize(self) -> None:
+        text = self.text
+        line = 1
+        line_start = 0
+        pos = 0
+        n = len(text)
+        append = self.tokens.append
+        comments = self.result.comments
+        match = _TOKEN.match
+        while pos < n:
+            m = match(text, pos)
+            if m is None:
+                raise JSONPositionError(
+                    f"unexpected character {text[pos]!r}", line, pos - line_start + 1
+                )
+            kind = m.lastgroup or ""
+            value = m.group()
+            if kind == "line_comment" or kind == "block_comment":
+                comments[line] = comments.get(line, "") + value
+            elif kind != "ws":
+                append((kind, value, line, pos - line_start + 1))
+            newlines = value.count("\n")
+            if newlines:
+                line += newlines
+                line_start = pos + value.rindex("\n") + 1
+            pos = m.end()
+        self.end_line = line
+
+    def _error(self, message: str) -> JSONPositionError:
+        if self.pos < len(self.tokens):
+            _, value, line, col = self.tokens[self.pos]
+            return JSONPositionError(f"{message} (found {value[:20]!r})", line, col)
+        return JSONPositionError(f"{message} (found end of file)", self.end_line, 1)
+
+    def parse(self) -> PositionedJSON:
+        if not self.tokens:
+            raise JSONPositionError("empty document", 1, 1)
+        self.result.value = self._value((), 0)
+        if self.pos != len(self.tokens):
+            raise self._error("extra data after the document")
+        return self.result
+
+    def _value(self, path: Path, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise self._error(f"nesting deeper than {MAX_DEPTH} levels")
+        if self.pos >= len(self.tokens):
+            raise self._error("expected a value")
+        kind, value, line, _ = self.tokens[self.pos]
+        self.pos += 1
+        if kind == "string":
+            return _decode_string(value, line)
+        if kind == "number":
+            return json.loads(value)
+        if kind == "word":
+            return {"true": True, "false": False, "null": None}[value]
+        if value == "{":
+            self.result.open_lines[path] = line
+            return self._object(path, depth)
+        if value == "[":
+            self.result.open_lines[path] = line
+            return self._array(path, depth)
+        self.pos -= 1
+        raise self._error("expected a value")
+
+    def _object(self, path: Path, depth: int) -> Dict[str, Any]:
+        obj: Dict[str, Any] = {}
+        lines = self.result.lines
+        while True:
+            if self.pos >= len(self.tokens):
+                raise self._error("unterminated object")
+            kind, value, line, _ = self.tokens[self.pos]
+            if value == "}":
+                self.pos += 1
+                return obj
+            if kind != "string":
+                raise self._error("expected a string key")
+            self.pos += 1
+            key = _decode_string(value, line)
+            self._expect(":")
+            child = path + (key,)
+            lines[child] = line
+            obj[key] = self._value(child, depth + 1)
+            if not self._separator("}"):
+                return obj
+
+    def _array(self, path: Path, depth: int) -> List[Any]:
+        arr: List[Any] = []
+        lines = self.result.lines
+        while True:
+            if self.pos >= len(self.tokens):
+                raise self._error("unterminated array")
+            if self.tokens[self.pos][1] == "]":
+                self.pos += 1
+                return arr
+            child = path + (len(arr),)
+            lines[child] = self.tokens[self.pos][2]
+            arr.append(self._value(child, depth + 1))
+            if not self._separator("]"):
+                return arr
+
+    def _separator(self, closer: str) -> bool:
+        """Consume ',' (True: more may follow) or the closer (False: done)."""
+        if self.pos >= len(self.tokens):
+            raise self._error(f"expected ',' or '{closer}'")
+        value = self.tokens[self.pos][1]
+        self.pos += 1
+        if value == ",":
+            return True
+        if value == closer:
+            return False
+        self.pos -= 1
+        raise self._error(f"expected ',' or '{closer}'")
+
+    def _expect(self, punct: str) -> None:
+        if self.pos >= len(self.tokens) or self.tokens[self.pos][1] != punct:
+            raise self._error(f"expected '{punct}'")
+        self.pos += 1
+
+
+def _decode_string(token: str, line: int) -> str:
+    try:
+        return json.loads(token)
+    except ValueError as exc:
+        raise JSONPositionError(f"invalid string: {exc.args[0]}", line, 1) from None
+
+
+def parse_json(text: str) -> PositionedJSON:
+    """Parse JSON (with comments and trailing commas) keeping positions."""
+    return _Reader(text).parse()

@@ -1,0 +1,202 @@
+"""A Terraform module directory read into resources.
+
+Every ``.tf`` / ``.tf.json`` file of one directory forms one module. Resource
+blocks become ``Resource`` objects with evaluated attributes, nested blocks as
+lists of dicts, ``count`` / ``for_each`` instances and ``dynamic`` blocks
+expanded where their collections are known.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ...model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource, is_unknown
+from ..json_positions import JSONPositionError
+from . import ast
+from .evaluator import DictScope, Scope, evaluate, references
+from .syntax import HCLFile, HCLSyntaxError, parse_hcl
+from .hcl_json import parse_tf_json
+
+# Meta-arguments are Terraform's, not the provider's: they are not attributes.
+_META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
+_CONTEXT_BLOCKS = frozenset({"provisioner", "connection"})
+MAX_INSTANCES = 10_000
+
+_PROVIDER_PREFIXES = (
+    ("azurerm_", "azure"), ("azuread_", "azure"), ("azapi_", "azure"),
+    ("aws_", "aws"), ("google_", "gcp"),
+)
+
+
+def provider_of(resource_type: str) -> str:
+    for prefix, provider in _PROVIDER_PREFIXES:
+        if resource_type.startswith(prefix):
+            return provider
+    return resource_type.split("_", 1)[0]
+
+
+def parse_file(display: str, text: str) -> Tuple[Optional[HCLFile], Optional[ParseError]]:
+    try:
+        if display.endswith(".json"):
+            return parse_tf_json(text, display), None
+        return parse_hcl(text, display), None
+    except HCLSyntaxError as exc:
+        return None, ParseError(display, exc.line, f"HCL syntax error: {exc}", "terraform")
+    except JSONPositionError as exc:
+        return None, ParseError(display, exc.line, f"JSON syntax error: {exc}", "terraform")
+
+
+def load_module(files: Sequence[Tuple[str, str]], directory: str) -> List[ParsedFile]:
+    """Read the (display path, text) files of one module directory."""
+    parsed: List[ParsedFile] = []
+    for display, text in files:
+        hcl, error = parse_file(display, text)
+        out = ParsedFile(display, "terraform")
+        if error is not None:
+            out.errors.append(error)
+        else:
+            assert hcl is not None
+            out.comments = hcl.comments
+            for block in hcl.blocks:
+                out.resources.extend(_resources(block, directory))
+        parsed.append(out)
+    return parsed
+
+
+def _resources(block: ast.Block, directory: str) -> List[Resource]:
+    if block.type == "resource" and len(block.labels) == 2:
+        kind, address = "resource", "{}.{}".format(*block.labels)
+    elif block.type == "data" and len(block.labels) == 2:
+        kind, address = "data", "data.{}.{}".format(*block.labels)
+    else:
+        return []
+    rtype = block.labels[0]
+    base = Scope()
+    out = []
+    for suffix, instance_scope in _instances(block, base):
+        lines: Dict[Path, int] = {}
+        attributes = block_values(block, instance_scope, (), lines, top=True)
+        out.append(Resource(
+            address=address + suffix,
+            type=rtype,
+            format="terraform",
+            provider=provider_of(rtype),
+            attributes=attributes,
+            location=Location(block.file, block.line, block.end_line),
+            attribute_lines=lines,
+            references=sorted(set(_block_references(block))),
+            kind=kind,
+            namespace=directory,
+        ))
+    return out
+
+
+def _instances(block: ast.Block, scope: Scope) -> List[Tuple[str, Scope]]:
+    count_attr = block.attribute("count")
+    each_attr = block.attribute("for_each")
+    if count_attr is not None:
+        count = evaluate(count_attr.expr, scope)
+        if isinstance(count, bool) or not isinstance(count, (int, float)):
+            return [("", DictScope({"count": {"index": UNKNOWN}}, scope))]
+        n = min(int(count), MAX_INSTANCES)
+        return [(f"[{i}]", DictScope({"count": {"index": i}}, scope)) for i in range(n)]
+    if each_attr is not None:
+        collection = evaluate(each_attr.expr, scope)
+        pairs = _each_pairs(collection)
+        if pairs is None:
+            return [("", DictScope({"each": {"key": UNKNOWN, "value": UNKNOWN}}, scope))]
+        return [(f"[{json.dumps(k)}]", DictScope({"each": {"key": k, "value": v}}, scope))
+                for k, v in pairs[:MAX_INSTANCES]]
+    return [("", scope)]
+
+
+def _each_pairs(collection: Any) -> Optional[List[Tuple[str, Any]]]:
+    if isinstance(collection, dict):
+        return sorted(collection.items())
+    if isinstance(collection, list) and all(isinstance(v, str) for v in collection):
+        return [(v, v) for v in sorted(set(collection))]
+    return None
+
+
+def _block_references(block: ast.Block) -> List[str]:
+    refs: List[str] = []
+    for attr in block.attributes:
+        refs.extend(references(attr.expr))
+    for nested in block.blocks:
+        refs.extend(_block_references(nested))
+    return refs
+
+
+def block_values(block: ast.Block, scope: Scope, prefix: Path, lines: Dict[Path, int],
+                 top: bool = False) -> Dict[str, Any]:
+    """Evaluate a block body into a dict, recording each attribute's line."""
+    values: Dict[str, Any] = {}
+    for attr in block.attributes:
+        if top and attr.name in _META_ARGUMENTS:
+            continue
+        path = prefix + (attr.name,)
+        values[attr.name] = evaluate(attr.expr, scope)
+        lines[path] = attr.line
+        _record_element_lines(attr.expr, path, lines)
+    grouped: Dict[str, List[Tuple[ast.Block, Scope]]] = {}
+    unknown_groups = set()
+    for nested in block.blocks:
+        if top and (nested.type in _META_ARGUMENTS or nested.type in _CONTEXT_BLOCKS):
+            continue
+        if nested.type == "dynamic" and nested.labels:
+            expanded = _expand_dynamic(nested, scope)
+            name = nested.labels[0]
+            if expanded is None:
+                unknown_groups.add(name)
+                lines.setdefault(prefix + (name,), nested.line)
+            else:
+                grouped.setdefault(name, []).extend(expanded)
+        else:
+            grouped.setdefault(nested.type, []).append((nested, scope))
+    for name, members in grouped.items():
+        items: List[Any] = []
+        for index, (nested, nested_scope) in enumerate(members):
+            path = prefix + (name, index)
+            lines[path] = nested.line
+            lines.setdefault(prefix + (name,), nested.line)
+            items.append(block_values(nested, nested_scope, path, lines))
+        values[name] = items
+    for name in unknown_groups:
+        # A dynamic block over an unknown collection: there may be more elements.
+        values[name] = values.get(name, []) + [UNKNOWN] if name in values else UNKNOWN
+    return values
+
+
+def _expand_dynamic(block: ast.Block, scope: Scope) -> Optional[List[Tuple[ast.Block, Scope]]]:
+    each_attr = block.attribute("for_each")
+    iterator_attr = block.attribute("iterator")
+    iterator = block.labels[0]
+    if iterator_attr is not None and isinstance(iterator_attr.expr, ast.Traversal):
+        iterator = iterator_attr.expr.root
+    content = next((b for b in block.blocks if b.type == "content"), None)
+    if each_attr is None or content is None:
+        return None
+    collection = evaluate(each_attr.expr, scope)
+    if is_unknown(collection):
+        return None
+    if isinstance(collection, dict):
+        pairs = sorted(collection.items())
+    elif isinstance(collection, list):
+        pairs = list(enumerate(collection))
+    else:
+        return None
+    return [(content, DictScope({iterator: {"key": k, "value": v}}, scope))
+            for k, v in pairs[:MAX_INSTANCES]]
+
+
+def _record_element_lines(expr: ast.Expr, path: Path, lines: Dict[Path, int]) -> None:
+    if isinstance(expr, ast.TupleExpr):
+        for i, item in enumerate(expr.items):
+            lines[path + (i,)] = item.line
+            _record_element_lines(item, path + (i,), lines)
+    elif isinstance(expr, ast.ObjectExpr):
+        for key, value, line in expr.items:
+            if isinstance(key, ast.Literal) and isinstance(key.value, str):
+                lines[path + (key.value,)] = line
+                _record_element_lines(value, path + (key.value,), lines)

@@ -1,0 +1,95 @@
+"""Terraform plan JSON (``terraform show -json plan.out``) into resources.
+
+Values come from ``planned_values``; attributes the plan marks as known only
+after apply (``after_unknown``) are UNKNOWN rather than absent, so a computed
+value never reads as "not set".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterator, Tuple
+
+from ..model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource
+from .json_positions import JSONPositionError, parse_json
+from .terraform.module import provider_of
+
+_MODULE = re.compile(r"(?:^|\.)module\.([^.\[]+)")
+
+
+def parse_tfplan(display: str, text: str) -> ParsedFile:
+    out = ParsedFile(display, "tfplan")
+    try:
+        doc = parse_json(text)
+    except JSONPositionError as exc:
+        out.errors.append(ParseError(display, exc.line, f"JSON syntax error: {exc}", "tfplan"))
+        return out
+    plan = doc.value
+    root = plan.get("planned_values", {}).get("root_module") if isinstance(plan, dict) else None
+    if not isinstance(root, dict):
+        out.errors.append(ParseError(display, 1, "plan has no planned_values.root_module", "tfplan"))
+        return out
+    unknowns = _after_unknown(plan)
+    for path, item in _module_resources(root, ("planned_values", "root_module")):
+        if not isinstance(item, dict) or item.get("mode", "managed") != "managed":
+            continue
+        address, rtype = item.get("address"), item.get("type")
+        if not isinstance(address, str) or not isinstance(rtype, str):
+            continue
+        values = item.get("values") if isinstance(item.get("values"), dict) else {}
+        _mark_unknown(values, unknowns.get(address))
+        values_path = path + ("values",)
+        lines = {p[len(values_path):]: l for p, l in doc.lines.items()
+                 if len(p) > len(values_path) and p[:len(values_path)] == values_path}
+        first = doc.open_lines.get(path, doc.lines.get(path, 1))
+        out.resources.append(Resource(
+            address=address,
+            type=rtype,
+            format="tfplan",
+            provider=provider_of(rtype),
+            attributes=values,
+            location=Location(display, first, max(lines.values(), default=first)),
+            attribute_lines=lines,
+            module_path=tuple(_MODULE.findall(address)),
+            references=[],
+            namespace=display,
+        ))
+    return out
+
+
+def _module_resources(module: Dict[str, Any], path: Path) -> Iterator[Tuple[Path, Any]]:
+    resources = module.get("resources")
+    if isinstance(resources, list):
+        for i, item in enumerate(resources):
+            yield path + ("resources", i), item
+    children = module.get("child_modules")
+    if isinstance(children, list):
+        for i, child in enumerate(children):
+            if isinstance(child, dict):
+                yield from _module_resources(child, path + ("child_modules", i))
+
+
+def _after_unknown(plan: Dict[str, Any]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for change in plan.get("resource_changes") or []:
+        if isinstance(change, dict) and isinstance(change.get("address"), str):
+            after = (change.get("change") or {}).get("after_unknown")
+            if after:
+                out[change["address"]] = after
+    return out
+
+
+def _mark_unknown(values: Any, unknown: Any) -> None:
+    """Overlay ``after_unknown`` (true where a value is computed) on values."""
+    if isinstance(unknown, dict) and isinstance(values, dict):
+        for key, flag in unknown.items():
+            if flag is True:
+                values[key] = UNKNOWN
+            elif key in values:
+                _mark_unknown(values[key], flag)
+    elif isinstance(unknown, list) and isinstance(values, list):
+        for i, flag in enumerate(unknown[: len(values)]):
+            if flag is True:
+                values[i] = UNKNOWN
+            else:
+                _mark_unknown(values[i], flag)

@@ -1,0 +1,67 @@
+"""Reporters: each turns the final findings of a scan into one output format.
+
+A reporter sees only the ``Report`` below: findings after suppression, the
+passed list, counts and the metadata of the checks that ran. It never reaches
+back into parsers or resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List
+
+from .. import __version__
+from ..engine.checks import Check
+from ..findings import SEVERITY_ORDER, Finding, Passed
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    resources: int = 0
+    checks_run: int = 0
+    skipped_files: int = 0
+    parse_errors: int = 0
+    check_errors: int = 0
+
+
+@dataclass
+class Report:
+    findings: List[Finding]
+    passed: List[Passed]
+    checks: List[Check]
+    summary: Summary
+    lang: str = "en"
+    tool_version: str = __version__
+    severity_threshold: str = "LOW"
+    notes: List[str] = field(default_factory=list)
+
+    @property
+    def unsuppressed(self) -> List[Finding]:
+        return [f for f in self.findings if not f.suppressed]
+
+    def failing(self) -> List[Finding]:
+        """Unsuppressed findings at or above the threshold: these fail the run."""
+        floor = SEVERITY_ORDER[self.severity_threshold]
+        return [f for f in self.unsuppressed if SEVERITY_ORDER[f.severity] >= floor]
+
+    def by_severity(self) -> Dict[str, int]:
+        counts = {s: 0 for s in ("CRITICAL", "HIGH", "MEDIUM", "LOW")}
+        for f in self.unsuppressed:
+            counts[f.severity] += 1
+        return counts
+
+
+def writer(fmt: str) -> Callable[[Report], str]:
+    if fmt == "text":
+        from .text import render
+    elif fmt == "json":
+        from .json_report import render
+    elif fmt == "sarif":
+        from .sarif import render
+    else:
+        raise ValueError(f"unknown output format {fmt!r}")
+    return render
+
+
+FORMATS = ("text", "json", "sarif")

@@ -1,0 +1,55 @@
+"""``--format json``: the machine-readable contract (schema_version 1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict
+
+from . import Report
+
+
+def finding_dict(finding: Any, lang: str) -> Dict[str, Any]:
+    return {
+        "check_id": finding.check_id,
+        "title": finding.text("title", lang),
+        "severity": finding.severity,
+        "format": finding.format,
+        "file": finding.file,
+        "line": finding.line,
+        "end_line": finding.end_line,
+        "resource": finding.resource,
+        "resource_type": finding.resource_type,
+        "message": finding.text("message", lang),
+        "controls": list(finding.controls),
+        "suppressed": finding.suppressed,
+        "suppression": finding.suppression,
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def document(report: Report) -> Dict[str, Any]:
+    summary = report.summary
+    return {
+        "schema_version": 1,
+        "tool": {"name": "iacguard", "version": report.tool_version},
+        "summary": {
+            "files": summary.files,
+            "resources": summary.resources,
+            "checks_run": summary.checks_run,
+            "passed": len(report.passed),
+            "failed": len(report.unsuppressed),
+            "suppressed": len(report.findings) - len(report.unsuppressed),
+            "parse_errors": summary.parse_errors,
+            "by_severity": report.by_severity(),
+        },
+        "findings": [finding_dict(f, report.lang) for f in report.findings],
+        "passed": [
+            {"check_id": p.check_id, "resource": p.resource, "resource_type": p.resource_type,
+             "file": p.file, "line": p.line}
+            for p in report.passed
+        ],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,142 @@
+"""One scan: files -> parsers -> graph -> checks -> findings."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .discovery import Candidate, detect_format, discover
+from .engine.checks import CheckSet
+from .engine.runner import CheckError, run_checks
+from .findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
+from .graph import ResourceGraph
+from .model import FORMATS, ParsedFile, ParseError, Resource
+from .source import Limits, SourceError, read_text
+
+
+@dataclass
+class ScanOptions:
+    paths: Sequence[str] = (".",)
+    frameworks: Sequence[str] = FORMATS
+    checks: Sequence[str] = ()       # ids or glob patterns to run (empty: all)
+    skip_checks: Sequence[str] = ()  # ids or glob patterns not to run
+    limits: Limits = field(default_factory=Limits)
+    cwd: Optional[Path] = None
+
+
+@dataclass
+class ScanResult:
+    files: List[ParsedFile] = field(default_factory=list)
+    findings: List[Finding] = field(default_factory=list)
+    passed: List[Passed] = field(default_factory=list)
+    undecided: List[Undecided] = field(default_factory=list)
+    check_errors: List[CheckError] = field(default_factory=list)
+    checks_run: int = 0
+    skipped_files: int = 0
+
+    @property
+    def resources(self) -> List[Resource]:
+        return [r for f in self.files for r in f.resources if r.kind == "resource"]
+
+    @property
+    def parse_errors(self) -> List[ParseError]:
+        return [e for f in self.files for e in f.errors]
+
+
+def select_checks(checkset: CheckSet, include: Sequence[str], exclude: Sequence[str]) -> CheckSet:
+    def matches(check_id: str, patterns: Sequence[str]) -> bool:
+        return any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
+
+    chosen = [c for c in checkset.checks
+              if (not include or matches(c.id, include)) and not matches(c.id, exclude)]
+    return CheckSet(chosen, checkset.predicates)
+
+
+def unmatched_patterns(checkset: CheckSet, patterns: Sequence[str]) -> List[str]:
+    ids = [c.id for c in checkset.checks] + [PARSE_ERROR_ID]
+    return [p for p in patterns if not any(fnmatch.fnmatchcase(i, p) for i in ids)]
+
+
+def _parse_error_finding(error: ParseError) -> Finding:
+    return Finding(
+        check_id=PARSE_ERROR_ID,
+        severity="HIGH",
+        format=error.format,
+        file=error.file,
+        line=error.line,
+        end_line=error.line,
+        resource="",
+        resource_type="",
+        attribute="",
+        title=PARSE_ERROR_TITLE,
+        message={"en": error.message, "ja": f"解析できません: {error.message}"},
+        controls=[],
+    )
+
+
+def _explicit(candidate: Candidate, options: ScanOptions) -> bool:
+    return any(Path(p).name == candidate.path.name and not Path(p).is_dir() for p in options.paths)
+
+
+def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
+    result = ScanResult()
+    found = discover(options.paths, options.cwd)
+    terraform_dirs: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
+    frameworks = set(options.frameworks)
+    for candidate in found.candidates:
+        name = candidate.path.name
+        try:
+            text = read_text(candidate.path, options.limits)
+        except SourceError as exc:
+            if name.endswith((".tf", ".tf.json")) or _explicit(candidate, options):
+                fmt = "terraform" if name.endswith((".tf", ".tf.json")) else ""
+                result.files.append(ParsedFile(candidate.display, fmt or "unknown",
+                                               errors=[ParseError(candidate.display, exc.line, str(exc), fmt)]))
+            else:
+                result.skipped_files += 1
+            continue
+        fmt = detect_format(name, text)
+        if fmt is None or fmt not in frameworks:
+            result.skipped_files += 1
+            continue
+        if fmt == "terraform":
+            directory = candidate.display.rsplit("/", 1)[0] if "/" in candidate.display else "."
+            terraform_dirs[directory].append((candidate.display, text))
+        else:
+            result.files.append(_parse_single(fmt, candidate.display, text))
+    if terraform_dirs:
+        from .parsers.terraform.module import load_module
+
+        for directory, files in sorted(terraform_dirs.items()):
+            result.files.extend(load_module(files, directory))
+    result.files.sort(key=lambda f: f.path)
+    resources = [r for f in result.files for r in f.resources]
+    graph = ResourceGraph(resources)
+    run = run_checks(checkset, resources, graph)
+    result.findings = run.findings
+    # Parse errors fail closed: reported unless explicitly skipped.
+    if not any(fnmatch.fnmatchcase(PARSE_ERROR_ID, p) for p in options.skip_checks):
+        result.findings.extend(_parse_error_finding(e) for e in result.parse_errors)
+        result.findings.sort(key=Finding.sort_key)
+    result.passed = run.passed
+    result.undecided = run.undecided
+    result.check_errors = run.errors
+    result.checks_run = run.checks_run
+    return result
+
+
+def _parse_single(fmt: str, display: str, text: str) -> ParsedFile:
+    if fmt == "cloudformation":
+        from .parsers.cloudformation import parse_cloudformation
+
+        return parse_cloudformation(display, text)
+    if fmt == "arm":
+        from .parsers.arm import parse_arm
+
+        return parse_arm(display, text)
+    from .parsers.tfplan import parse_tfplan
+
+    return parse_tfplan(display, text)

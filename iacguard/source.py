@@ -1,0 +1,67 @@
+"""Reading template files as text: sizes, encodings, binary content."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A file that cannot be turned into text; the message is for the user."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+
+def read_text(path: Path, limits: Limits = Limits()) -> str:
+    """Read a template as text.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are accepted, CRLF is
+    normalised to LF so that line numbers match what editors show; anything
+    else is reported rather than guessed at.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+    if size > limits.max_file_bytes:
+        raise SourceError(
+            f"file is {size / 1048576:.1f} MiB, larger than the "
+            f"{limits.max_file_bytes / 1048576:.0f} MiB limit; not scanned"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+    return decode_bytes(data)
+
+
+def decode_bytes(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, data = "utf-8", data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        if b"\x00" in data[:8192]:
+            raise SourceError("binary file (contains NUL bytes); not a template")
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            f"not valid {encoding.upper()} text (byte 0x{data[exc.start]:02x} on line {line})",
+            line,
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
