@@ -106,7 +106,11 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
             directory = candidate.display.rsplit("/", 1)[0] if "/" in candidate.display else "."
             terraform_dirs[directory].append((candidate.display, text))
         else:
-            result.files.append(_parse_single(fmt, candidate.display, text))
+            parsed = _parse_single(fmt, candidate.display, text)
+            if parsed is None:
+                result.skipped_files += 1
+            else:
+                result.files.append(parsed)
     if terraform_dirs:
         from .parsers.terraform.module import load_module
 
@@ -128,7 +132,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     return result
 
 
-def _parse_single(fmt: str, display: str, text: str) -> ParsedFile:
+def _parse_single(fmt: str, display: str, text: str) -> Optional[ParsedFile]:
     if fmt == "cloudformation":
         from .parsers.cloudformation import parse_cloudformation
 

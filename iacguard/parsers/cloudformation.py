@@ -31,7 +31,9 @@ def _line(node: Any, default: int) -> int:
     return mark.line + 1
 
 
-def parse_cloudformation(display: str, text: str) -> ParsedFile:
+def parse_cloudformation(display: str, text: str) -> Optional[ParsedFile]:
+    """The template's resources; None when the file, once read, turns out not
+    to be a template (e.g. a macro event that merely mentions AWS:: types)."""
     out = ParsedFile(display, "cloudformation")
     try:
         template, matches = _decoder()(text)
@@ -49,6 +51,8 @@ def parse_cloudformation(display: str, text: str) -> ParsedFile:
     out.comments = _comments(text)
     resources = template.get("Resources") if isinstance(template, dict) else None
     if not isinstance(resources, dict):
+        if not isinstance(template, dict) or "AWSTemplateFormatVersion" not in template:
+            return None
         out.errors.append(ParseError(display, 1, "template has no Resources section", "cloudformation"))
         return out
     parameters = template.get("Parameters")

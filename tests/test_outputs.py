@@ -1,0 +1,71 @@
+"""Output formats: SARIF against the official 2.1.0 schema, text layout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from iacguard.engine.checks import load_checks
+from iacguard.report import Report, Summary, writer
+from iacguard.scan import ScanOptions, scan
+
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _report(lang: str = "en") -> Report:
+    checkset = load_checks()
+    result = scan(ScanOptions(paths=[str(EXAMPLES)], cwd=EXAMPLES.parent), checkset)
+    return Report(findings=result.findings, passed=result.passed, checks=checkset.checks,
+                  summary=Summary(files=len(result.files), resources=len(result.resources),
+                                  checks_run=result.checks_run, parse_errors=len(result.parse_errors)),
+                  lang=lang)
+
+
+def test_sarif_validates_against_the_official_schema() -> None:
+    report = _report()
+    assert report.findings, "the examples are meant to produce findings"
+    doc = json.loads(writer("sarif")(report))
+    jsonschema.validate(doc, SCHEMA)
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    rule_ids = [r["id"] for r in rules]
+    assert len(rule_ids) == len(set(rule_ids))
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        location = result["locations"][0]["physicalLocation"]
+        assert not location["artifactLocation"]["uri"].startswith("/")
+        assert location["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert location["region"]["startLine"] >= 1
+        assert result["partialFingerprints"]["iacguard/v1"]
+    for rule in rules:
+        float(rule["properties"]["security-severity"])
+        assert rule["help"]["text"] and rule["help"]["markdown"]
+
+
+def test_sarif_in_japanese() -> None:
+    doc = json.loads(writer("sarif")(_report("ja")))
+    jsonschema.validate(doc, SCHEMA)
+    texts = [r["message"]["text"] for r in doc["runs"][0]["results"]]
+    assert any(any("\u3040" <= ch <= "\u30ff" for ch in t) for t in texts)
+
+
+def test_text_groups_by_file_and_ends_with_summary() -> None:
+    text = writer("text")(_report())
+    lines = text.rstrip("\n").splitlines()
+    assert "findings" in lines[-1] and "passed" in lines[-1]
+    headers = [l for l in lines if l and not l.startswith(" ") and l != lines[-1]]
+    assert headers == sorted(set(headers)), "each file is one group, in order"
+
+
+def test_text_output_strips_terminal_control_sequences() -> None:
+    from iacguard.findings import Finding
+
+    evil = Finding(check_id="IACG-AWS-001", severity="HIGH", format="terraform", file="a.tf", line=1,
+                   end_line=1, resource="aws_s3_bucket.\x1b[31mred", resource_type="aws_s3_bucket",
+                   attribute="acl", title={"en": "t", "ja": "t"}, message={"en": "m\x1b]0;x\x07", "ja": "m"},
+                   controls=[])
+    text = writer("text")(Report([evil], [], [], Summary()))
+    assert "\x1b" not in text and "\x07" not in text
