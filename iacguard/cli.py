@@ -177,6 +177,9 @@ def _scan(args: argparse.Namespace) -> int:
         if args.debug:
             print(error.traceback, file=sys.stderr)
     if args.verbose:
+        for parsed in result.files:
+            for note in parsed.notes:
+                print(f"iacguard: note: {note}", file=sys.stderr)
         for item in result.undecided:
             print(f"iacguard: {item.check_id} undecided on {item.resource} ({item.file}:{item.line}): "
                   "a value could not be resolved", file=sys.stderr)

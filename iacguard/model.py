@@ -120,3 +120,5 @@ class ParsedFile:
     errors: List[ParseError] = field(default_factory=list)
     # Comment text by 1-based line, for inline suppressions.
     comments: Dict[int, str] = field(default_factory=dict)
+    # Things worth telling the user that are not failures (shown with --verbose).
+    notes: List[str] = field(default_factory=list)

@@ -9,7 +9,7 @@ make become graph edges.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource
 
@@ -17,11 +17,42 @@ _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 _PSEUDO = re.compile(r"^AWS::")
 
 
-def _decoder():
+# YAML aliases share one node many times over; expanded into attributes they
+# could grow exponentially ("billion laughs"). Past this many values, stop.
+MAX_VALUES = 500_000
+
+
+class TemplateTooLarge(Exception):
+    pass
+
+
+def _decode(text: str) -> Tuple[Any, list]:
     # cfn-lint is heavy to import; only templates that need it pay for it.
     from cfnlint.decode import decode_str
 
-    return decode_str
+    template, matches = decode_str(text)
+    if template is None and matches and all(
+            str(getattr(m, "message", "")).startswith("Duplicate found") for m in matches):
+        # CloudFormation itself accepts a repeated key and keeps the last one.
+        template = _load_last_key_wins(text)
+    return template, matches
+
+
+def _load_last_key_wins(text: str) -> Any:
+    from cfnlint.decode import cfn_yaml
+
+    class LastKeyWinsLoader(cfn_yaml.CfnFullLoader):
+        def construct_yaml_map(self, node):  # type: ignore[override]
+            node.using_merge = True  # cfn-lint skips its duplicate check for merged maps
+            return cfn_yaml.NodeConstructor.construct_yaml_map(self, node)
+
+    LastKeyWinsLoader.add_constructor("tag:yaml.org,2002:map", LastKeyWinsLoader.construct_yaml_map)
+    loader = LastKeyWinsLoader(text, None)
+    loader.add_multi_constructor("!", cfn_yaml.multi_constructor)
+    try:
+        return loader.get_single_data()
+    except Exception:  # the fallback is best effort; the original error stands
+        return None
 
 
 def _line(node: Any, default: int) -> int:
@@ -36,7 +67,7 @@ def parse_cloudformation(display: str, text: str) -> Optional[ParsedFile]:
     to be a template (e.g. a macro event that merely mentions AWS:: types)."""
     out = ParsedFile(display, "cloudformation")
     try:
-        template, matches = _decoder()(text)
+        template, matches = _decode(text)
     except RecursionError:
         out.errors.append(ParseError(display, 1, "template nested too deeply to read", "cloudformation"))
         return out
@@ -58,10 +89,20 @@ def parse_cloudformation(display: str, text: str) -> Optional[ParsedFile]:
     parameters = template.get("Parameters")
     parameter_names = set(parameters) if isinstance(parameters, dict) else set()
     is_json = text.lstrip("\ufeff \t\n").startswith("{")
+    budget = [MAX_VALUES]
     for logical_id, body in resources.items():
-        resource = _resource(display, str(logical_id), logical_id, body, parameter_names, is_json)
+        try:
+            resource = _resource(display, str(logical_id), logical_id, body, parameter_names, is_json, budget)
+        except TemplateTooLarge:
+            out.errors.append(ParseError(
+                display, _line(logical_id, 1),
+                f"template expands to more than {MAX_VALUES} values (YAML aliases?); not scanned further",
+                "cloudformation"))
+            break
         if resource is not None:
             out.resources.append(resource)
+    for match in matches:
+        out.notes.append(f"{display}:{getattr(match, 'linenumber', 1)}: {match.message}; the last value is used")
     return out
 
 
@@ -79,7 +120,7 @@ def _comments(text: str) -> Dict[int, str]:
 
 
 def _resource(display: str, logical_id: str, key: Any, body: Any, parameters: set,
-              is_json: bool) -> Optional[Resource]:
+              is_json: bool, budget: List[int]) -> Optional[Resource]:
     if not isinstance(body, dict):
         return None
     rtype = body.get("Type")
@@ -92,9 +133,9 @@ def _resource(display: str, logical_id: str, key: Any, body: Any, parameters: se
     lines: Dict[Path, int] = {}
     props = body.get("Properties")
     lines[("Properties",)] = first_line
-    attributes = _convert(props, ("Properties",), lines) if isinstance(props, dict) else {}
+    attributes = _convert(props, ("Properties",), lines, budget) if isinstance(props, dict) else {}
     refs: List[str] = []
-    _collect_references(body, refs, parameters)
+    _collect_references(body, refs, parameters, budget)
     depends = body.get("DependsOn")
     if isinstance(depends, str):
         refs.append(depends)
@@ -120,7 +161,14 @@ def _is_intrinsic(value: Dict[Any, Any]) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition")
 
 
-def _convert(value: Any, path: Path, lines: Dict[Path, int]) -> Any:
+def _spend(budget: List[int]) -> None:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TemplateTooLarge()
+
+
+def _convert(value: Any, path: Path, lines: Dict[Path, int], budget: List[int]) -> Any:
+    _spend(budget)
     if isinstance(value, dict):
         if _is_intrinsic(value):
             return UNKNOWN
@@ -128,24 +176,25 @@ def _convert(value: Any, path: Path, lines: Dict[Path, int]) -> Any:
         for k, v in value.items():
             child = path + (str(k),)
             lines[child] = _line(k, lines.get(path, 1))
-            out[str(k)] = _convert(v, child, lines)
+            out[str(k)] = _convert(v, child, lines, budget)
         return out
     if isinstance(value, list):
         items = []
         for i, v in enumerate(value):
             child = path + (i,)
             lines[child] = _line(v, lines.get(path, 1))
-            items.append(_convert(v, child, lines))
+            items.append(_convert(v, child, lines, budget))
         return items
     if isinstance(value, str):
         return str(value)
     return value
 
 
-def _collect_references(value: Any, refs: List[str], parameters: set) -> None:
+def _collect_references(value: Any, refs: List[str], parameters: set, budget: List[int]) -> None:
     stack = [value]
     while stack:
         node = stack.pop()
+        _spend(budget)
         if isinstance(node, dict):
             for k, v in node.items():
                 if k == "Ref" and isinstance(v, str):

@@ -1,0 +1,161 @@
+"""The condition language: tri-state logic, paths, evidence, graph conditions."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from iacguard.engine.checks import load_checks
+from iacguard.engine.conditions import ConditionError, Context, Tri, compile_condition
+from iacguard.engine.paths import PathSyntaxError, parse_path
+from iacguard.graph import ResourceGraph
+from iacguard.model import UNKNOWN, Location, Resource
+
+PREDICATES = load_checks().predicates
+
+
+def resource(attributes: Dict[str, Any], rtype: str = "t", address: str = "t.a", fmt: str = "terraform",
+             references: Optional[List[str]] = None) -> Resource:
+    return Resource(address=address, type=rtype, format=fmt, provider="aws", attributes=attributes,
+                    location=Location("f", 1), references=references or [], namespace="ns")
+
+
+def evaluate(spec: Any, attributes: Dict[str, Any], graph: Optional[ResourceGraph] = None,
+             subject: Optional[Resource] = None):
+    subject = subject or resource(attributes)
+    ctx = Context(subject, graph or ResourceGraph([subject]), PREDICATES, subject.attributes)
+    return compile_condition(spec).evaluate(ctx)
+
+
+def test_paths() -> None:
+    assert parse_path('a.b[*].c[0]["x.y"]') == ("a", "b", "*", "c", 0, "x.y")
+    with pytest.raises(PathSyntaxError):
+        parse_path("")
+
+
+@pytest.mark.parametrize("spec,attrs,state", [
+    ({"path": "acl", "equals": "public-read"}, {"acl": "public-read"}, Tri.TRUE),
+    ({"path": "acl", "equals": "public-read"}, {"acl": "private"}, Tri.FALSE),
+    ({"path": "acl", "equals": "public-read"}, {"acl": UNKNOWN}, Tri.UNKNOWN),
+    ({"path": "acl", "equals": "public-read"}, {}, Tri.FALSE),
+    ({"path": "enc", "equals": False, "default": False}, {}, Tri.TRUE),
+    ({"path": "enc", "equals": False}, {"enc": "false"}, Tri.TRUE),
+    ({"path": "port", "lte": 22}, {"port": "22"}, Tri.TRUE),
+    ({"path": "port", "gt": 22}, {"port": "abc"}, Tri.FALSE),
+    ({"path": "x", "absent": True}, {}, Tri.TRUE),
+    ({"path": "x", "absent": True}, {"x": UNKNOWN}, Tri.UNKNOWN),
+    ({"path": "x", "exists": True}, {"x": None}, Tri.FALSE),
+    ({"path": "a[*].b", "in": ["0.0.0.0/0"]}, {"a": [{"b": "10.0.0.0/8"}, {"b": "0.0.0.0/0"}]}, Tri.TRUE),
+    ({"path": "a[*].b", "in": ["0.0.0.0/0"]}, {"a": [{"b": "10.0.0.0/8"}, {"b": UNKNOWN}]}, Tri.UNKNOWN),
+    ({"path": "a[*].b", "in": ["0.0.0.0/0"]}, {"a": UNKNOWN}, Tri.UNKNOWN),
+    ({"path": "a[*].b", "in": ["0.0.0.0/0"]}, {"a": []}, Tri.FALSE),
+    ({"path": "v.enabled", "equals": True}, {"v": [{"enabled": True}]}, Tri.TRUE),
+    ({"path": "tags", "contains": "Owner"}, {"tags": {"Owner": "x"}}, Tri.TRUE),
+    ({"path": "l", "contains": "x"}, {"l": ["a", UNKNOWN]}, Tri.UNKNOWN),
+    ({"path": "name", "matches": "^prod-"}, {"name": "prod-db"}, Tri.TRUE),
+    ({"path": "s", "equals": "enabled", "ignore_case": True}, {"s": "Enabled"}, Tri.TRUE),
+])
+def test_leaf(spec: Any, attrs: Dict[str, Any], state: Tri) -> None:
+    assert evaluate(spec, attrs).state is state
+
+
+def test_logic_is_tri_state() -> None:
+    t = {"path": "a", "equals": 1}
+    f = {"path": "b", "equals": 1}
+    u = {"path": "c", "equals": 1}
+    attrs = {"a": 1, "b": 2, "c": UNKNOWN}
+    assert evaluate({"all": [t, u]}, attrs).state is Tri.UNKNOWN
+    assert evaluate({"all": [f, u]}, attrs).state is Tri.FALSE
+    assert evaluate({"any": [t, u]}, attrs).state is Tri.TRUE
+    assert evaluate({"any": [f, u]}, attrs).state is Tri.UNKNOWN
+    assert evaluate({"not": u}, attrs).state is Tri.UNKNOWN
+    assert evaluate({"not": f}, attrs).state is Tri.TRUE
+
+
+def test_evidence_points_at_each_offending_attribute() -> None:
+    spec = {"any": [{"path": k, "equals": False, "default": False} for k in ("a", "b", "c", "d")]}
+    result = evaluate(spec, {"a": False, "b": True, "c": False})
+    assert result.state is Tri.TRUE
+    assert [e.path for e in result.evidence] == [("a",), ("c",), ("d",)]
+
+
+def test_not_turns_examined_paths_into_evidence() -> None:
+    result = evaluate({"not": {"path": "v[0].mfa", "equals": True}}, {"v": [{"enabled": True}]})
+    assert result.state is Tri.TRUE and result.evidence[0].path == ("v", 0, "mfa")
+
+
+def test_each_reports_per_element_and_respects_when() -> None:
+    spec = {"each": "rules[*]", "when": {"path": "port", "equals": 22},
+            "violation": {"path": "cidrs[*]", "in": ["0.0.0.0/0"]}}
+    attrs = {"rules": [
+        {"port": 22, "cidrs": ["0.0.0.0/0"]},
+        {"port": 443, "cidrs": ["0.0.0.0/0"]},
+        {"port": 22, "cidrs": ["10.0.0.0/8", "0.0.0.0/0"]},
+        {"port": UNKNOWN, "cidrs": ["0.0.0.0/0"]},
+    ]}
+    result = evaluate(spec, attrs)
+    assert result.state is Tri.TRUE
+    assert [e.path for e in result.evidence] == [("rules", 0, "cidrs", 0), ("rules", 2, "cidrs", 1)]
+    attrs["rules"] = attrs["rules"][1:2] + attrs["rules"][3:]
+    assert evaluate(spec, attrs).state is Tri.UNKNOWN
+
+
+def test_connected_follows_references_and_unresolved_targets_are_unknown() -> None:
+    bucket = resource({}, "aws_s3_bucket", "aws_s3_bucket.b")
+    pab = resource({"on": True}, "aws_s3_bucket_public_access_block", "aws_s3_bucket_public_access_block.b",
+                   references=["aws_s3_bucket.b"])
+    spec = {"connected": {"types": ["aws_s3_bucket_public_access_block"], "direction": "in",
+                          "where": {"path": "on", "equals": True}}}
+    assert evaluate(spec, {}, ResourceGraph([bucket, pab]), bucket).state is Tri.TRUE
+    assert evaluate(spec, {}, ResourceGraph([bucket]), bucket).state is Tri.FALSE
+    dangling = resource({"on": True}, "aws_s3_bucket_public_access_block", "aws_s3_bucket_public_access_block.x")
+    assert evaluate(spec, {}, ResourceGraph([bucket, dangling]), bucket).state is Tri.UNKNOWN
+
+
+def test_port_predicates() -> None:
+    rng = {"predicate": "port_range_includes",
+           "args": {"ports": [22, 3389], "from_port": "f", "to_port": "t", "protocol": "p",
+                    "protocols": ["tcp"]}}
+    assert evaluate(rng, {"f": 0, "t": 1024, "p": "tcp"}).state is Tri.TRUE
+    assert evaluate(rng, {"f": 443, "t": 443, "p": "tcp"}).state is Tri.FALSE
+    assert evaluate(rng, {"f": 443, "t": 443, "p": "-1"}).state is Tri.TRUE
+    assert evaluate(rng, {"f": UNKNOWN, "t": 443, "p": "tcp"}).state is Tri.UNKNOWN
+    assert evaluate(rng, {"f": 22, "t": 22, "p": "icmp"}).state is Tri.FALSE
+    spec = {"predicate": "port_spec_includes", "args": {"ports": [3389], "paths": ["r", "rs"]}}
+    assert evaluate(spec, {"r": "3000-4000"}).state is Tri.TRUE
+    assert evaluate(spec, {"r": "*"}).state is Tri.TRUE
+    assert evaluate(spec, {"rs": ["80", "443"]}).state is Tri.FALSE
+    assert evaluate(spec, {"rs": ["80", UNKNOWN]}).state is Tri.UNKNOWN
+
+
+def test_policy_predicate() -> None:
+    public = {"predicate": "policy_statement", "args": {"path": "policy", "kind": "public_principal"}}
+    doc = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject"}]}'
+    assert evaluate(public, {"policy": doc}).state is Tri.TRUE
+    conditioned = {"Statement": [{"Effect": "Allow", "Principal": "*",
+                                  "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}]}
+    assert evaluate(public, {"policy": conditioned}).state is Tri.FALSE
+    assert evaluate(public, {"policy": UNKNOWN}).state is Tri.UNKNOWN
+    admin = {"predicate": "policy_statement", "args": {"path": "policy", "kind": "admin_without_mfa"}}
+    assert evaluate(admin, {"policy": {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}).state \
+        is Tri.TRUE
+    with_mfa = {"Statement": [{"Effect": "Allow", "Action": ["*"], "Resource": "*",
+                               "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}
+    assert evaluate(admin, {"policy": with_mfa}).state is Tri.FALSE
+
+
+@pytest.mark.parametrize("spec", [
+    {"path": "a"},
+    {"path": "a", "equals": 1, "in": [1]},
+    {"path": "a", "in": "x"},
+    {"path": "a", "matches": "("},
+    {"all": []},
+    {"all": [{"path": "a", "equals": 1}], "any": []},
+    {"each": "a[*]"},
+    {"connected": {"direction": "in"}},
+    {"nonsense": 1},
+])
+def test_malformed_conditions_are_rejected(spec: Any) -> None:
+    with pytest.raises(ConditionError):
+        compile_condition(spec)
