@@ -63,7 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--framework", action="append", metavar="NAME[,NAME]")
     scan.add_argument("--severity-threshold", choices=tuple(SEVERITY_ORDER), default="LOW",
                       type=str.upper)
+    scan.add_argument("--var-file", action="append", default=[], metavar="FILE",
+                      help="Terraform variable values (repeatable; terraform.tfvars and *.auto.tfvars are read anyway)")
+    scan.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                      help="a Terraform variable value (repeatable)")
     scan.add_argument("--quiet", action="store_true", help="print only failures")
+    scan.add_argument("--compact", action="store_true",
+                      help="one line per finding: file:line: id severity message")
     scan.add_argument("--verbose", action="store_true",
                       help="also list checks that could not decide (unresolved values)")
     scan.add_argument("--debug", action="store_true", help="show tracebacks of check errors")
@@ -142,7 +148,13 @@ def _scan(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown check id(s) {', '.join(unknown)} (see 'iacguard checks list')")
     selected = select_checks(checkset, include, exclude)
-    options = ScanOptions(paths=args.paths, frameworks=frameworks, checks=include, skip_checks=exclude)
+    from .parsers.terraform.project import TerraformInputs
+
+    bad_vars = [v for v in args.var if "=" not in v]
+    if bad_vars:
+        raise UsageError(f"--var takes NAME=VALUE, got {bad_vars[0]!r}")
+    options = ScanOptions(paths=args.paths, frameworks=frameworks, checks=include, skip_checks=exclude,
+                          terraform=TerraformInputs(var_files=args.var_file, vars=args.var))
     try:
         result = scan(options, selected)
     except FileNotFoundError as exc:
@@ -162,6 +174,8 @@ def _scan(args: argparse.Namespace) -> int:
         ),
         lang=lang,
         severity_threshold=args.severity_threshold,
+        quiet=args.quiet,
+        compact=args.compact,
     )
     if args.quiet:
         report.passed = []
@@ -177,9 +191,9 @@ def _scan(args: argparse.Namespace) -> int:
         if args.debug:
             print(error.traceback, file=sys.stderr)
     if args.verbose:
-        for parsed in result.files:
-            for note in parsed.notes:
-                print(f"iacguard: note: {note}", file=sys.stderr)
+        notes = result.notes + [n for parsed in result.files for n in parsed.notes]
+        for note in notes:
+            print(f"iacguard: note: {note}", file=sys.stderr)
         for item in result.undecided:
             print(f"iacguard: {item.check_id} undecided on {item.resource} ({item.file}:{item.line}): "
                   "a value could not be resolved", file=sys.stderr)

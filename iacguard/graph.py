@@ -6,6 +6,7 @@ reference, ``Ref``/``GetAtt``, ``DependsOn``, ``dependsOn``, ``resourceId``).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Dict, Iterable, List, Sequence, Tuple
 
@@ -16,10 +17,12 @@ from .model import Resource
 NodeKey = Tuple[str, str]  # (namespace, address)
 
 
+_INSTANCE_KEY = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]$')
+
+
 def _base_address(address: str) -> str:
     """``aws_s3_bucket.b["x"]`` and ``aws_s3_bucket.b[0]`` -> ``aws_s3_bucket.b``."""
-    cut = address.find("[", address.rfind(".") + 1) if "." in address else -1
-    return address[:cut] if cut > 0 else address
+    return _INSTANCE_KEY.sub("", address)
 
 
 class ResourceGraph:
@@ -37,8 +40,9 @@ class ResourceGraph:
                 index[(resource.namespace, alias)].append(key)
         for resource in resources:
             source = self.key(resource)
-            for ref in resource.references:
-                for target in index.get((resource.namespace, ref.lower()), ()):
+            wanted = [(resource.namespace, ref) for ref in resource.references] + list(resource.links)
+            for namespace, ref in wanted:
+                for target in index.get((namespace, ref.lower()), ()):
                     if target != source:
                         self.graph.add_edge(source, target)
 

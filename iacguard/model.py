@@ -81,6 +81,9 @@ class Resource:
     module_path: Tuple[str, ...] = ()
     # Addresses (in this resource's own namespace) this resource refers to.
     references: List[str] = field(default_factory=list)
+    # Resources this one refers to in other namespaces too, as (namespace,
+    # address): a Terraform value passed through module inputs and outputs.
+    links: List[Tuple[str, str]] = field(default_factory=list)
     # Where an attribute's value came from, when it was not written literally.
     value_origins: Dict[Path, str] = field(default_factory=dict)
     # "resource" for what a check judges; "data", "provider", ... for context.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from .discovery import Candidate, detect_format, discover
 from .engine.checks import CheckSet
@@ -15,6 +16,9 @@ from .findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undeci
 from .graph import ResourceGraph
 from .model import FORMATS, ParsedFile, ParseError, Resource
 from .source import Limits, SourceError, read_text
+
+if TYPE_CHECKING:
+    from .parsers.terraform.project import TerraformInputs
 
 
 @dataclass
@@ -25,6 +29,7 @@ class ScanOptions:
     skip_checks: Sequence[str] = ()  # ids or glob patterns not to run
     limits: Limits = field(default_factory=Limits)
     cwd: Optional[Path] = None
+    terraform: Optional["TerraformInputs"] = None
 
 
 @dataclass
@@ -36,6 +41,7 @@ class ScanResult:
     check_errors: List[CheckError] = field(default_factory=list)
     checks_run: int = 0
     skipped_files: int = 0
+    notes: List[str] = field(default_factory=list)
 
     @property
     def resources(self) -> List[Resource]:
@@ -84,7 +90,7 @@ def _explicit(candidate: Candidate, options: ScanOptions) -> bool:
 def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result = ScanResult()
     found = discover(options.paths, options.cwd)
-    terraform_dirs: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
+    terraform_dirs: Dict[Path, List[Tuple[str, str]]] = defaultdict(list)
     frameworks = set(options.frameworks)
     for candidate in found.candidates:
         name = candidate.path.name
@@ -103,8 +109,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
             result.skipped_files += 1
             continue
         if fmt == "terraform":
-            directory = candidate.display.rsplit("/", 1)[0] if "/" in candidate.display else "."
-            terraform_dirs[directory].append((candidate.display, text))
+            terraform_dirs[candidate.path.parent].append((candidate.display, text))
         else:
             parsed = _parse_single(fmt, candidate.display, text)
             if parsed is None:
@@ -112,10 +117,14 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
             else:
                 result.files.append(parsed)
     if terraform_dirs:
-        from .parsers.terraform.module import load_module
+        from .parsers.terraform.project import Project
 
+        cwd = (options.cwd or Path.cwd()).absolute()
+        project = Project(_repository_root(found.candidates, cwd), cwd, options.terraform)
         for directory, files in sorted(terraform_dirs.items()):
-            result.files.extend(load_module(files, directory))
+            project.add_files(directory, files)
+        result.files.extend(project.evaluate())
+        result.notes.extend(project.notes)
     result.files.sort(key=lambda f: f.path)
     resources = [r for f in result.files for r in f.resources]
     graph = ResourceGraph(resources)
@@ -130,6 +139,17 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result.check_errors = run.errors
     result.checks_run = run.checks_run
     return result
+
+
+def _repository_root(candidates: List[Candidate], cwd: Path) -> Path:
+    """Where module sources and file() may reach: the enclosing git
+    repository of the scanned paths, or else the scanned root itself."""
+    roots = {c.scan_root for c in candidates} or {cwd}
+    common = Path(os.path.commonpath([str(r) for r in roots]))
+    for directory in (common, *common.parents):
+        if (directory / ".git").exists():
+            return directory
+    return common
 
 
 def _parse_single(fmt: str, display: str, text: str) -> Optional[ParsedFile]:

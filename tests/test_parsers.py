@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -10,12 +11,20 @@ from iacguard.model import UNKNOWN
 from iacguard.parsers.arm import parse_arm
 from iacguard.parsers.cloudformation import parse_cloudformation
 from iacguard.parsers.json_positions import JSONPositionError, parse_json
-from iacguard.parsers.terraform.module import load_module
+from iacguard.parsers.terraform.project import Project
 from iacguard.parsers.tfplan import parse_tfplan
 
 
+def load_module(files, directory="."):
+    """Evaluate one module directory (display path, text) as a root module."""
+    root = Path("/nonexistent-root")
+    project = Project(root, root)
+    project.add_files(root / directory, files)
+    return project.evaluate()
+
+
 def _tf(text: str, name: str = "main.tf"):
-    files = load_module([(name, textwrap.dedent(text).lstrip("\n"))], ".")
+    files = load_module([(name, textwrap.dedent(text).lstrip("\n"))])
     assert not files[0].errors, files[0].errors
     return {r.address: r for r in files[0].resources}
 
@@ -66,7 +75,7 @@ def test_terraform_references_are_unknown_and_become_references() -> None:
     assert bucket.attributes["bucket"] is UNKNOWN
     assert bucket.attributes["acl"] is UNKNOWN
     pab = resources["aws_s3_bucket_public_access_block.b"]
-    assert pab.references == ["aws_s3_bucket.b"]
+    assert pab.links == [(".::", "aws_s3_bucket.b")]
     assert pab.attributes["block_public_acls"] is True
 
 
@@ -152,7 +161,7 @@ def test_terraform_json_syntax() -> None:
 
 
 def test_terraform_syntax_error_has_line() -> None:
-    files = load_module([("bad.tf", 'resource "a" "b" {\n  x = \n}\n')], ".")
+    files = load_module([("bad.tf", 'resource "a" "b" {\n  x = \n}\n')])
     assert files[0].errors and files[0].errors[0].line in (2, 3)
     assert "HCL syntax error" in files[0].errors[0].message
 

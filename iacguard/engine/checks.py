@@ -111,7 +111,16 @@ def _texts(raw: Any, name: str, required: bool = True) -> Dict[str, str]:
     extra = set(raw) - set(LANGS)
     if extra:
         raise ValueError(f"'{name}' has unknown language(s) {sorted(extra)}")
-    return {lang: raw[lang].strip() for lang in LANGS}
+    return {lang: _unfold(raw[lang].strip(), lang) for lang in LANGS}
+
+
+_CJK = "\u3000-\u30ff\u3400-\u9fff\uff00-\uffef"
+_FOLDED_CJK_SPACE = re.compile(f"(?<=[{_CJK}])[ \t\n]+(?=[{_CJK}])")
+
+
+def _unfold(text: str, lang: str) -> str:
+    """YAML's folded scalars join lines with a space; Japanese takes none."""
+    return _FOLDED_CJK_SPACE.sub("", text) if lang == "ja" else text
 
 
 def _string_list(raw: Any, name: str, required: bool = True) -> List[str]:

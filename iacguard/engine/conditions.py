@@ -34,8 +34,13 @@ class Tri(enum.Enum):
 
 @dataclass(frozen=True)
 class Evidence:
+    """What a finding points at. ``value`` is the value found there, ABSENT
+    when the attribute is not written (``default`` then says what the provider
+    uses instead), or None when there is no single value to show."""
+
     path: Path  # relative to the resource's attributes
     value: Any
+    default: Any = None
 
 
 @dataclass
@@ -214,8 +219,7 @@ class Leaf(Condition):
             path = ctx.base_path + match.path
             state = self._judge(match.value)
             states.append(state)
-            shown = self.default if (match.value is ABSENT and self.has_default) else match.value
-            item = Evidence(path, shown)
+            item = Evidence(path, match.value, self.default if self.has_default else None)
             (evidence if state is Tri.TRUE else examined).append(item)
         if Tri.TRUE in states:
             return Result(Tri.TRUE, evidence, evidence)
@@ -280,8 +284,25 @@ class Not(Condition):
             return Result.unknown()
         if inner.state is Tri.TRUE:
             return Result(Tri.FALSE, [], inner.evidence)
-        evidence = inner.examined or [Evidence(ctx.base_path, None)]
+        # What is written and wrong is pointed at one by one; settings that
+        # are all missing are one problem, reported once where they belong.
+        present = [e for e in inner.examined if e.value is not ABSENT]
+        missing = [e for e in inner.examined if e.value is ABSENT]
+        evidence = present
+        if missing or not present:
+            paths = [e.path for e in missing] or [ctx.base_path]
+            common = _common_prefix(paths) if len(paths) > 1 else paths[0]
+            evidence = present + [Evidence(common, ABSENT)]
         return Result(Tri.TRUE, evidence, evidence)
+
+
+def _common_prefix(paths: Sequence[Path]) -> Path:
+    prefix: List[Any] = []
+    for steps in zip(*paths):
+        if any(step != steps[0] for step in steps):
+            break
+        prefix.append(steps[0])
+    return tuple(prefix)
 
 
 class Each(Condition):

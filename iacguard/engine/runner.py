@@ -47,8 +47,6 @@ def _index(checkset: CheckSet) -> Dict[Tuple[str, str], List[Tuple[Check, Clause
 
 
 def _show(value: Any) -> str:
-    if value is ABSENT or value is None:
-        return ""
     if is_unknown(value):
         return "unknown"
     if isinstance(value, bool):
@@ -59,10 +57,31 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+_DETAIL = {
+    "en": {"value": "{path} = {value}", "absent": "{path} is not set",
+           "default": "{path} is not set; the default is {default}", "origin": ", from {origin}"},
+    "ja": {"value": "{path} = {value}", "absent": "{path} が未設定",
+           "default": "{path} が未設定で、既定値は {default}", "origin": "、{origin} から"},
+}
+
+
+def _detail(lang: str, path: str, evidence: Evidence, origin: str) -> str:
+    words = _DETAIL[lang]
+    if evidence.value is ABSENT:
+        text = words["default"] if evidence.default is not None else words["absent"]
+    elif evidence.value is None:
+        return ""
+    else:
+        text = words["value"]
+    text = text.format(path=path, value=_show(evidence.value), default=_show(evidence.default))
+    return text + (words["origin"].format(origin=origin) if origin else "")
+
+
 def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidence) -> Dict[str, str]:
     path = format_path(evidence.path)
-    value = _show(evidence.value)
-    values = {"path": path, "value": value, "resource": resource.address}
+    origin = resource.value_origins.get(evidence.path[:1], "") if evidence.path else ""
+    value = "" if evidence.value is ABSENT or evidence.value is None else _show(evidence.value)
+    values = {"path": path, "value": value, "resource": resource.address, "origin": origin}
     out: Dict[str, str] = {}
     for lang in ("en", "ja"):
         if clause.message:
@@ -73,12 +92,11 @@ def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidenc
                 out[lang] = template
             continue
         title = check.title[lang]
-        if not path:
+        detail = _detail(lang, path, evidence, origin) if path else ""
+        if not detail:
             out[lang] = title
-        elif value:
-            out[lang] = f"{title} ({path} = {value})" if lang == "en" else f"{title}（{path} = {value}）"
         else:
-            out[lang] = f"{title} ({path} is not set)" if lang == "en" else f"{title}（{path} が未設定）"
+            out[lang] = f"{title} ({detail})" if lang == "en" else f"{title}（{detail}）"
     return out
 
 

@@ -7,7 +7,7 @@ back into parsers or resources.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Dict, List
 
 from .. import __version__
@@ -34,7 +34,8 @@ class Report:
     lang: str = "en"
     tool_version: str = __version__
     severity_threshold: str = "LOW"
-    notes: List[str] = field(default_factory=list)
+    quiet: bool = False  # text: only the failures, no summary
+    compact: bool = False  # text: one line per finding
 
     @property
     def unsuppressed(self) -> List[Finding]:

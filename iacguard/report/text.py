@@ -34,6 +34,8 @@ def clean(text: str) -> str:
 
 
 def render(report: Report) -> str:
+    if report.compact:
+        return _compact(report)
     words = _WORDS.get(report.lang, _WORDS["en"])
     lines: List[str] = []
     shown = report.unsuppressed
@@ -47,6 +49,8 @@ def render(report: Report) -> str:
             if f.controls:
                 lines.append(f"      {words['controls']}: {', '.join(f.controls)}")
         lines.append("")
+    if report.quiet:
+        return "\n".join(lines) + ("\n" if lines else "")
     if not shown:
         lines.append(words["none"])
     counts = report.by_severity()
@@ -56,3 +60,10 @@ def render(report: Report) -> str:
         files=s.files, resources=s.resources, checks=s.checks_run, failed=len(shown), by=by,
         passed=len(report.passed), suppressed=len(report.findings) - len(shown), errors=s.parse_errors))
     return "\n".join(lines) + "\n"
+
+
+def _compact(report: Report) -> str:
+    """``file:line: ID SEVERITY message``: what editors and grep understand."""
+    rows = [f"{clean(f.file)}:{f.line}: {f.check_id} {f.severity} {clean(f.text('message', report.lang))}"
+            for f in sorted(report.unsuppressed, key=lambda f: f.sort_key())]
+    return "\n".join(rows) + ("\n" if rows else "")

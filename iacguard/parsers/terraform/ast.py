@@ -8,7 +8,7 @@ line it was written on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 
 @dataclass(frozen=True)
@@ -157,3 +157,35 @@ class Block:
             if attr.name == name:
                 return attr
         return None
+
+
+def traversals(expr: Any) -> Iterator[Traversal]:
+    """Every reference (traversal) inside an expression."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Traversal):
+            yield node
+            if node.source is not None:
+                stack.append(node.source)
+            stack.extend(s.key for s in node.steps if isinstance(s, Index))
+        elif isinstance(node, Template):
+            stack.extend(p for p in node.parts if not isinstance(p, str))
+        elif isinstance(node, Directive):
+            if node.expr is not None:
+                stack.append(node.expr)
+        elif isinstance(node, Call):
+            stack.extend(node.args)
+        elif isinstance(node, Conditional):
+            stack.extend((node.condition, node.true, node.false))
+        elif isinstance(node, BinaryOp):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, UnaryOp):
+            stack.append(node.operand)
+        elif isinstance(node, TupleExpr):
+            stack.extend(node.items)
+        elif isinstance(node, ObjectExpr):
+            for key, value, _ in node.items:
+                stack.extend((key, value))
+        elif isinstance(node, ForExpr):
+            stack.extend(x for x in (node.collection, node.value, node.key, node.condition) if x is not None)

@@ -3,22 +3,25 @@
 A value that depends on something the scope cannot supply evaluates to
 UNKNOWN; UNKNOWN propagates through every operator and function, so an
 unresolved input never turns into a concrete (and possibly wrong) value.
+
+What Terraform would reject (a missing map key, a function given bad
+arguments) is an error only inside ``try``/``can``, which need to see it;
+anywhere else it is simply UNKNOWN.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ...model import UNKNOWN, contains_unknown, is_unknown
 from . import ast
-from .functions import FUNCTIONS
-
-# Roots that are not resource references.
-_NON_RESOURCE_ROOTS = frozenset({
-    "var", "local", "module", "data", "each", "count", "path", "self", "terraform",
-})
+from .functions import FUNCTIONS, FunctionError
 
 MAX_COLLECTION = 100_000
+
+
+class EvaluationError(Exception):
+    """Terraform would stop with an error here (seen only by try/can)."""
 
 
 class Scope:
@@ -26,6 +29,10 @@ class Scope:
 
     def lookup(self, root: str) -> Any:
         return UNKNOWN
+
+    def read_file(self, path: str) -> Optional[str]:
+        """Text of a file for file()/templatefile(), or None when it may not be read."""
+        return None
 
 
 class DictScope(Scope):
@@ -38,18 +45,41 @@ class DictScope(Scope):
             return self.names[root]
         return self.parent.lookup(root)
 
+    def read_file(self, path: str) -> Optional[str]:
+        return self.parent.read_file(path)
+
+
+class LazyMapping:
+    """A namespace whose members are computed when first asked for
+    (``local.*``, ``var.*``, ``module.*``, resources)."""
+
+    def get(self, key: str) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class OpenMap(dict):
+    """Attributes of a resource as configured: what is not written is computed
+    by the provider, so a missing key is UNKNOWN, not an error."""
+
 
 def evaluate(expr: ast.Expr, scope: Scope) -> Any:
     """The value of ``expr``; UNKNOWN where it cannot be known. Never raises."""
     try:
         return _Evaluator(scope).eval(expr)
-    except RecursionError:
+    except (RecursionError, EvaluationError):
         return UNKNOWN
 
 
 class _Evaluator:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
+        # Inside try()/can() arguments errors are raised, not turned into UNKNOWN.
+        self.strict = 0
+
+    def _error(self, message: str) -> Any:
+        if self.strict:
+            raise EvaluationError(message)
+        return UNKNOWN
 
     def eval(self, expr: Any) -> Any:
         method: Callable[[Any], Any] = getattr(self, "_" + type(expr).__name__, self._unknown)
@@ -143,13 +173,39 @@ class _Evaluator:
                 key = self.eval(step.key)
                 if is_unknown(key):
                     return UNKNOWN
-            value = _index(value, key)
+            value = self._index(value, key)
         return value
 
+    def _index(self, value: Any, key: Any) -> Any:
+        if isinstance(value, LazyMapping):
+            k = _to_string(key)
+            return UNKNOWN if is_unknown(k) else value.get(k)
+        if isinstance(value, dict):
+            k = _to_string(key)
+            if is_unknown(k):
+                return UNKNOWN
+            if k in value:
+                return value[k]
+            return UNKNOWN if isinstance(value, OpenMap) else self._error(f"no attribute {k!r}")
+        if isinstance(value, list):
+            n = _as_number(key)
+            if is_unknown(n) or not float(n).is_integer():
+                return self._error("invalid index")
+            i = int(n)
+            return value[i] if 0 <= i < len(value) else self._error(f"index {i} out of range")
+        if value is None:
+            return self._error("attribute of null")
+        return self._error("cannot index a primitive value")
+
     def _Call(self, expr: ast.Call) -> Any:
-        func = FUNCTIONS.get(expr.name)
+        name = expr.name
+        if name in ("try", "can"):
+            return self._try(expr) if name == "try" else self._can(expr)
+        if name in ("file", "templatefile", "fileexists"):
+            return self._file_function(expr)
+        func = FUNCTIONS.get(name)
         if func is None:
-            return UNKNOWN
+            return UNKNOWN  # provider functions, impure ones (timestamp, uuid) ...
         args = [self.eval(a) for a in expr.args]
         if expr.expand_last and args:
             last = args.pop()
@@ -158,8 +214,59 @@ class _Evaluator:
             args.extend(last)
         try:
             return func(*args)
-        except Exception:  # a function given values it rejects: Terraform would fail, we do not know
+        except (FunctionError, ValueError, TypeError, ArithmeticError, IndexError, KeyError) as exc:
+            return self._error(f"{name}(): {exc}")
+
+    def _strict_eval(self, expr: Any) -> Any:
+        self.strict += 1
+        try:
+            return self.eval(expr)
+        finally:
+            self.strict -= 1
+
+    def _try(self, expr: ast.Call) -> Any:
+        for arg in expr.args:
+            try:
+                value = self._strict_eval(arg)
+            except EvaluationError:
+                continue
+            return value
+        return self._error("try(): no argument could be evaluated")
+
+    def _can(self, expr: ast.Call) -> Any:
+        if len(expr.args) != 1:
+            return self._error("can() takes one argument")
+        try:
+            value = self._strict_eval(expr.args[0])
+        except EvaluationError:
+            return False
+        return UNKNOWN if is_unknown(value) else True
+
+    def _file_function(self, expr: ast.Call) -> Any:
+        if not expr.args:
+            return self._error(f"{expr.name}() needs a path")
+        path = self.eval(expr.args[0])
+        if is_unknown(path) or not isinstance(path, str):
             return UNKNOWN
+        text = self.scope.read_file(path)
+        if expr.name == "fileexists":
+            return UNKNOWN if text is None else True
+        if text is None:
+            return UNKNOWN  # outside the repository, missing, or too large: not read
+        if expr.name == "file":
+            return text
+        variables = self.eval(expr.args[1]) if len(expr.args) > 1 else {}
+        if not isinstance(variables, dict):
+            return UNKNOWN
+        from .syntax import parse_template
+
+        template = parse_template(text, 1, path)
+        outer = self.scope
+        self.scope = DictScope(variables, Scope())
+        try:
+            return self.eval(template)
+        finally:
+            self.scope = outer
 
     def _Conditional(self, expr: ast.Conditional) -> Any:
         cond = _as_bool(self.eval(expr.condition))
@@ -295,19 +402,6 @@ def _iter_pairs(collection: Any) -> Optional[List[Any]]:
     return None
 
 
-def _index(value: Any, key: Any) -> Any:
-    if isinstance(value, dict):
-        k = _to_string(key)
-        return value.get(k, UNKNOWN) if not is_unknown(k) else UNKNOWN
-    if isinstance(value, list):
-        n = _as_number(key)
-        if is_unknown(n) or not float(n).is_integer():
-            return UNKNOWN
-        i = int(n)
-        return value[i] if 0 <= i < len(value) else UNKNOWN
-    return UNKNOWN
-
-
 def _normalise(value: Any) -> Any:
     # Terraform compares 1 and 1.0 as equal numbers, and "true" never equals true.
     if isinstance(value, float) and value.is_integer():
@@ -349,43 +443,3 @@ def _as_number(value: Any) -> Any:
             except ValueError:
                 return UNKNOWN
     return UNKNOWN
-
-
-def references(expr: Any) -> Iterator[str]:
-    """Resource-like addresses an expression refers to: ``aws_s3_bucket.b``,
-    ``data.aws_iam_policy_document.p``, ``module.net``."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Traversal):
-            names = [s.name for s in node.steps if isinstance(s, ast.GetAttr)]
-            if node.source is None and node.steps and isinstance(node.steps[0], ast.GetAttr):
-                if node.root == "data" and len(names) >= 2 and isinstance(node.steps[1], ast.GetAttr):
-                    yield f"data.{names[0]}.{names[1]}"
-                elif node.root == "module":
-                    yield f"module.{names[0]}"
-                elif node.root not in _NON_RESOURCE_ROOTS and "_" in node.root:
-                    yield f"{node.root}.{names[0]}"
-            if node.source is not None:
-                stack.append(node.source)
-            stack.extend(s.key for s in node.steps if isinstance(s, ast.Index))
-        elif isinstance(node, ast.Template):
-            stack.extend(p for p in node.parts if not isinstance(p, str))
-        elif isinstance(node, ast.Directive):
-            if node.expr is not None:
-                stack.append(node.expr)
-        elif isinstance(node, ast.Call):
-            stack.extend(node.args)
-        elif isinstance(node, ast.Conditional):
-            stack.extend((node.condition, node.true, node.false))
-        elif isinstance(node, ast.BinaryOp):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, ast.UnaryOp):
-            stack.append(node.operand)
-        elif isinstance(node, ast.TupleExpr):
-            stack.extend(node.items)
-        elif isinstance(node, ast.ObjectExpr):
-            for k, v, _ in node.items:
-                stack.extend((k, v))
-        elif isinstance(node, ast.ForExpr):
-            stack.extend(x for x in (node.collection, node.value, node.key, node.condition) if x is not None)

@@ -1,16 +1,33 @@
 """Terraform's built-in functions, as far as they are pure.
 
-Each takes evaluated arguments and returns a value or UNKNOWN. A function that
-raises is treated by the evaluator as UNKNOWN (Terraform would stop with an
-error; we cannot know what the author meant).
+Each takes evaluated arguments and returns a value. An argument that is (or
+contains) UNKNOWN makes the result UNKNOWN unless the function can decide
+without it (``length`` of a list with an unknown element, ``coalesce`` whose
+first argument is known). A function that raises is an error in Terraform;
+the evaluator turns it into an invalid value (which ``try``/``can`` observe).
+
+Functions that read files or need lazy arguments (``file``, ``templatefile``,
+``try``, ``can``) are the evaluator's, not here.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import ipaddress
 import json
-from typing import Any, Callable, Dict
+import math
+import re
+import urllib.parse
+from typing import Any, Callable, Dict, List
 
-from ...model import UNKNOWN, contains_unknown
+from ...model import UNKNOWN, contains_unknown, is_unknown
+
+MAX_RANGE = 100_000
+
+
+class FunctionError(ValueError):
+    """The arguments are known but Terraform would reject them."""
 
 
 def _strict(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -21,17 +38,44 @@ def _strict(func: Callable[..., Any]) -> Callable[..., Any]:
             return UNKNOWN
         return func(*args)
 
+    wrapper.__name__ = func.__name__
     return wrapper
 
 
-def _tostring(value: Any) -> Any:
+def _string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, (int, float, str)):
         return str(value)
-    if value is None:
-        return None
-    raise TypeError("not a primitive")
+    raise FunctionError(f"cannot convert {type(value).__name__} to string")
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise FunctionError("a bool is not a number")
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                raise FunctionError(f"{value!r} is not a number") from None
+    raise FunctionError("not a number")
+
+
+def _list(value: Any) -> List[Any]:
+    if isinstance(value, list):
+        return value
+    raise FunctionError("not a list")
+
+
+def _tostring(value: Any) -> Any:
+    return None if value is None else _string(value)
 
 
 def _tobool(value: Any) -> Any:
@@ -39,29 +83,477 @@ def _tobool(value: Any) -> Any:
         return value
     if value in ("true", "false"):
         return value == "true"
-    raise TypeError("not a bool")
+    raise FunctionError("not a bool")
 
 
 def _tonumber(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise TypeError("not a number")
-    if isinstance(value, (int, float)) or value is None:
+    return None if value is None else _number(value)
+
+
+def _toset(value: Any) -> Any:
+    if is_unknown(value):
+        return UNKNOWN
+    items = _list(value)
+    if any(is_unknown(v) for v in items):
+        return UNKNOWN  # the set's members (and so its size) are not known
+    out: List[Any] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    if all(isinstance(v, str) for v in out):
+        out.sort()
+    return out
+
+
+def _length(value: Any) -> Any:
+    if is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, (list, dict, str)):
+        return len(value)
+    raise FunctionError("length of a primitive")
+
+
+def _concat(*lists: Any) -> Any:
+    if any(is_unknown(l) for l in lists):
+        return UNKNOWN
+    out: List[Any] = []
+    for item in lists:
+        out.extend(_list(item))
+    return out
+
+
+def _merge(*maps: Any) -> Any:
+    if any(is_unknown(m) for m in maps):
+        return UNKNOWN
+    out: Dict[str, Any] = {}
+    for item in maps:
+        if item is None:
+            continue
+        if not isinstance(item, dict):
+            raise FunctionError("merge takes maps")
+        out.update(item)
+    return out
+
+
+def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
+    if is_unknown(mapping) or is_unknown(key):
+        return UNKNOWN
+    if not isinstance(mapping, dict):
+        raise FunctionError("lookup takes a map")
+    if key in mapping:
+        return mapping[key]
+    if default:
+        return default[0]
+    raise FunctionError(f"no key {key!r}")
+
+
+def _element(items: Any, index: Any) -> Any:
+    if is_unknown(items) or is_unknown(index):
+        return UNKNOWN
+    items = _list(items)
+    if not items:
+        raise FunctionError("element of an empty list")
+    return items[int(_number(index)) % len(items)]
+
+
+def _keys(mapping: Any) -> Any:
+    if is_unknown(mapping):
+        return UNKNOWN
+    if not isinstance(mapping, dict):
+        raise FunctionError("keys takes a map")
+    return sorted(mapping)
+
+
+def _values(mapping: Any) -> Any:
+    if is_unknown(mapping):
+        return UNKNOWN
+    if not isinstance(mapping, dict):
+        raise FunctionError("values takes a map")
+    return [mapping[k] for k in sorted(mapping)]
+
+
+def _contains(items: Any, value: Any) -> Any:
+    if is_unknown(items) or contains_unknown(value):
+        return UNKNOWN
+    items = _list(items)
+    if value in items:
+        return True
+    return UNKNOWN if any(contains_unknown(i) for i in items) else False
+
+
+def _coalesce(*args: Any) -> Any:
+    for arg in args:
+        if is_unknown(arg):
+            return UNKNOWN
+        if arg is not None and arg != "":
+            return arg
+    raise FunctionError("no non-null argument")
+
+
+def _coalescelist(*args: Any) -> Any:
+    for arg in args:
+        if is_unknown(arg):
+            return UNKNOWN
+        if _list(arg):
+            return arg
+    raise FunctionError("no non-empty list")
+
+
+def _compact(items: Any) -> Any:
+    if is_unknown(items):
+        return UNKNOWN
+    items = _list(items)
+    if any(is_unknown(i) for i in items):
+        return UNKNOWN
+    return [i for i in items if i is not None and i != ""]
+
+
+def _distinct(items: Any) -> Any:
+    if is_unknown(items):
+        return UNKNOWN
+    out: List[Any] = []
+    for item in _list(items):
+        if is_unknown(item):
+            return UNKNOWN
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _flatten(items: Any) -> Any:
+    if is_unknown(items):
+        return UNKNOWN
+    out: List[Any] = []
+    for item in _list(items):
+        if is_unknown(item):
+            return UNKNOWN
+        if isinstance(item, list):
+            flat = _flatten(item)
+            if is_unknown(flat):
+                return UNKNOWN
+            out.extend(flat)
+        else:
+            out.append(item)
+    return out
+
+
+_FORMAT_VERB = re.compile(r"%(?:\[(\d+)\])?([-+# 0]*)(\d+)?(?:\.(\d+))?([%vdsqfetxXobcgGT])")
+
+
+def _format(spec: str, *args: Any) -> str:
+    position = 0
+
+    def repl(m: re.Match) -> str:
+        nonlocal position
+        verb = m.group(5)
+        if verb == "%":
+            return "%"
+        if m.group(1):
+            position = int(m.group(1)) - 1
+        if position >= len(args):
+            raise FunctionError("too few arguments for format")
+        value = args[position]
+        position += 1
+        if verb in "vs":
+            text = value if isinstance(value, str) else (
+                json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else _string(value))
+        elif verb == "q":
+            text = json.dumps(_string(value))
+        elif verb == "d":
+            text = str(int(_number(value)))
+        elif verb in "feEgG":
+            precision = int(m.group(4)) if m.group(4) else 6
+            text = f"{float(_number(value)):.{precision}{verb}}"
+        elif verb == "t":
+            text = "true" if _tobool(value) else "false"
+        elif verb == "x":
+            text = format(int(_number(value)), "x")
+        elif verb == "X":
+            text = format(int(_number(value)), "X")
+        elif verb == "o":
+            text = format(int(_number(value)), "o")
+        elif verb == "b":
+            text = format(int(_number(value)), "b")
+        else:
+            text = _string(value)
+        width = int(m.group(3)) if m.group(3) else 0
+        flags = m.group(2)
+        if width:
+            fill = "0" if "0" in flags and "-" not in flags else " "
+            text = text.ljust(width) if "-" in flags else text.rjust(width, fill)
+        return text
+
+    return _FORMAT_VERB.sub(repl, spec)
+
+
+def _join(separator: Any, *lists: Any) -> Any:
+    if is_unknown(separator) or any(contains_unknown(l) for l in lists):
+        return UNKNOWN
+    items: List[Any] = []
+    for l in lists:
+        items.extend(_list(l))
+    return _string(separator).join(_string(i) for i in items)
+
+
+def _split(separator: Any, text: Any) -> Any:
+    text = _string(text)
+    return text.split(_string(separator)) if text else [""]
+
+
+_GROUP_REF = re.compile(r"\$(?:\{(\w+)\}|(\d+))")
+
+
+def _replace(text: str, search: str, replacement: str) -> str:
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        pattern = re.compile(search[1:-1])
+
+        def expand(m: re.Match) -> str:
+            # Terraform (Go) writes group references as $1 or ${name}.
+            def group(ref: re.Match) -> str:
+                name = ref.group(1) or ref.group(2)
+                try:
+                    return m.group(int(name) if name.isdigit() else name) or ""
+                except IndexError:  # no such group
+                    return ""
+
+            return _GROUP_REF.sub(group, replacement)
+
+        return pattern.sub(expand, text)
+    return text.replace(search, replacement)
+
+
+def _substr(text: str, offset: Any, length: Any) -> str:
+    offset, length = int(_number(offset)), int(_number(length))
+    if offset < 0:
+        offset = max(len(text) + offset, 0)
+    if length < 0:
+        return text[offset:]
+    return text[offset:offset + length]
+
+
+def _tomap(value: Any) -> Any:
+    if is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, dict):
         return value
-    text = str(value)
-    return int(text) if text.lstrip("-").isdigit() else float(text)
+    raise FunctionError("tomap takes an object")
 
 
-def _jsonencode(value: Any) -> Any:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+def _tolist(value: Any) -> Any:
+    if is_unknown(value):
+        return UNKNOWN
+    return list(_list(value))
+
+
+def _min_max(pick: Callable[..., Any]) -> Callable[..., Any]:
+    def func(*args: Any) -> Any:
+        if not args:
+            raise FunctionError("needs at least one number")
+        return pick(_number(a) for a in args)
+
+    return func
+
+
+def _range(*args: Any) -> Any:
+    numbers = [_number(a) for a in args]
+    if len(numbers) == 1:
+        start, stop, step = 0, numbers[0], 1
+    elif len(numbers) == 2:
+        start, stop, step = numbers[0], numbers[1], 1 if numbers[1] >= numbers[0] else -1
+    elif len(numbers) == 3:
+        start, stop, step = numbers
+    else:
+        raise FunctionError("range takes 1 to 3 arguments")
+    if step == 0:
+        raise FunctionError("step must not be zero")
+    count = max(0, math.ceil((stop - start) / step))
+    if count > MAX_RANGE:
+        raise FunctionError(f"range of {count} elements exceeds the limit of {MAX_RANGE}")
+    return [start + i * step for i in range(count)]
+
+
+def _zipmap(keys: Any, values: Any) -> Any:
+    if contains_unknown(keys) or is_unknown(values):
+        return UNKNOWN
+    keys, values = _list(keys), _list(values)
+    if len(keys) != len(values):
+        raise FunctionError("zipmap needs lists of the same length")
+    return {_string(k): v for k, v in zip(keys, values)}
+
+
+def _cidrsubnet(prefix: str, newbits: Any, netnum: Any) -> str:
+    network = ipaddress.ip_network(prefix, strict=False)
+    new_prefix = network.prefixlen + int(_number(newbits))
+    if new_prefix > network.max_prefixlen:
+        raise FunctionError("not enough bits")
+    size = 2 ** (network.max_prefixlen - new_prefix)
+    number = int(_number(netnum))
+    if not 0 <= number < 2 ** int(_number(newbits)):
+        raise FunctionError("netnum out of range")
+    address = int(network.network_address) + number * size
+    return f"{ipaddress.ip_address(address)}/{new_prefix}"
+
+
+def _cidrhost(prefix: str, hostnum: Any) -> str:
+    network = ipaddress.ip_network(prefix, strict=False)
+    number = int(_number(hostnum))
+    if number < 0:
+        number += network.num_addresses
+    if not 0 <= number < network.num_addresses:
+        raise FunctionError("hostnum out of range")
+    return str(ipaddress.ip_address(int(network.network_address) + number))
+
+
+def _one(items: Any) -> Any:
+    if is_unknown(items):
+        return UNKNOWN
+    items = _list(items)
+    if len(items) > 1:
+        raise FunctionError("one() of more than one element")
+    return items[0] if items else None
+
+
+def _index_of(items: Any, value: Any) -> Any:
+    items = _list(items)
+    if value not in items:
+        raise FunctionError("value not in list")
+    return items.index(value)
+
+
+def _slice(items: Any, start: Any, end: Any) -> Any:
+    return _list(items)[int(_number(start)):int(_number(end))]
+
+
+def _trim(text: str, chars: str) -> str:
+    return text.strip(chars)
+
+
+def _jsonencode(value: Any) -> str:
+    # cty orders object attributes by name, so Terraform's output is sorted.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def _jsondecode(text: Any) -> Any:
+    try:
+        return json.loads(_string(text))
+    except ValueError as exc:
+        raise FunctionError(f"invalid JSON: {exc}") from None
+
+
+def _yamldecode(text: Any) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(_string(text))
+    except yaml.YAMLError as exc:
+        raise FunctionError(f"invalid YAML: {exc}") from None
+
+
+def _sort(items: Any) -> Any:
+    return sorted(_string(i) for i in _list(items))
+
+
+def _chunklist(items: Any, size: Any) -> Any:
+    items, size = _list(items), int(_number(size))
+    if size <= 0:
+        return [items]
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _setunion(*sets: Any) -> Any:
+    return _toset(_concat(*sets))
+
+
+def _setintersection(first: Any, *rest: Any) -> Any:
+    out = [v for v in _toset(first) if all(v in _list(r) for r in rest)]
+    return out
+
+
+def _setsubtract(first: Any, second: Any) -> Any:
+    return [v for v in _toset(first) if v not in _list(second)]
+
+
+def _regex(pattern: str, text: str) -> Any:
+    m = re.search(pattern, text)
+    if m is None:
+        raise FunctionError("no match")
+    if m.groupdict():
+        return m.groupdict()
+    return list(m.groups()) if m.groups() else m.group(0)
 
 
 FUNCTIONS: Dict[str, Callable[..., Any]] = {
-    "lower": _strict(lambda s: s.lower()),
-    "upper": _strict(lambda s: s.upper()),
-    "trimspace": _strict(lambda s: s.strip()),
+    # strings
+    "lower": _strict(lambda s: _string(s).lower()),
+    "upper": _strict(lambda s: _string(s).upper()),
+    "title": _strict(lambda s: _string(s).title()),
+    "trimspace": _strict(lambda s: _string(s).strip()),
+    "trim": _strict(lambda s, c: _trim(_string(s), _string(c))),
+    "trimprefix": _strict(lambda s, p: _string(s)[len(p):] if _string(s).startswith(p) else s),
+    "trimsuffix": _strict(lambda s, p: _string(s)[:-len(p)] if p and _string(s).endswith(p) else s),
+    "chomp": _strict(lambda s: _string(s).rstrip("\r\n")),
+    "startswith": _strict(lambda s, p: _string(s).startswith(_string(p))),
+    "endswith": _strict(lambda s, p: _string(s).endswith(_string(p))),
+    "strrev": _strict(lambda s: _string(s)[::-1]),
+    "format": _strict(lambda spec, *a: _format(_string(spec), *a)),
+    "join": _join,
+    "split": _strict(_split),
+    "replace": _strict(lambda s, a, b: _replace(_string(s), _string(a), _string(b))),
+    "substr": _strict(lambda s, o, l: _substr(_string(s), o, l)),
+    "regex": _strict(lambda p, s: _regex(_string(p), _string(s))),
+    "regexall": _strict(lambda p, s: [m.group(0) for m in re.finditer(_string(p), _string(s))]),
+    # collections
+    "concat": _concat,
+    "merge": _merge,
+    "lookup": _lookup,
+    "element": _element,
+    "length": _length,
+    "keys": _keys,
+    "values": _values,
+    "contains": _contains,
+    "coalesce": _coalesce,
+    "coalescelist": _coalescelist,
+    "compact": _compact,
+    "distinct": _distinct,
+    "flatten": _flatten,
+    "zipmap": _zipmap,
+    "range": _strict(_range),
+    "one": _one,
+    "index": _strict(_index_of),
+    "slice": _strict(_slice),
+    "reverse": _strict(lambda l: list(reversed(_list(l)))),
+    "sort": _strict(_sort),
+    "chunklist": _strict(_chunklist),
+    "setunion": _strict(_setunion),
+    "setintersection": _strict(_setintersection),
+    "setsubtract": _strict(_setsubtract),
+    "sum": _strict(lambda l: sum(_number(x) for x in _list(l))),
+    # numbers
+    "min": _strict(_min_max(min)),
+    "max": _strict(_min_max(max)),
+    "abs": _strict(lambda n: abs(_number(n))),
+    "ceil": _strict(lambda n: math.ceil(_number(n))),
+    "floor": _strict(lambda n: math.floor(_number(n))),
+    "parseint": _strict(lambda s, b: int(_string(s), int(_number(b)))),
+    # type conversion
     "tostring": _strict(_tostring),
     "tobool": _strict(_tobool),
     "tonumber": _strict(_tonumber),
+    "tolist": _tolist,
+    "toset": _toset,
+    "tomap": _tomap,
+    # encoding
     "jsonencode": _strict(_jsonencode),
-    "jsondecode": _strict(json.loads),
+    "jsondecode": _strict(_jsondecode),
+    "yamldecode": _strict(_yamldecode),
+    "base64encode": _strict(lambda s: base64.b64encode(_string(s).encode()).decode()),
+    "base64decode": _strict(lambda s: base64.b64decode(_string(s)).decode("utf-8")),
+    "urlencode": _strict(lambda s: urllib.parse.quote(_string(s), safe="")),
+    "md5": _strict(lambda s: hashlib.md5(_string(s).encode()).hexdigest()),
+    "sha1": _strict(lambda s: hashlib.sha1(_string(s).encode()).hexdigest()),
+    "sha256": _strict(lambda s: hashlib.sha256(_string(s).encode()).hexdigest()),
+    # networking
+    "cidrsubnet": _strict(lambda p, b, n: _cidrsubnet(_string(p), b, n)),
+    "cidrhost": _strict(lambda p, n: _cidrhost(_string(p), n)),
+    "cidrnetmask": _strict(lambda p: str(ipaddress.ip_network(_string(p), strict=False).netmask)),
 }

@@ -1,22 +1,22 @@
-"""A Terraform module directory read into resources.
+"""Blocks of a Terraform module into values.
 
-Every ``.tf`` / ``.tf.json`` file of one directory forms one module. Resource
-blocks become ``Resource`` objects with evaluated attributes, nested blocks as
-lists of dicts, ``count`` / ``for_each`` instances and ``dynamic`` blocks
-expanded where their collections are known.
+Reading a file into blocks (``parse_file``), expanding ``count`` / ``for_each``
+into instances, and evaluating a block body into the attribute dict of the
+model: nested blocks as lists of dicts, ``dynamic`` blocks expanded where
+their collections are known, the line of every attribute recorded.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from ...model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource, is_unknown
+from ...model import UNKNOWN, ParseError, Path, is_unknown
 from ..json_positions import JSONPositionError
 from . import ast
-from .evaluator import DictScope, Scope, evaluate, references
-from .syntax import HCLFile, HCLSyntaxError, parse_hcl
+from .evaluator import DictScope, Scope, evaluate
 from .hcl_json import parse_tf_json
+from .syntax import HCLFile, HCLSyntaxError, parse_hcl
 
 # Meta-arguments are Terraform's, not the provider's: they are not attributes.
 _META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
@@ -47,52 +47,10 @@ def parse_file(display: str, text: str) -> Tuple[Optional[HCLFile], Optional[Par
         return None, ParseError(display, exc.line, f"JSON syntax error: {exc}", "terraform")
 
 
-def load_module(files: Sequence[Tuple[str, str]], directory: str) -> List[ParsedFile]:
-    """Read the (display path, text) files of one module directory."""
-    parsed: List[ParsedFile] = []
-    for display, text in files:
-        hcl, error = parse_file(display, text)
-        out = ParsedFile(display, "terraform")
-        if error is not None:
-            out.errors.append(error)
-        else:
-            assert hcl is not None
-            out.comments = hcl.comments
-            for block in hcl.blocks:
-                out.resources.extend(_resources(block, directory))
-        parsed.append(out)
-    return parsed
-
-
-def _resources(block: ast.Block, directory: str) -> List[Resource]:
-    if block.type == "resource" and len(block.labels) == 2:
-        kind, address = "resource", "{}.{}".format(*block.labels)
-    elif block.type == "data" and len(block.labels) == 2:
-        kind, address = "data", "data.{}.{}".format(*block.labels)
-    else:
-        return []
-    rtype = block.labels[0]
-    base = Scope()
-    out = []
-    for suffix, instance_scope in _instances(block, base):
-        lines: Dict[Path, int] = {}
-        attributes = block_values(block, instance_scope, (), lines, top=True)
-        out.append(Resource(
-            address=address + suffix,
-            type=rtype,
-            format="terraform",
-            provider=provider_of(rtype),
-            attributes=attributes,
-            location=Location(block.file, block.line, block.end_line),
-            attribute_lines=lines,
-            references=sorted(set(_block_references(block))),
-            kind=kind,
-            namespace=directory,
-        ))
-    return out
-
-
-def _instances(block: ast.Block, scope: Scope) -> List[Tuple[str, Scope]]:
+def instances(block: ast.Block, scope: Scope) -> List[Tuple[str, Scope]]:
+    """The instances of a resource or module block: (address suffix, scope
+    with count.index / each.key / each.value). ``count = 0`` gives none; a
+    count or for_each that cannot be resolved gives one instance of unknown key."""
     count_attr = block.attribute("count")
     each_attr = block.attribute("for_each")
     if count_attr is not None:
@@ -102,11 +60,10 @@ def _instances(block: ast.Block, scope: Scope) -> List[Tuple[str, Scope]]:
         n = min(int(count), MAX_INSTANCES)
         return [(f"[{i}]", DictScope({"count": {"index": i}}, scope)) for i in range(n)]
     if each_attr is not None:
-        collection = evaluate(each_attr.expr, scope)
-        pairs = _each_pairs(collection)
+        pairs = _each_pairs(evaluate(each_attr.expr, scope))
         if pairs is None:
             return [("", DictScope({"each": {"key": UNKNOWN, "value": UNKNOWN}}, scope))]
-        return [(f"[{json.dumps(k)}]", DictScope({"each": {"key": k, "value": v}}, scope))
+        return [(f"[{json.dumps(k, ensure_ascii=False)}]", DictScope({"each": {"key": k, "value": v}}, scope))
                 for k, v in pairs[:MAX_INSTANCES]]
     return [("", scope)]
 
@@ -117,15 +74,6 @@ def _each_pairs(collection: Any) -> Optional[List[Tuple[str, Any]]]:
     if isinstance(collection, list) and all(isinstance(v, str) for v in collection):
         return [(v, v) for v in sorted(set(collection))]
     return None
-
-
-def _block_references(block: ast.Block) -> List[str]:
-    refs: List[str] = []
-    for attr in block.attributes:
-        refs.extend(references(attr.expr))
-    for nested in block.blocks:
-        refs.extend(_block_references(nested))
-    return refs
 
 
 def block_values(block: ast.Block, scope: Scope, prefix: Path, lines: Dict[Path, int],

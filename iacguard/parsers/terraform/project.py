@@ -1,0 +1,608 @@
+"""Terraform configurations evaluated the way ``terraform plan`` reads them.
+
+A ``Project`` holds every module directory of a run, each parsed once. Root
+modules are evaluated with their input variables (defaults, tfvars files,
+``--var-file``, ``--var``, ``TF_VAR_*``); ``module`` blocks with a local source
+(or one Terraform has already downloaded, per ``.terraform/modules/modules.json``)
+are evaluated as child instances with their inputs, to any depth, and their
+outputs flow back. Everything is lazy and memoised: a local, a resource's
+attributes or a module output is computed once, when first needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path as FSPath
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+
+from ...model import UNKNOWN, Location, ParsedFile, Path, Resource, is_unknown
+from ...source import SourceError, decode_bytes
+from . import ast
+from .evaluator import DictScope, LazyMapping, OpenMap, Scope, evaluate
+from .module import block_values, instances, parse_file, provider_of
+from .policy_document import render_policy_document
+from .syntax import HCLSyntaxError, parse_hcl
+
+NodeKey = Tuple[str, str]
+MAX_MODULE_DEPTH = 32
+MAX_FILE_FUNCTION_BYTES = 1024 * 1024
+_MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+_NO_LINKS: Set[NodeKey] = set()
+
+
+@dataclass
+class TerraformInputs:
+    """Values for root-module variables, in Terraform's precedence order."""
+
+    var_files: Sequence[str] = ()
+    vars: Sequence[str] = ()  # "NAME=VALUE" as given on the command line
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class ModuleSource:
+    """One directory's configuration, parsed once per run."""
+
+    def __init__(self, directory: FSPath, display: str, files: List[Tuple[str, Any]]) -> None:
+        self.directory = directory
+        self.display = display
+        self.variables: Dict[str, ast.Block] = {}
+        self.locals: Dict[str, ast.Attribute] = {}
+        self.outputs: Dict[str, ast.Attribute] = {}
+        self.resources: Dict[str, Dict[str, ast.Block]] = {}
+        self.data: Dict[str, Dict[str, ast.Block]] = {}
+        self.modules: Dict[str, ast.Block] = {}
+        self.files = files
+        for _, hcl in files:
+            if hcl is None:
+                continue
+            for block in hcl.blocks:
+                self._add(block)
+
+    def _add(self, block: ast.Block) -> None:
+        labels = block.labels
+        if block.type == "variable" and len(labels) == 1:
+            self.variables[labels[0]] = block
+        elif block.type == "locals":
+            for attr in block.attributes:
+                self.locals[attr.name] = attr
+        elif block.type == "output" and len(labels) == 1:
+            value = block.attribute("value")
+            if value is not None:
+                self.outputs[labels[0]] = value
+        elif block.type == "resource" and len(labels) == 2:
+            self.resources.setdefault(labels[0], {})[labels[1]] = block
+        elif block.type == "data" and len(labels) == 2:
+            self.data.setdefault(labels[0], {})[labels[1]] = block
+        elif block.type == "module" and len(labels) == 1:
+            self.modules[labels[0]] = block
+
+    def local_module_dirs(self) -> Iterable[FSPath]:
+        for block in self.modules.values():
+            source = _literal_source(block)
+            if source is not None and _is_local(source):
+                yield FSPath(os.path.normpath(self.directory / source))
+
+
+def _literal_source(block: ast.Block) -> Optional[str]:
+    attr = block.attribute("source")
+    if attr is not None and isinstance(attr.expr, ast.Literal) and isinstance(attr.expr.value, str):
+        return attr.expr.value
+    return None
+
+
+def _is_local(source: str) -> bool:
+    return source.startswith(("./", "../", ".\\", "..\\")) or source in (".", "..")
+
+
+class Project:
+    """Every Terraform module directory of a scan."""
+
+    def __init__(self, repo_root: FSPath, cwd: FSPath, inputs: Optional[TerraformInputs] = None) -> None:
+        self.repo_root = repo_root.resolve()
+        self.cwd = cwd
+        self.inputs = inputs or TerraformInputs()
+        self.sources: Dict[FSPath, Optional[ModuleSource]] = {}
+        self.parsed_files: Dict[str, ParsedFile] = {}
+        self.notes: List[str] = []
+        self._noted: Set[str] = set()
+
+    # -- loading -----------------------------------------------------------
+    def display(self, path: FSPath) -> str:
+        try:
+            return path.relative_to(self.cwd).as_posix() or "."
+        except ValueError:
+            return path.as_posix()
+
+    def add_files(self, directory: FSPath, files: Sequence[Tuple[str, str]]) -> None:
+        """Register a scanned directory with its (display path, text) files."""
+        directory = FSPath(os.path.normpath(directory))
+        parsed: List[Tuple[str, Any]] = []
+        for display, text in files:
+            hcl, error = parse_file(display, text)
+            out = ParsedFile(display, "terraform")
+            if error is not None:
+                out.errors.append(error)
+            else:
+                out.comments = hcl.comments
+            self.parsed_files[display] = out
+            parsed.append((display, hcl))
+        self.sources[directory] = ModuleSource(directory, self.display(directory), parsed)
+
+    def source(self, directory: FSPath) -> Optional[ModuleSource]:
+        """The module in ``directory``, read from disk when not scanned directly."""
+        directory = FSPath(os.path.normpath(directory))
+        if directory in self.sources:
+            return self.sources[directory]
+        real = directory.resolve()
+        if not _inside(real, self.repo_root) or not real.is_dir():
+            self.sources[directory] = None
+            return None
+        files: List[Tuple[str, str]] = []
+        for path in sorted(directory.iterdir()):
+            if path.is_file() and path.name.endswith((".tf", ".tf.json")) and _inside(path.resolve(), self.repo_root):
+                display = self.display(path)
+                try:
+                    files.append((display, decode_bytes(path.read_bytes())))
+                except (OSError, SourceError) as exc:
+                    self.parsed_files[display] = ParsedFile(display, "terraform")
+                    self.note(f"{display}: not read ({exc})")
+        self.add_files(directory, files)
+        return self.sources[directory]
+
+    def note(self, message: str) -> None:
+        if message not in self._noted:
+            self._noted.add(message)
+            self.notes.append(message)
+
+    def roots(self) -> List[FSPath]:
+        """Scanned directories not called as a module by another scanned one:
+        a called module is evaluated through its callers, with their inputs."""
+        scanned = [d for d, s in self.sources.items() if s is not None]
+        called: Set[FSPath] = set()
+        for directory in scanned:
+            source = self.sources[directory]
+            assert source is not None
+            called.update(d for d in source.local_module_dirs() if d != directory)
+        roots = [d for d in scanned if d not in called]
+        return sorted(roots) if roots else sorted(scanned)
+
+    # -- evaluation ----------------------------------------------------------
+    def evaluate(self) -> List[ParsedFile]:
+        for directory in self.roots():
+            source = self.sources[directory]
+            assert source is not None
+            root = ModuleInstance(self, source, prefix="", inputs=self.root_variables(source),
+                                  input_links={}, root_dir=directory, chain=(directory,))
+            for resource in root.all_resources():
+                target = self.parsed_files.setdefault(
+                    resource.location.file, ParsedFile(resource.location.file, "terraform"))
+                target.resources.append(resource)
+        return [self.parsed_files[k] for k in sorted(self.parsed_files)]
+
+    def root_variables(self, source: ModuleSource) -> Dict[str, Any]:
+        """Terraform's precedence: environment, terraform.tfvars(.json),
+        *.auto.tfvars(.json) in name order, then -var-file / -var in order."""
+        values: Dict[str, Any] = {}
+        for key, value in self.inputs.environ.items():
+            if key.startswith("TF_VAR_"):
+                values[key[len("TF_VAR_"):]] = _raw_variable(value)
+        directory = source.directory
+        for name in ("terraform.tfvars", "terraform.tfvars.json"):
+            values.update(self._read_tfvars(directory / name, quiet_missing=True))
+        autos = sorted(p for p in directory.glob("*.auto.tfvars*")
+                       if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+        for path in autos:
+            values.update(self._read_tfvars(path, quiet_missing=True))
+        for var_file in self.inputs.var_files:
+            values.update(self._read_tfvars(FSPath(var_file), quiet_missing=False))
+        for item in self.inputs.vars:
+            name, _, raw = item.partition("=")
+            values[name.strip()] = _raw_variable(raw)
+        return values
+
+    def _read_tfvars(self, path: FSPath, quiet_missing: bool) -> Dict[str, Any]:
+        if not path.is_file():
+            if not quiet_missing:
+                self.note(f"variable file {path} not found")
+            return {}
+        try:
+            text = decode_bytes(path.read_bytes())
+        except (OSError, SourceError) as exc:
+            self.note(f"variable file {self.display(path)} not read: {exc}")
+            return {}
+        if path.name.endswith(".json"):
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                self.note(f"variable file {self.display(path)} is not valid JSON: {exc}")
+                return {}
+            return data if isinstance(data, dict) else {}
+        try:
+            hcl = parse_hcl(text, self.display(path))
+        except HCLSyntaxError as exc:
+            self.note(f"variable file {self.display(path)}:{exc.line}: {exc}")
+            return {}
+        return {attr.name: evaluate(attr.expr, Scope()) for attr in hcl.attributes}
+
+    def read_file(self, base: FSPath, path: str) -> Optional[str]:
+        """file()/templatefile(): only inside the repository, only modest sizes."""
+        target = FSPath(path)
+        target = target if target.is_absolute() else base / target
+        try:
+            real = target.resolve()
+        except (OSError, RuntimeError):
+            return None
+        if not _inside(real, self.repo_root) or not real.is_file():
+            self.note(f"file {path!r} is outside the repository or missing; its content is unknown")
+            return None
+        if real.stat().st_size > MAX_FILE_FUNCTION_BYTES:
+            return None
+        try:
+            return decode_bytes(real.read_bytes())
+        except (OSError, SourceError):
+            return None
+
+
+def _inside(path: FSPath, root: FSPath) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _raw_variable(text: str) -> Any:
+    """A value from the command line or environment: HCL if it parses as an
+    expression (lists, maps, numbers), else the string itself."""
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{", '"') or stripped in ("true", "false") or _is_number(stripped):
+        try:
+            hcl = parse_hcl(f"v = {stripped}\n")
+            value = evaluate(hcl.attributes[0].expr, Scope())
+            if not is_unknown(value):
+                return value
+        except (HCLSyntaxError, IndexError):
+            pass
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _convert_variable(value: Any, type_expr: Optional[ast.Expr]) -> Any:
+    """Terraform converts input values to the declared primitive type."""
+    if type_expr is None or not isinstance(type_expr, ast.Traversal) or type_expr.steps:
+        return value
+    kind = type_expr.root
+    if kind == "number" and isinstance(value, str):
+        return int(value) if value.lstrip("-").isdigit() else (float(value) if _is_number(value) else value)
+    if kind == "bool" and value in ("true", "false"):
+        return value == "true"
+    if kind == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if kind == "string" and isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+class ModuleInstance(Scope):
+    """One instance of a module: its variables, locals, resources and outputs."""
+
+    def __init__(self, project: Project, source: ModuleSource, prefix: str, inputs: Dict[str, Any],
+                 input_links: Dict[str, Set[NodeKey]], root_dir: FSPath, chain: Tuple[FSPath, ...],
+                 module_key: str = "") -> None:
+        self.project = project
+        self.source = source
+        self.prefix = prefix
+        self.inputs = inputs
+        self.input_links = input_links
+        self.root_dir = root_dir
+        self.chain = chain
+        self.module_key = module_key  # "a.b" for module.a.module.b, as in modules.json
+        self.namespace = f"{project.display(root_dir)}::{prefix}"
+        self._variables: Dict[str, Any] = {}
+        self._locals: Dict[str, Any] = {}
+        self._local_links: Dict[str, Set[NodeKey]] = {}
+        self._resources: Dict[Tuple[str, str, str], Any] = {}
+        self._children: Dict[str, List[Tuple[str, Optional["ModuleInstance"]]]] = {}
+        self._busy: Set[Any] = set()
+
+    # -- Scope -------------------------------------------------------------
+    def lookup(self, root: str) -> Any:
+        if root == "var":
+            return _Namespace(self.variable)
+        if root == "local":
+            return _Namespace(self.local)
+        if root == "path":
+            return {"module": self._relative(self.source.directory), "root": ".", "cwd": "."}
+        if root == "terraform":
+            return {"workspace": "default"}
+        if root == "module":
+            return _Namespace(self.module_outputs)
+        if root == "data":
+            return _Namespace(lambda t: _Namespace(lambda n: self.block_value("data", t, n))
+                              if t in self.source.data else UNKNOWN)
+        if root in self.source.resources:
+            return _Namespace(lambda n: self.block_value("resource", root, n))
+        return UNKNOWN
+
+    def read_file(self, path: str) -> Optional[str]:
+        return self.project.read_file(self.root_dir, path)
+
+    def _relative(self, directory: FSPath) -> str:
+        rel = os.path.relpath(directory, self.root_dir)
+        return FSPath(rel).as_posix()
+
+    # -- variables and locals ------------------------------------------------
+    def variable(self, name: str) -> Any:
+        if name in self._variables:
+            return self._variables[name]
+        block = self.source.variables.get(name)
+        if name in self.inputs:
+            value = self.inputs[name]
+        elif block is not None and block.attribute("default") is not None:
+            value = evaluate(block.attribute("default").expr, Scope())
+        else:
+            value = UNKNOWN
+        type_attr = block.attribute("type") if block is not None else None
+        value = _convert_variable(value, type_attr.expr if type_attr is not None else None)
+        self._variables[name] = value
+        return value
+
+    def local(self, name: str) -> Any:
+        if name in self._locals:
+            return self._locals[name]
+        attr = self.source.locals.get(name)
+        key = ("local", name)
+        if attr is None or key in self._busy:
+            return UNKNOWN  # undefined, or defined in terms of itself
+        self._busy.add(key)
+        try:
+            value = evaluate(attr.expr, self)
+        finally:
+            self._busy.discard(key)
+        self._locals[name] = value
+        return value
+
+    # -- resources and data ------------------------------------------------
+    def block_value(self, kind: str, rtype: str, name: str) -> Any:
+        """What ``type.name`` (or ``data.type.name``) evaluates to in an expression."""
+        table = self.source.resources if kind == "resource" else self.source.data
+        block = table.get(rtype, {}).get(name)
+        if block is None:
+            return UNKNOWN
+        expanded = self._expanded(kind, block)
+        if expanded is None:
+            return UNKNOWN
+        return _collection(block, [(suffix, attrs) for suffix, _, attrs, _ in expanded])
+
+    def _expanded(self, kind: str, block: ast.Block) -> Optional[List[Tuple[str, Scope, OpenMap, Dict[Path, int]]]]:
+        key = (kind, block.labels[0], block.labels[1])
+        if key in self._resources:
+            return self._resources[key]
+        if key in self._busy:
+            return None
+        self._busy.add(key)
+        try:
+            out = []
+            for suffix, scope in instances(block, self):
+                lines: Dict[Path, int] = {}
+                attrs = OpenMap(block_values(block, scope, (), lines, top=True))
+                if kind == "data" and block.labels[0] == "aws_iam_policy_document":
+                    attrs["json"] = render_policy_document(attrs)
+                out.append((suffix, scope, attrs, lines))
+        finally:
+            self._busy.discard(key)
+        self._resources[key] = out
+        return out
+
+    # -- modules -----------------------------------------------------------
+    def children(self, name: str) -> List[Tuple[str, Optional["ModuleInstance"]]]:
+        if name in self._children:
+            return self._children[name]
+        block = self.source.modules.get(name)
+        self._children[name] = []
+        if block is None or ("module", name) in self._busy:
+            return []
+        self._busy.add(("module", name))
+        try:
+            result = self._instantiate(name, block)
+        finally:
+            self._busy.discard(("module", name))
+        self._children[name] = result
+        return result
+
+    def _instantiate(self, name: str, block: ast.Block) -> List[Tuple[str, Optional["ModuleInstance"]]]:
+        directory = self._module_dir(name, block)
+        source = self.project.source(directory) if directory is not None else None
+        if source is None or directory in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
+            if directory is not None and directory in self.chain:
+                self.project.note(f"module {self.prefix}module.{name} calls itself; not expanded")
+            return [(suffix, None) for suffix, _ in instances(block, self)]
+        out: List[Tuple[str, Optional[ModuleInstance]]] = []
+        for suffix, scope in instances(block, self):
+            inputs = {a.name: evaluate(a.expr, scope) for a in block.attributes if a.name not in _MODULE_META}
+            links = {a.name: self.links(a.expr) for a in block.attributes if a.name not in _MODULE_META}
+            child_key = f"{self.module_key}.{name}" if self.module_key else name
+            out.append((suffix, ModuleInstance(
+                self.project, source, f"{self.prefix}module.{name}{suffix}.", inputs, links,
+                self.root_dir, self.chain + (directory,), child_key)))
+        return out
+
+    def _module_dir(self, name: str, block: ast.Block) -> Optional[FSPath]:
+        source = _literal_source(block)
+        if source is None:
+            self.project.note(f"{self.source.display}: module {name!r} has no literal source; not loaded")
+            return None
+        if _is_local(source):
+            directory = FSPath(os.path.normpath(self.source.directory / source.replace("\\", "/")))
+            if not _inside(directory.resolve(), self.project.repo_root):
+                self.project.note(f"module source {source!r} is outside the repository; not loaded")
+                return None
+            return directory
+        downloaded = self._downloaded_module(name)
+        if downloaded is not None:
+            return downloaded
+        self.project.note(f"module source {source!r} is not local and was not downloaded; "
+                          "its outputs are unknown")
+        return None
+
+    def _downloaded_module(self, name: str) -> Optional[FSPath]:
+        manifest = self.root_dir / ".terraform" / "modules" / "modules.json"
+        if not manifest.is_file():
+            return None
+        try:
+            entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
+        except (OSError, ValueError, AttributeError):
+            return None
+        key = f"{self.module_key}.{name}" if self.module_key else name
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("Key") == key and isinstance(entry.get("Dir"), str):
+                directory = FSPath(os.path.normpath(self.root_dir / entry["Dir"]))
+                if _inside(directory.resolve(), self.project.repo_root):
+                    return directory
+        return None
+
+    def module_outputs(self, name: str) -> Any:
+        block = self.source.modules.get(name)
+        if block is None:
+            return UNKNOWN
+        instances_ = self.children(name)
+
+        return _collection(block, [(suffix, UNKNOWN if child is None else _Namespace(child.output))
+                                   for suffix, child in instances_])
+
+    def output(self, name: str) -> Any:
+        attr = self.source.outputs.get(name)
+        key = ("output", name)
+        if attr is None or key in self._busy:
+            return UNKNOWN
+        self._busy.add(key)
+        try:
+            return evaluate(attr.expr, self)
+        finally:
+            self._busy.discard(key)
+
+    # -- references across modules ------------------------------------------
+    def links(self, expr: Any) -> Set[NodeKey]:
+        """The resources (as graph keys) an expression's value comes from,
+        followed through variables, locals and module outputs."""
+        out: Set[NodeKey] = set()
+        for traversal in ast.traversals(expr):
+            root, names = traversal.root, [s.name for s in traversal.steps if isinstance(s, ast.GetAttr)]
+            if root == "var" and names:
+                out |= self.input_links.get(names[0], _NO_LINKS)
+            elif root == "local" and names:
+                out |= self._local_link(names[0])
+            elif root == "module" and names:
+                for _, child in self.children(names[0]):
+                    if child is not None:
+                        out |= child._output_links(names[1]) if len(names) > 1 else child._all_output_links()
+            elif root == "data" and len(names) >= 2:
+                out.add((self.namespace, f"{self.prefix}data.{names[0]}.{names[1]}"))
+            elif root in self.source.resources and names:
+                out.add((self.namespace, f"{self.prefix}{root}.{names[0]}"))
+        return out
+
+    def _local_link(self, name: str) -> Set[NodeKey]:
+        if name in self._local_links:
+            return self._local_links[name]
+        self._local_links[name] = set()  # cycle guard
+        attr = self.source.locals.get(name)
+        result = self.links(attr.expr) if attr is not None else set()
+        self._local_links[name] = result
+        return result
+
+    def _output_links(self, name: str) -> Set[NodeKey]:
+        attr = self.source.outputs.get(name)
+        return self.links(attr.expr) if attr is not None else set()
+
+    def _all_output_links(self) -> Set[NodeKey]:
+        out: Set[NodeKey] = set()
+        for name in self.source.outputs:
+            out |= self._output_links(name)
+        return out
+
+    # -- producing the model -------------------------------------------------
+    def all_resources(self) -> List[Resource]:
+        out: List[Resource] = []
+        for kind, table in (("resource", self.source.resources), ("data", self.source.data)):
+            for rtype in sorted(table):
+                for name in sorted(table[rtype]):
+                    out.extend(self._model(kind, table[rtype][name]))
+        for name in sorted(self.source.modules):
+            for _, child in self.children(name):
+                if child is not None:
+                    out.extend(child.all_resources())
+        return out
+
+    def _model(self, kind: str, block: ast.Block) -> List[Resource]:
+        rtype, name = block.labels
+        base = f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}"
+        expanded = self._expanded(kind, block) or []
+        links: Set[NodeKey] = set()
+        for attr in _all_attributes(block):
+            links |= self.links(attr.expr)
+        links.discard((self.namespace, self.prefix + base))
+        origins = {(a.name,): _describe(a.expr) for a in block.attributes if _describe(a.expr)}
+        return [Resource(
+            address=f"{self.prefix}{base}{suffix}",
+            type=rtype,
+            format="terraform",
+            provider=provider_of(rtype),
+            attributes=dict(attrs),
+            location=Location(block.file, block.line, block.end_line),
+            attribute_lines=lines,
+            module_path=tuple(p.split("[")[0] for p in self.prefix.split("module.") if p),
+            links=sorted(links),
+            value_origins=origins,
+            kind=kind,
+            namespace=self.namespace,
+        ) for suffix, _, attrs, lines in expanded]
+
+
+def _collection(block: ast.Block, items: List[Tuple[str, Any]]) -> Any:
+    """How a reference to a (possibly repeated) block reads: a list for
+    ``count``, a map for ``for_each``, the single instance otherwise."""
+    if any(suffix == "" for suffix, _ in items) and (
+            block.attribute("count") is not None or block.attribute("for_each") is not None):
+        return UNKNOWN  # the instances themselves are not known
+    if block.attribute("count") is not None:
+        return [value for _, value in items]
+    if block.attribute("for_each") is not None:
+        return {json.loads(suffix[1:-1]): value for suffix, value in items}
+    return items[0][1] if items else UNKNOWN
+
+
+class _Namespace(LazyMapping):
+    def __init__(self, getter) -> None:
+        self.getter = getter
+
+    def get(self, key: str) -> Any:
+        return self.getter(key)
+
+
+def _all_attributes(block: ast.Block) -> Iterable[ast.Attribute]:
+    yield from block.attributes
+    for nested in block.blocks:
+        yield from _all_attributes(nested)
+
+
+def _describe(expr: Any) -> str:
+    """``var.acl`` for an attribute written as a reference: said in messages."""
+    if isinstance(expr, ast.Traversal) and expr.source is None and expr.root in ("var", "local", "each", "module"):
+        parts = [expr.root]
+        for step in expr.steps:
+            if isinstance(step, ast.GetAttr):
+                parts.append(step.name)
+            else:
+                break
+        return ".".join(parts)
+    return ""
