@@ -40,7 +40,12 @@ def _index(checkset: CheckSet) -> Dict[Tuple[str, str], List[Tuple[Check, Clause
     index: Dict[Tuple[str, str], List[Tuple[Check, Clause]]] = defaultdict(list)
     for check in checkset.checks:
         for clause in check.clauses:
-            for fmt in clause.formats:
+            formats = set(clause.formats)
+            if "terraform" in formats:
+                # A plan holds the same resource types and attributes as the
+                # configuration it was made from.
+                formats.add("tfplan")
+            for fmt in formats:
                 for rtype in clause.resource_types:
                     index[(fmt, rtype.lower())].append((check, clause))
     return index
