@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .model import Path
 
@@ -49,6 +49,8 @@ class Finding:
     remediation: Dict[str, str] = field(default_factory=dict)
     suppressed: bool = False
     suppression: Optional[Dict[str, Any]] = None
+    # The source lines around ``line`` as (line number, text), for readers.
+    snippet: List[Tuple[int, str]] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:

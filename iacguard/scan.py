@@ -134,11 +134,34 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     if not any(fnmatch.fnmatchcase(PARSE_ERROR_ID, p) for p in options.skip_checks):
         result.findings.extend(_parse_error_finding(e) for e in result.parse_errors)
         result.findings.sort(key=Finding.sort_key)
+    _attach_snippets(result.findings, options.cwd or Path.cwd(), options.limits)
     result.passed = run.passed
     result.undecided = run.undecided
     result.check_errors = run.errors
     result.checks_run = run.checks_run
     return result
+
+
+SNIPPET_LINES = 2
+
+
+def _attach_snippets(findings: List[Finding], cwd: Path, limits: Limits) -> None:
+    """The finding's line and the one after it, read again only for the files
+    that have findings (the scan keeps no copy of the tree's text)."""
+    by_file: Dict[str, List[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.check_id != PARSE_ERROR_ID:
+            by_file[finding.file].append(finding)
+    for file, items in by_file.items():
+        path = Path(file) if Path(file).is_absolute() else cwd / file
+        try:
+            lines = read_text(path, limits).split("\n")
+        except SourceError:
+            continue
+        for finding in items:
+            start = max(finding.line, 1)
+            finding.snippet = [(n, lines[n - 1][:400]) for n in range(start, start + SNIPPET_LINES)
+                               if 0 < n <= len(lines)]
 
 
 def _repository_root(candidates: List[Candidate], cwd: Path) -> Path:
