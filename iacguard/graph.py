@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import networkx as nx
 
@@ -40,25 +40,32 @@ class ResourceGraph:
                 index[(resource.namespace, alias)].append(key)
         for resource in resources:
             source = self.key(resource)
-            wanted = [(resource.namespace, ref) for ref in resource.references] + list(resource.links)
-            for namespace, ref in wanted:
-                for target in index.get((namespace, ref.lower()), ()):
-                    if target != source:
-                        self.graph.add_edge(source, target)
+            for link in resource.links:
+                for target in index.get((link.namespace, link.address.lower()), ()):
+                    if target == source:
+                        continue
+                    if self.graph.has_edge(source, target):
+                        self.graph.edges[source, target]["via"].add(link.via)
+                    else:
+                        self.graph.add_edge(source, target, via={link.via})
 
     @staticmethod
     def key(resource: Resource) -> NodeKey:
         return (resource.namespace, resource.address)
 
-    def neighbours(self, resource: Resource, direction: str = "any") -> Iterable[Resource]:
+    def neighbours(self, resource: Resource, direction: str = "any",
+                   via: Optional[Set[str]] = None) -> Iterable[Resource]:
+        """Resources linked to ``resource``: ``in`` those referring to it,
+        ``out`` those it refers to; with ``via``, only links made by those
+        attributes of the referring resource."""
         key = self.key(resource)
         if key not in self.graph:
             return []
         keys: List[NodeKey] = []
         if direction in ("in", "any"):
-            keys.extend(self.graph.predecessors(key))
+            keys.extend(k for k in self.graph.predecessors(key) if _through(self.graph.edges[k, key], via))
         if direction in ("out", "any"):
-            keys.extend(self.graph.successors(key))
+            keys.extend(k for k in self.graph.successors(key) if _through(self.graph.edges[key, k], via))
         return [self._by_key[k] for k in dict.fromkeys(keys)]
 
     def of_type(self, namespace: str, types: Iterable[str]) -> List[Resource]:
@@ -71,6 +78,10 @@ class ResourceGraph:
         """Does ``resource`` refer to any resource of ``resource_type``?"""
         return any(r.type.lower() == resource_type.lower()
                    for r in self.neighbours(resource, "out"))
+
+
+def _through(edge: Dict[str, Any], via: Optional[Set[str]]) -> bool:
+    return via is None or bool(edge["via"] & via)
 
 
 def _aliases(resource: Resource) -> List[str]:

@@ -12,41 +12,83 @@ Path = Tuple[Any, ...]
 
 
 class _Unknown:
-    """A value the evaluator could not resolve. Never equal to a concrete value."""
+    """A value the evaluator could not resolve. Never equal to a concrete value.
 
-    _instance: Optional["_Unknown"] = None
+    ``present`` says the attribute certainly has some (non-null) value, as a
+    reference to another resource's attribute or a CloudFormation ``!GetAtt``
+    does; plain UNKNOWN may also turn out to be null (an unset variable).
+    """
 
-    def __new__(cls) -> "_Unknown":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    __slots__ = ("present",)
+
+    def __init__(self, present: bool) -> None:
+        self.present = present
 
     def __repr__(self) -> str:
-        return "UNKNOWN"
+        return "UNKNOWN" if not self.present else "UNKNOWN_PRESENT"
 
     def __bool__(self) -> bool:
-        raise TypeError("UNKNOWN has no truth value; test with is_unknown()")
+        raise TypeError("an unknown value has no truth value; test with is_unknown()")
 
     def __reduce__(self) -> str:
-        return "UNKNOWN"
+        return repr(self)
 
 
-UNKNOWN = _Unknown()
+UNKNOWN = _Unknown(present=False)
+UNKNOWN_PRESENT = _Unknown(present=True)
+
+
+class PartialDocument(_Unknown):
+    """A JSON document whose text is unknown because some values inside it
+    are (``jsonencode({... Resource = aws_s3_bucket.b.arn ...})``, a heredoc
+    with interpolations). Its structure is kept so that policy checks can read
+    what is known; everything else treats it as unknown."""
+
+    __slots__ = ("document",)
+
+    def __init__(self, document: Any) -> None:
+        super().__init__(present=True)
+        self.document = document
+
+    def __repr__(self) -> str:
+        return f"PartialDocument({self.document!r})"
+
+    def __reduce__(self) -> Any:  # type: ignore[override]
+        return (PartialDocument, (self.document,))
 
 
 def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN
+    return isinstance(value, _Unknown)
+
+
+def is_present(value: Any) -> bool:
+    """Written and not null: known values, and unknowns that cannot be null."""
+    if isinstance(value, _Unknown):
+        return value.present
+    return value is not None
 
 
 def contains_unknown(value: Any) -> bool:
-    """True when the value, or anything nested in it, is UNKNOWN."""
-    if value is UNKNOWN:
+    """True when the value, or anything nested in it, is unknown."""
+    if isinstance(value, _Unknown):
         return True
     if isinstance(value, dict):
         return any(contains_unknown(v) for v in value.values())
     if isinstance(value, list):
         return any(contains_unknown(v) for v in value)
     return False
+
+
+@dataclass(frozen=True, order=True)
+class Link:
+    """A reference from one resource to another: the target's namespace and
+    address (as written; ARM names match case-insensitively) and the
+    top-level attribute of the referring resource that makes it ("" for
+    ordering-only references such as DependsOn)."""
+
+    namespace: str
+    address: str
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,11 +121,8 @@ class Resource:
     location: Location
     attribute_lines: Dict[Path, int] = field(default_factory=dict)
     module_path: Tuple[str, ...] = ()
-    # Addresses (in this resource's own namespace) this resource refers to.
-    references: List[str] = field(default_factory=list)
-    # Resources this one refers to in other namespaces too, as (namespace,
-    # address): a Terraform value passed through module inputs and outputs.
-    links: List[Tuple[str, str]] = field(default_factory=list)
+    # What this resource refers to: graph edges.
+    links: List["Link"] = field(default_factory=list)
     # Where an attribute's value came from, when it was not written literally.
     value_origins: Dict[Path, str] = field(default_factory=dict)
     # "resource" for what a check judges; "data", "provider", ... for context.

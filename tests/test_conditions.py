@@ -10,15 +10,15 @@ from iacguard.engine.checks import load_checks
 from iacguard.engine.conditions import ConditionError, Context, Tri, compile_condition
 from iacguard.engine.paths import PathSyntaxError, parse_path
 from iacguard.graph import ResourceGraph
-from iacguard.model import UNKNOWN, Location, Resource
+from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, PartialDocument, Resource
 
 PREDICATES = load_checks().predicates
 
 
 def resource(attributes: Dict[str, Any], rtype: str = "t", address: str = "t.a", fmt: str = "terraform",
-             references: Optional[List[str]] = None) -> Resource:
+             references: Optional[List[Link]] = None) -> Resource:
     return Resource(address=address, type=rtype, format=fmt, provider="aws", attributes=attributes,
-                    location=Location("f", 1), references=references or [], namespace="ns")
+                    location=Location("f", 1), links=references or [], namespace="ns")
 
 
 def evaluate(spec: Any, attributes: Dict[str, Any], graph: Optional[ResourceGraph] = None,
@@ -104,13 +104,26 @@ def test_each_reports_per_element_and_respects_when() -> None:
 def test_connected_follows_references_and_unresolved_targets_are_unknown() -> None:
     bucket = resource({}, "aws_s3_bucket", "aws_s3_bucket.b")
     pab = resource({"on": True}, "aws_s3_bucket_public_access_block", "aws_s3_bucket_public_access_block.b",
-                   references=["aws_s3_bucket.b"])
+                   references=[Link("ns", "aws_s3_bucket.b", "bucket")])
     spec = {"connected": {"types": ["aws_s3_bucket_public_access_block"], "direction": "in",
                           "where": {"path": "on", "equals": True}}}
     assert evaluate(spec, {}, ResourceGraph([bucket, pab]), bucket).state is Tri.TRUE
     assert evaluate(spec, {}, ResourceGraph([bucket]), bucket).state is Tri.FALSE
     dangling = resource({"on": True}, "aws_s3_bucket_public_access_block", "aws_s3_bucket_public_access_block.x")
     assert evaluate(spec, {}, ResourceGraph([bucket, dangling]), bucket).state is Tri.UNKNOWN
+    via_bucket = {"connected": {"types": ["aws_s3_bucket_public_access_block"], "direction": "in", "via": ["bucket"]}}
+    via_other = {"connected": {"types": ["aws_s3_bucket_public_access_block"], "direction": "in", "via": ["target"]}}
+    graph = ResourceGraph([bucket, pab])
+    assert evaluate(via_bucket, {}, graph, bucket).state is Tri.TRUE
+    assert evaluate(via_other, {}, graph, bucket).state is Tri.FALSE
+
+
+def test_present_unknowns_exist_and_absent_can_be_undecided() -> None:
+    assert evaluate({"path": "k", "exists": True}, {"k": UNKNOWN_PRESENT}).state is Tri.TRUE
+    assert evaluate({"path": "k", "absent": True}, {"k": UNKNOWN_PRESENT}).state is Tri.FALSE
+    assert evaluate({"path": "k", "exists": True}, {"k": UNKNOWN}).state is Tri.UNKNOWN
+    assert evaluate({"path": "p", "equals": True, "absent_is_unknown": True}, {}).state is Tri.UNKNOWN
+    assert evaluate({"path": "p", "equals": True, "absent_is_unknown": True}, {"p": "true"}).state is Tri.TRUE
 
 
 def test_port_predicates() -> None:
@@ -137,6 +150,8 @@ def test_policy_predicate() -> None:
                                   "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}]}
     assert evaluate(public, {"policy": conditioned}).state is Tri.FALSE
     assert evaluate(public, {"policy": UNKNOWN}).state is Tri.UNKNOWN
+    partial = PartialDocument({"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": UNKNOWN_PRESENT}]})
+    assert evaluate(public, {"policy": partial}).state is Tri.TRUE
     admin = {"predicate": "policy_statement", "args": {"path": "policy", "kind": "admin_without_mfa"}}
     assert evaluate(admin, {"policy": {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}).state \
         is Tri.TRUE
@@ -159,3 +174,11 @@ def test_policy_predicate() -> None:
 def test_malformed_conditions_are_rejected(spec: Any) -> None:
     with pytest.raises(ConditionError):
         compile_condition(spec)
+
+
+def test_each_over_a_list_without_wildcard_and_all_reports_its_last_condition() -> None:
+    spec = {"each": "rules", "violation": {"all": [{"path": "on", "equals": True},
+                                                   {"path": "cidr", "equals": "0.0.0.0/0"}]}}
+    result = evaluate(spec, {"rules": [{"on": True, "cidr": "0.0.0.0/0"}, {"on": False, "cidr": "0.0.0.0/0"}]})
+    assert result.state is Tri.TRUE
+    assert [e.path for e in result.evidence] == [("rules", 0, "cidr")]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.model import UNKNOWN
+from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, Link, PartialDocument, is_unknown
 from iacguard.parsers.arm import parse_arm
 from iacguard.parsers.cloudformation import parse_cloudformation
 from iacguard.parsers.json_positions import JSONPositionError, parse_json
@@ -72,10 +72,10 @@ def test_terraform_references_are_unknown_and_become_references() -> None:
         }
     ''')
     bucket = resources["aws_s3_bucket.b"]
-    assert bucket.attributes["bucket"] is UNKNOWN
+    assert is_unknown(bucket.attributes["bucket"])
     assert bucket.attributes["acl"] is UNKNOWN
     pab = resources["aws_s3_bucket_public_access_block.b"]
-    assert pab.links == [(".::", "aws_s3_bucket.b")]
+    assert pab.links == [Link(".::", "aws_s3_bucket.b", "bucket")]
     assert pab.attributes["block_public_acls"] is True
 
 
@@ -101,6 +101,27 @@ def test_terraform_expressions_of_literals_evaluate() -> None:
     assert a["doc"] == '{"a": 1}\n'
     assert a["names"] == ["A", "B"]
     assert a["chosen"] == "yes"
+
+
+def test_terraform_json_with_unknowns_keeps_its_structure() -> None:
+    resources = _tf('''
+        resource "aws_s3_bucket_policy" "p" {
+          policy = jsonencode({
+            Statement = [{ Effect = "Allow", Principal = "*", Resource = "${aws_s3_bucket.b.arn}/*" }]
+          })
+          heredoc = <<-EOT
+            {"Statement": [{"Effect": "Allow", "Resource": "${aws_s3_bucket.b.arn}"}]}
+            EOT
+          text = "${var.prefix}-logs"
+        }
+    ''')
+    attrs = resources["aws_s3_bucket_policy.p"].attributes
+    assert isinstance(attrs["policy"], PartialDocument)
+    assert attrs["policy"].document["Statement"][0]["Principal"] == "*"
+    assert is_unknown(attrs["policy"].document["Statement"][0]["Resource"])
+    assert isinstance(attrs["heredoc"], PartialDocument)
+    assert attrs["heredoc"].document["Statement"][0]["Effect"] == "Allow"
+    assert attrs["text"] is UNKNOWN_PRESENT
 
 
 def test_terraform_count_zero_and_literal_for_each() -> None:
@@ -156,7 +177,7 @@ def test_terraform_json_syntax() -> None:
     ''', name="main.tf.json")
     bucket = resources["aws_s3_bucket.b"]
     assert bucket.attributes["acl"] == "public-read"
-    assert bucket.attributes["bucket"] is UNKNOWN
+    assert bucket.attributes["bucket"] is UNKNOWN_PRESENT  # a string, whatever var.name is
     assert bucket.line_of(("acl",)) == 5
 
 
@@ -197,11 +218,11 @@ def test_cloudformation_yaml_short_tags_lines_and_references() -> None:
     resources = {r.address: r for r in parsed.resources}
     bucket = resources["Bucket"]
     assert bucket.location.line == 6
-    assert bucket.attributes["AccessControl"] is UNKNOWN
+    assert bucket.attributes["AccessControl"] is UNKNOWN_PRESENT
     assert bucket.attributes["VersioningConfiguration"] == {"Status": "Enabled"}
     assert bucket.line_of(("VersioningConfiguration", "Status")) == 12
     policy = resources["Policy"]
-    assert policy.references == ["Bucket"]
+    assert policy.links == [Link("t.yaml", "Bucket", ""), Link("t.yaml", "Bucket", "Bucket")]
     assert policy.line_of(("PolicyDocument",)) == 18
     assert policy.line_of(("PolicyDocument", "Statement", 0, "Principal")) == 21
 
@@ -260,7 +281,7 @@ def test_arm_lines_children_comments_and_expressions() -> None:
     assert account.address == "Microsoft.Storage/storageAccounts/acct"
     assert account.location.line == 5
     assert account.attributes["properties"]["allowBlobPublicAccess"] is True
-    assert account.attributes["properties"]["minimumTlsVersion"] is UNKNOWN
+    assert account.attributes["properties"]["minimumTlsVersion"] is UNKNOWN_PRESENT
     assert account.line_of(("properties", "allowBlobPublicAccess")) == 10
     assert container.type == "Microsoft.Storage/storageAccounts/blobServices/containers"
     assert container.address == "Microsoft.Storage/storageAccounts/blobServices/containers/acct/default/data"

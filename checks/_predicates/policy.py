@@ -12,12 +12,14 @@ from typing import Any, Iterator, List
 
 from iacguard.engine.conditions import Context, Evidence, Result, Tri
 from iacguard.engine.paths import ABSENT, parse_path, resolve
-from iacguard.model import contains_unknown, is_unknown
+from iacguard.model import PartialDocument, contains_unknown, is_unknown
 
 _MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
 
 
 def _document(value: Any) -> Any:
+    if isinstance(value, PartialDocument):
+        return value.document
     if isinstance(value, str):
         try:
             return json.loads(value)

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
-from ..model import Path, Resource, is_unknown
-from .paths import ABSENT, PathSyntaxError, Step, parse_path, resolve
+from ..model import Path, Resource, is_present, is_unknown
+from .paths import ABSENT, WILDCARD, PathSyntaxError, Step, parse_path, resolve
 
 
 class Tri(enum.Enum):
@@ -179,7 +179,7 @@ _OPERATORS: Dict[str, Callable[[Any, Any, bool], Tri]] = {
     "not_contains": _negate(_op_contains),
 }
 _PRESENCE = ("exists", "absent")
-_LEAF_OPTIONS = {"path", "default", "ignore_case"}
+_LEAF_OPTIONS = {"path", "default", "ignore_case", "absent_is_unknown"}
 
 
 class Leaf(Condition):
@@ -198,6 +198,11 @@ class Leaf(Condition):
             raise ConditionError(str(exc)) from None
         self.has_default = "default" in spec
         self.default = spec.get("default")
+        # The deployment decides what an absent attribute means (e.g. from the
+        # subnet it lands in): absent is then undecided, not secure.
+        self.absent_is_unknown = bool(spec.get("absent_is_unknown", False))
+        if self.has_default and self.absent_is_unknown:
+            raise ConditionError("'default' and 'absent_is_unknown' exclude each other")
         self.ignore_case = bool(spec.get("ignore_case", False))
         if self.op in ("in", "not_in") and not isinstance(self.arg, list):
             raise ConditionError(f"'{self.op}' takes a list")
@@ -229,12 +234,14 @@ class Leaf(Condition):
 
     def _judge(self, value: Any) -> Tri:
         if self.op in _PRESENCE:
-            if is_unknown(value):
-                return Tri.UNKNOWN
-            present = value is not ABSENT and value is not None
+            if is_unknown(value) and not is_present(value):
+                return Tri.UNKNOWN  # it may be null
+            present = value is not ABSENT and is_present(value)
             wanted = self.arg if self.op == "exists" else not self.arg
             return Tri.TRUE if present == wanted else Tri.FALSE
         if value is ABSENT or value is None:
+            if self.absent_is_unknown:
+                return Tri.UNKNOWN
             if not self.has_default:
                 return Tri.FALSE
             value = self.default
@@ -254,7 +261,9 @@ class All(Condition):
             return Result(Tri.FALSE, [], [e for r in false for e in r.examined])
         if any(r.state is Tri.UNKNOWN for r in results):
             return Result.unknown()
-        evidence = [e for r in results for e in r.evidence]
+        # The conditions before the last set the scene; the last one names
+        # the attribute that decides, and the finding points there.
+        evidence = results[-1].evidence
         return Result(Tri.TRUE, evidence, evidence)
 
 
@@ -319,18 +328,29 @@ class Each(Condition):
         self.when = compile_condition(spec["when"]) if "when" in spec else None
         self.violation = compile_condition(spec["violation"])
 
+    def _elements(self, ctx: Context) -> List[Tuple[Path, Any]]:
+        """The elements ``each`` walks: ``each: rules`` and ``each: rules[*]``
+        both mean every element of the list ``rules``."""
+        out: List[Tuple[Path, Any]] = []
+        for match in resolve(ctx.base, self.steps, ctx.ignore_case):
+            path = ctx.base_path + match.path
+            if match.value is ABSENT:
+                continue
+            if isinstance(match.value, list) and self.steps[-1] != WILDCARD:
+                out.extend((path + (i,), item) for i, item in enumerate(match.value))
+            else:
+                out.append((path, match.value))
+        return out
+
     def evaluate(self, ctx: Context) -> Result:
         evidence: List[Evidence] = []
         examined: List[Evidence] = []
         unknown = False
-        for match in resolve(ctx.base, self.steps, ctx.ignore_case):
-            if match.value is ABSENT:
-                continue
-            path = ctx.base_path + match.path
-            if is_unknown(match.value):
+        for path, value in self._elements(ctx):
+            if is_unknown(value):
                 unknown = True
                 continue
-            element = ctx.at(match.value, path)
+            element = ctx.at(value, path)
             if self.when is not None:
                 guard = self.when.evaluate(element)
                 if guard.state is Tri.FALSE:
@@ -361,9 +381,15 @@ def _types(spec: Mapping[str, Any], name: str) -> List[str]:
 
 class Connected(Condition):
     def __init__(self, spec: Mapping[str, Any]) -> None:
-        extra = set(spec) - {"types", "direction", "where"}
+        extra = set(spec) - {"types", "direction", "where", "via"}
         if extra:
             raise ConditionError(f"unknown key(s) {sorted(extra)} in 'connected'")
+        via = spec.get("via")
+        if via is not None and (not isinstance(via, list) or not all(isinstance(v, str) for v in via)):
+            raise ConditionError("'via' is a list of attribute names")
+        # Only references made by these attributes of the other resource count
+        # (a logging resource refers to its source bucket and its target bucket).
+        self.via = set(via) if via else None
         self.types = _types(spec, "connected")
         self.lower_types = {t.lower() for t in self.types}
         self.direction = spec.get("direction", "any")
@@ -374,7 +400,7 @@ class Connected(Condition):
     def evaluate(self, ctx: Context) -> Result:
         subject = ctx.resource
         unknown = False
-        for other in ctx.graph.neighbours(subject, self.direction):
+        for other in ctx.graph.neighbours(subject, self.direction, self.via):
             if other.type.lower() not in self.lower_types:
                 continue
             if self.where is None:

@@ -86,7 +86,8 @@ def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidenc
     path = format_path(evidence.path)
     origin = resource.value_origins.get(evidence.path[:1], "") if evidence.path else ""
     value = "" if evidence.value is ABSENT or evidence.value is None else _show(evidence.value)
-    values = {"path": path, "value": value, "resource": resource.address, "origin": origin}
+    default = "" if evidence.default is None else _show(evidence.default)
+    values = {"path": path, "value": value, "resource": resource.address, "origin": origin, "default": default}
     out: Dict[str, str] = {}
     for lang in ("en", "ja"):
         if clause.message:
@@ -163,7 +164,8 @@ def _run_clause(check: Check, clause: Clause, resource: Resource, graph: Resourc
         if evidence.path in seen:
             continue
         seen.add(evidence.path)
-        line = resource.line_of(evidence.path)
+        # Contract rule 5: an absent deciding attribute points at the resource.
+        line = resource.location.line if evidence.value is ABSENT else resource.line_of(evidence.path)
         result.findings.append(Finding(
             check_id=check.id,
             severity=check.severity,

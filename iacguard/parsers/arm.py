@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterator, List, Tuple
 
-from ..model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource
+from ..model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource
 from .json_positions import JSONPositionError, PositionedJSON, parse_json
 
 _RESOURCE_ID = re.compile(r"resourceId\(\s*((?:'[^']*'\s*,\s*)*'[^']*')\s*\)", re.IGNORECASE)
@@ -28,7 +28,9 @@ def literal(value: Any) -> Any:
     """A template value as deployed, or UNKNOWN for an expression."""
     if isinstance(value, str):
         if is_expression(value):
-            return UNKNOWN
+            # An expression yields a value unless it can choose null.
+            lowered = value.lower()
+            return UNKNOWN if ("if(" in lowered or "null" in lowered) else UNKNOWN_PRESENT
         if value.startswith("[["):
             return value[1:]
     return value
@@ -78,7 +80,7 @@ class _ARMReader:
         first_line = self.doc.open_lines.get(path, self.doc.lines.get(path, 1))
         lines = {p[len(path):]: l for p, l in self._lines_under(path)}
         attributes = {k: _convert(v) for k, v in body.items() if k not in _SKIPPED_KEYS}
-        refs = list(_references(body))
+        links = sorted({Link(self.display, target, via) for target, via in _references(body)})
         resource = Resource(
             address=f"{prefix}{rtype}/{name_text}",
             type=rtype,
@@ -87,7 +89,7 @@ class _ARMReader:
             attributes=attributes,
             location=Location(self.display, first_line, _end_line(lines, first_line)),
             attribute_lines=lines,
-            references=sorted(set(refs)),
+            links=links,
             namespace=self.display,
         )
         out = [resource]
@@ -127,21 +129,34 @@ def _convert(value: Any) -> Any:
     return literal(value)
 
 
-def _references(body: Dict[str, Any]) -> Iterator[str]:
+def _references(body: Dict[str, Any]) -> Iterator[Tuple[str, str]]:
+    """(target, via): ``dependsOn`` entries (via "") and ``resourceId(...)``
+    inside properties (via ``properties.<name>``) or other members."""
     depends = body.get("dependsOn")
     if isinstance(depends, list):
         for item in depends:
             if isinstance(item, str):
-                yield from _reference_targets(item) if is_expression(item) else [item]
-    stack: List[Any] = [v for k, v in body.items() if k not in ("dependsOn", "resources")]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif is_expression(node):
-            yield from _reference_targets(node)
+                for target in (_reference_targets(item) if is_expression(item) else [item]):
+                    yield target, ""
+    members: List[Tuple[str, Any]] = []
+    for key, value in body.items():
+        if key in ("dependsOn", "resources"):
+            continue
+        if key == "properties" and isinstance(value, dict):
+            members.extend((f"properties.{k}", v) for k, v in value.items())
+        else:
+            members.append((key, value))
+    for via, value in members:
+        stack: List[Any] = [value]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+            elif is_expression(node):
+                for target in _reference_targets(node):
+                    yield target, via
 
 
 def _reference_targets(expression: str) -> Iterator[str]:

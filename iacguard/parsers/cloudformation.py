@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource
+from ..model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource
 
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 _PSEUDO = re.compile(r"^AWS::")
@@ -134,13 +134,15 @@ def _resource(display: str, logical_id: str, key: Any, body: Any, parameters: se
     props = body.get("Properties")
     lines[("Properties",)] = first_line
     attributes = _convert(props, ("Properties",), lines, budget) if isinstance(props, dict) else {}
-    refs: List[str] = []
-    _collect_references(body, refs, parameters, budget)
+    links: List[Link] = []
+    if isinstance(props, dict):
+        for name, value in props.items():
+            refs: List[str] = []
+            _collect_references(value, refs, parameters, budget)
+            links.extend(Link(display, ref, str(name)) for ref in refs)
     depends = body.get("DependsOn")
-    if isinstance(depends, str):
-        refs.append(depends)
-    elif isinstance(depends, list):
-        refs.extend(d for d in depends if isinstance(d, str))
+    depends_on = [depends] if isinstance(depends, str) else depends if isinstance(depends, list) else []
+    links.extend(Link(display, str(d), "") for d in depends_on if isinstance(d, str))
     return Resource(
         address=logical_id,
         type=rtype,
@@ -149,7 +151,7 @@ def _resource(display: str, logical_id: str, key: Any, body: Any, parameters: se
         attributes=attributes if isinstance(attributes, dict) else {},
         location=Location(display, first_line, max(end_line, first_line)),
         attribute_lines={p[1:]: l for p, l in lines.items() if len(p) > 1},
-        references=sorted(set(refs)),
+        links=sorted(set(links)),
         namespace=display,
     )
 
@@ -171,7 +173,8 @@ def _convert(value: Any, path: Path, lines: Dict[Path, int], budget: List[int]) 
     _spend(budget)
     if isinstance(value, dict):
         if _is_intrinsic(value):
-            return UNKNOWN
+            # Fn::If may choose AWS::NoValue; every other intrinsic yields a value.
+            return UNKNOWN if "Fn::If" in value or value.get("Ref") == "AWS::NoValue" else UNKNOWN_PRESENT
         out = {}
         for k, v in value.items():
             child = path + (str(k),)

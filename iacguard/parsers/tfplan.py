@@ -51,7 +51,6 @@ def parse_tfplan(display: str, text: str) -> ParsedFile:
             location=Location(display, first, max(lines.values(), default=first)),
             attribute_lines=lines,
             module_path=tuple(_MODULE.findall(address)),
-            references=[],
             namespace=display,
         ))
     return out

@@ -11,13 +11,41 @@ anywhere else it is simply UNKNOWN.
 
 from __future__ import annotations
 
+import json
+
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from ...model import UNKNOWN, contains_unknown, is_unknown
+from ...model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, contains_unknown, is_unknown
 from . import ast
 from .functions import FUNCTIONS, FunctionError
 
 MAX_COLLECTION = 100_000
+# Stands in for an unknown interpolation while a template is rendered.
+UNKNOWN_MARKER = "\x00iacguard-unknown\x00"
+
+
+def partial_json(text: str) -> Optional[PartialDocument]:
+    """A JSON document rendered with unknown parts: its structure, with every
+    string that held an unknown part replaced by UNKNOWN. None when the text
+    is not JSON (or an unknown stood outside a string)."""
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return None
+    try:
+        document = json.loads(text, strict=False)  # the marker is a control character
+    except ValueError:
+        return None
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return UNKNOWN_PRESENT if UNKNOWN_MARKER in value else value
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if UNKNOWN_MARKER not in k}
+        return value
+
+    return PartialDocument(clean(document))
 
 
 class EvaluationError(Exception):
@@ -59,7 +87,8 @@ class LazyMapping:
 
 class OpenMap(dict):
     """Attributes of a resource as configured: what is not written is computed
-    by the provider, so a missing key is UNKNOWN, not an error."""
+    by the provider (an id, an ARN), so a missing key is an unknown but
+    present value, not an error."""
 
 
 def evaluate(expr: ast.Expr, scope: Scope) -> Any:
@@ -94,10 +123,17 @@ class _Evaluator:
     def _Template(self, expr: ast.Template) -> Any:
         out: List[str] = []
         parts = list(expr.parts)
+        self.unknown_marker = False
         result = self._render(parts, 0, len(parts), out)
         if is_unknown(result):
             return UNKNOWN
-        return "".join(out)
+        text = "".join(out)
+        if self.unknown_marker:
+            # Some interpolations are unknown: the string exists, its text does
+            # not; a JSON document keeps the structure around the unknowns.
+            document = partial_json(text)
+            return UNKNOWN_PRESENT if document is None else document
+        return text
 
     def _render(self, parts: List[Any], start: int, end: int, out: List[str]) -> Any:
         i = start
@@ -146,8 +182,13 @@ class _Evaluator:
                 value = self.eval(part)
                 text = _to_string(value)
                 if is_unknown(text):
-                    return UNKNOWN
-                out.append(text)
+                    if is_unknown(value) and not isinstance(value, PartialDocument):
+                        out.append(UNKNOWN_MARKER)
+                        self.unknown_marker = True
+                    else:
+                        return UNKNOWN
+                else:
+                    out.append(text)
             i += 1
         return None
 
@@ -186,7 +227,7 @@ class _Evaluator:
                 return UNKNOWN
             if k in value:
                 return value[k]
-            return UNKNOWN if isinstance(value, OpenMap) else self._error(f"no attribute {k!r}")
+            return UNKNOWN_PRESENT if isinstance(value, OpenMap) else self._error(f"no attribute {k!r}")
         if isinstance(value, list):
             n = _as_number(key)
             if is_unknown(n) or not float(n).is_integer():
@@ -300,7 +341,7 @@ class _Evaluator:
             return rb
         right = self.eval(expr.right)
         if contains_unknown(left) or contains_unknown(right):
-            return UNKNOWN
+            return UNKNOWN_PRESENT  # a number or a bool, whatever the inputs
         if op == "==":
             return _normalise(left) == _normalise(right)
         if op == "!=":

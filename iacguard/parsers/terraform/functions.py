@@ -21,7 +21,7 @@ import re
 import urllib.parse
 from typing import Any, Callable, Dict, List
 
-from ...model import UNKNOWN, contains_unknown, is_unknown
+from ...model import UNKNOWN, PartialDocument, contains_unknown, is_unknown
 
 MAX_RANGE = 100_000
 
@@ -440,6 +440,24 @@ def _jsondecode(text: Any) -> Any:
         raise FunctionError(f"invalid JSON: {exc}") from None
 
 
+def _jsonencode_partial(value: Any) -> Any:
+    """A document with unknown values inside is still a document: keep its
+    structure for the checks that read policies."""
+    if isinstance(value, PartialDocument):
+        return value
+    if contains_unknown(value):
+        return PartialDocument(value)
+    return _jsonencode(value)
+
+
+def _jsondecode_partial(text: Any) -> Any:
+    if isinstance(text, PartialDocument):
+        return text.document
+    if is_unknown(text):
+        return UNKNOWN
+    return _jsondecode(text)
+
+
 def _yamldecode(text: Any) -> Any:
     import yaml
 
@@ -543,8 +561,8 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "toset": _toset,
     "tomap": _tomap,
     # encoding
-    "jsonencode": _strict(_jsonencode),
-    "jsondecode": _strict(_jsondecode),
+    "jsonencode": _jsonencode_partial,
+    "jsondecode": _jsondecode_partial,
     "yamldecode": _strict(_yamldecode),
     "base64encode": _strict(lambda s: base64.b64encode(_string(s).encode()).decode()),
     "base64decode": _strict(lambda s: base64.b64decode(_string(s)).decode("utf-8")),

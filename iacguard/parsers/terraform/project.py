@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from ...model import UNKNOWN, Location, ParsedFile, Path, Resource, is_unknown
+from ...model import UNKNOWN, Link, Location, ParsedFile, Path, Resource, is_unknown
 from ...source import SourceError, decode_bytes
 from . import ast
 from .evaluator import DictScope, LazyMapping, OpenMap, Scope, evaluate
@@ -547,10 +547,10 @@ class ModuleInstance(Scope):
         rtype, name = block.labels
         base = f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}"
         expanded = self._expanded(kind, block) or []
-        links: Set[NodeKey] = set()
-        for attr in _all_attributes(block):
-            links |= self.links(attr.expr)
-        links.discard((self.namespace, self.prefix + base))
+        links: Set[Link] = set()
+        for via, attr in _attributes_by_top_level_name(block):
+            links.update(Link(ns, address, via) for ns, address in self.links(attr.expr)
+                         if (ns, address) != (self.namespace, self.prefix + base))
         origins = {(a.name,): _describe(a.expr) for a in block.attributes if _describe(a.expr)}
         return [Resource(
             address=f"{self.prefix}{base}{suffix}",
@@ -589,10 +589,15 @@ class _Namespace(LazyMapping):
         return self.getter(key)
 
 
-def _all_attributes(block: ast.Block) -> Iterable[ast.Attribute]:
-    yield from block.attributes
+def _attributes_by_top_level_name(block: ast.Block) -> Iterable[Tuple[str, ast.Attribute]]:
+    """Every attribute of a resource block, with the top-level argument or
+    nested block name it sits under (``depends_on`` counts as ordering only)."""
+    for attr in block.attributes:
+        yield ("" if attr.name == "depends_on" else attr.name), attr
     for nested in block.blocks:
-        yield from _all_attributes(nested)
+        name = nested.labels[0] if nested.type == "dynamic" and nested.labels else nested.type
+        for _, attr in _attributes_by_top_level_name(nested):
+            yield name, attr
 
 
 def _describe(expr: Any) -> str:
