@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from pathlib import Path as FSPath
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 FORMATS = ("terraform", "tfplan", "cloudformation", "arm")
 
@@ -142,6 +143,18 @@ class Resource:
 
     def has_path(self, path: Path) -> bool:
         return tuple(path) in self.attribute_lines
+
+
+@dataclass(frozen=True)
+class TemplateContext:
+    """Where a CloudFormation or ARM template sits, for what it may load:
+    parameter files, nested and linked templates (never outside ``repo_root``)."""
+
+    path: "FSPath"
+    display: str
+    repo_root: "FSPath"
+    parameter_files: Sequence["FSPath"] = ()
+    cwd: Optional["FSPath"] = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from .engine.checks import CheckSet
 from .engine.runner import CheckError, run_checks
 from .findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
 from .graph import ResourceGraph
-from .model import FORMATS, ParsedFile, ParseError, Resource
+from .model import FORMATS, ParsedFile, ParseError, Resource, TemplateContext
 from .source import Limits, SourceError, read_text
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ class ScanOptions:
     limits: Limits = field(default_factory=Limits)
     cwd: Optional[Path] = None
     terraform: Optional["TerraformInputs"] = None
+    # CloudFormation / ARM parameter files (--parameters)
+    parameters: Sequence[str] = ()
 
 
 @dataclass
@@ -90,6 +92,8 @@ def _explicit(candidate: Candidate, options: ScanOptions) -> bool:
 def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result = ScanResult()
     found = discover(options.paths, options.cwd)
+    cwd = (options.cwd or Path.cwd()).absolute()
+    repo_root = _repository_root(found.candidates, cwd)
     terraform_dirs: Dict[Path, List[Tuple[str, str]]] = defaultdict(list)
     frameworks = set(options.frameworks)
     for candidate in found.candidates:
@@ -111,7 +115,9 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         if fmt == "terraform":
             terraform_dirs[candidate.path.parent].append((candidate.display, text))
         else:
-            parsed = _parse_single(fmt, candidate.display, text)
+            context = TemplateContext(candidate.path, candidate.display, repo_root,
+                                      [Path(p) for p in options.parameters], cwd)
+            parsed = _parse_single(fmt, text, context)
             if parsed is None:
                 result.skipped_files += 1
             else:
@@ -119,8 +125,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     if terraform_dirs:
         from .parsers.terraform.project import Project
 
-        cwd = (options.cwd or Path.cwd()).absolute()
-        project = Project(_repository_root(found.candidates, cwd), cwd, options.terraform)
+        project = Project(repo_root, cwd, options.terraform)
         for directory, files in sorted(terraform_dirs.items()):
             project.add_files(directory, files)
         result.files.extend(project.evaluate())
@@ -175,15 +180,15 @@ def _repository_root(candidates: List[Candidate], cwd: Path) -> Path:
     return common
 
 
-def _parse_single(fmt: str, display: str, text: str) -> Optional[ParsedFile]:
+def _parse_single(fmt: str, text: str, context: TemplateContext) -> Optional[ParsedFile]:
     if fmt == "cloudformation":
         from .parsers.cloudformation import parse_cloudformation
 
-        return parse_cloudformation(display, text)
+        return parse_cloudformation(context.display, text, context)
     if fmt == "arm":
         from .parsers.arm import parse_arm
 
-        return parse_arm(display, text)
+        return parse_arm(context.display, text, context)
     from .parsers.tfplan import parse_tfplan
 
-    return parse_tfplan(display, text)
+    return parse_tfplan(context.display, text)

@@ -9,9 +9,9 @@ unresolved (UNKNOWN); ``dependsOn`` and ``resourceId(...)`` become references.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource
+from ..model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
 from .json_positions import JSONPositionError, PositionedJSON, parse_json
 
 _RESOURCE_ID = re.compile(r"resourceId\(\s*((?:'[^']*'\s*,\s*)*'[^']*')\s*\)", re.IGNORECASE)
@@ -36,7 +36,7 @@ def literal(value: Any) -> Any:
     return value
 
 
-def parse_arm(display: str, text: str) -> ParsedFile:
+def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None) -> ParsedFile:
     out = ParsedFile(display, "arm")
     try:
         doc = parse_json(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource
+from ..model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
 
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 _PSEUDO = re.compile(r"^AWS::")
@@ -62,7 +62,7 @@ def _line(node: Any, default: int) -> int:
     return mark.line + 1
 
 
-def parse_cloudformation(display: str, text: str) -> Optional[ParsedFile]:
+def parse_cloudformation(display: str, text: str, context: Optional[TemplateContext] = None) -> Optional[ParsedFile]:
     """The template's resources; None when the file, once read, turns out not
     to be a template (e.g. a macro event that merely mentions AWS:: types)."""
     out = ParsedFile(display, "cloudformation")
