@@ -177,3 +177,6 @@ class ParsedFile:
     comments: Dict[int, str] = field(default_factory=dict)
     # Things worth telling the user that are not failures (shown with --verbose).
     notes: List[str] = field(default_factory=list)
+    # Other template files this one loaded (nested stacks, linked templates):
+    # they are judged through this file, with the values it passes them.
+    loaded_files: List[str] = field(default_factory=list)

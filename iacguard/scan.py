@@ -130,6 +130,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
             project.add_files(directory, files)
         result.files.extend(project.evaluate())
         result.notes.extend(project.notes)
+    _judge_loaded_files_through_their_parents(result.files)
     result.files.sort(key=lambda f: f.path)
     resources = [r for f in result.files for r in f.resources]
     graph = ResourceGraph(resources)
@@ -148,6 +149,17 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
 
 
 SNIPPET_LINES = 2
+
+
+def _judge_loaded_files_through_their_parents(files: List[ParsedFile]) -> None:
+    """A nested or linked template also found on its own is judged only with
+    the values its parent gives it, not a second time with its defaults."""
+    by_path = {f.path: f for f in files}
+    for parent in files:
+        for name in parent.loaded_files:
+            child = by_path.get(name)
+            if child is not None and child is not parent and parent.path not in child.loaded_files:
+                child.resources = []
 
 
 def _attach_snippets(findings: List[Finding], cwd: Path, limits: Limits) -> None:

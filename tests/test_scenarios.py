@@ -47,6 +47,7 @@ def test_scenario(case: Path) -> None:
             vars=spec.get("vars", []),
             environ=spec.get("env", {}),
         ),
+        parameters=[str(case / f) for f in spec.get("parameters", [])],
     )
     result = scan(options, checks)
     assert not result.parse_errors, [(e.file, e.line, e.message) for e in result.parse_errors]

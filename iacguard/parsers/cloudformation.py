@@ -1,29 +1,31 @@
 """AWS CloudFormation templates (YAML or JSON, SAM included) into resources.
 
 cfn-lint's decoder reads the template (short-form tags such as ``!Ref`` and
-``!Sub`` included) and marks every mapping and string with its position.
-Intrinsic functions are kept unresolved (UNKNOWN) here; the references they
-make become graph edges.
+``!Sub`` included) and marks every mapping and string with its position;
+cfn-lint's transforms expand ``AWS::LanguageExtensions`` (``Fn::ForEach``) and
+SAM (``AWS::Serverless-2016-10-31``) into the resources they create, keeping
+those positions. Values are then evaluated (``cfn_intrinsics``); resources
+whose ``Condition`` is false are not produced; nested stacks with a local
+``TemplateURL`` are read with the parameters their parent passes.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from pathlib import Path as FSPath
+from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
+from ..model import Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
+from ..source import SourceError, decode_bytes
+from .cfn_intrinsics import (
+    Evaluator, TemplateScope, TemplateTooLarge, MAX_VALUES, mark_line,
+)
 
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
-_PSEUDO = re.compile(r"^AWS::")
-
-
-# YAML aliases share one node many times over; expanded into attributes they
-# could grow exponentially ("billion laughs"). Past this many values, stop.
-MAX_VALUES = 500_000
-
-
-class TemplateTooLarge(Exception):
-    pass
+_TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
+MAX_NESTING = 10
 
 
 def _decode(text: str) -> Tuple[Any, list]:
@@ -55,11 +57,42 @@ def _load_last_key_wins(text: str) -> Any:
         return None
 
 
-def _line(node: Any, default: int) -> int:
-    mark = getattr(node, "start_mark", None)
-    if mark is None:
-        return default
-    return mark.line + 1
+def _transform(display: str, template: Any, notes: List[str]) -> Any:
+    """Expand SAM and language extensions as CloudFormation would."""
+    declared = template.get("Transform")
+    names = declared if isinstance(declared, list) else [declared]
+    if not any(isinstance(n, str) and n in _TRANSFORMS for n in names):
+        return template
+    from cfnlint.template import Template
+
+    try:
+        cfn = Template(display, template, ["us-east-1"])
+        matches = cfn.transform()
+    except Exception as exc:  # a transform's own failure must not end the scan
+        notes.append(f"{display}: transform not applied ({type(exc).__name__}: {exc}); read as written")
+        return template
+    if matches:
+        notes.append(f"{display}: transform not applied ({matches[0].message}); read as written")
+        return template
+    return cfn.template
+
+
+def read_parameter_files(paths: List[FSPath], notes: List[str]) -> Dict[str, Any]:
+    """``[{"ParameterKey", "ParameterValue"}]`` (the CLI's format) or
+    ``{"Parameters": {...}}``; later files win."""
+    values: Dict[str, Any] = {}
+    for path in paths:
+        try:
+            data = json.loads(decode_bytes(path.read_bytes()))
+        except (OSError, SourceError, ValueError) as exc:
+            notes.append(f"parameters file {path} not read: {exc}")
+            continue
+        if isinstance(data, list):
+            values.update({str(i["ParameterKey"]): i.get("ParameterValue") for i in data
+                           if isinstance(i, dict) and "ParameterKey" in i})
+        elif isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
+            values.update({str(k): v for k, v in data["Parameters"].items()})
+    return values
 
 
 def parse_cloudformation(display: str, text: str, context: Optional[TemplateContext] = None) -> Optional[ParsedFile]:
@@ -79,31 +112,167 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
         if not out.errors:
             out.errors.append(ParseError(display, 1, "cannot parse template", "cloudformation"))
         return out
-    out.comments = _comments(text)
     resources = template.get("Resources") if isinstance(template, dict) else None
     if not isinstance(resources, dict):
         if not isinstance(template, dict) or "AWSTemplateFormatVersion" not in template:
             return None
         out.errors.append(ParseError(display, 1, "template has no Resources section", "cloudformation"))
         return out
-    parameters = template.get("Parameters")
-    parameter_names = set(parameters) if isinstance(parameters, dict) else set()
-    is_json = text.lstrip("\ufeff \t\n").startswith("{")
-    budget = [MAX_VALUES]
-    for logical_id, body in resources.items():
-        try:
-            resource = _resource(display, str(logical_id), logical_id, body, parameter_names, is_json, budget)
-        except TemplateTooLarge:
-            out.errors.append(ParseError(
-                display, _line(logical_id, 1),
-                f"template expands to more than {MAX_VALUES} values (YAML aliases?); not scanned further",
-                "cloudformation"))
-            break
-        if resource is not None:
-            out.resources.append(resource)
+    out.comments = _comments(text)
     for match in matches:
         out.notes.append(f"{display}:{getattr(match, 'linenumber', 1)}: {match.message}; the last value is used")
+    supplied = read_parameter_files(list(context.parameter_files), out.notes) if context else {}
+    reader = _StackReader(context, out)
+    is_json = text.lstrip("\ufeff \t\n").startswith("{")
+    base_dir = context.path.parent if context else FSPath(".")
+    reader.read(display, base_dir, template, supplied, is_json, prefix="", chain=())
     return out
+
+
+class _StackReader:
+    def __init__(self, context: Optional[TemplateContext], out: ParsedFile) -> None:
+        self.context = context
+        self.out = out
+
+    def read(self, display: str, base_dir: FSPath, template: Any, supplied: Mapping[str, Any],
+             is_json: bool, prefix: str, chain: Tuple[str, ...]) -> None:
+        written = template.get("Resources")
+        written = written if isinstance(written, dict) else {}
+        declared = {str(k): (k if not is_json else v) for k, v in written.items()}
+        template = _transform(display, template, self.out.notes)
+        resources = template.get("Resources")
+        if not isinstance(resources, dict):
+            return
+        scope = TemplateScope(template, supplied)
+        for logical_id, body in resources.items():
+            # A resource a transform created (a SAM function's role) points
+            # at the resource that declared it.
+            owner = declared.get(str(logical_id)) or _owner(str(logical_id), declared)
+            try:
+                resource = self._resource(display, str(logical_id), owner if owner is not None else logical_id,
+                                          body, scope, is_json, prefix)
+            except TemplateTooLarge:
+                self.out.errors.append(ParseError(
+                    display, mark_line(logical_id, 1),
+                    f"template expands to more than {MAX_VALUES} values (YAML aliases?); not scanned further",
+                    "cloudformation"))
+                return
+            if resource is None:
+                continue
+            owner_id = str(logical_id) if str(logical_id) in declared else _owner_id(str(logical_id), declared)
+            owner_body = written.get(owner_id) if owner_id else None
+            if isinstance(owner_body, dict) and str(owner_body.get("Type", "")).startswith("AWS::Serverless::"):
+                _lines_from_sam(resource, owner_body)
+            self.out.resources.append(resource)
+            if resource.type == "AWS::CloudFormation::Stack":
+                self._nested(display, base_dir, resource, chain + (display,))
+
+    def _resource(self, display: str, logical_id: str, key: Any, body: Any, scope: TemplateScope,
+                  is_json: bool, prefix: str) -> Optional[Resource]:
+        if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
+            return None
+        condition = body.get("Condition")
+        if isinstance(condition, str) and scope.condition(condition) is False:
+            return None  # never created
+        rtype = str(body["Type"])
+        # YAML: the logical-id key's line. JSON: the '{' that opens the resource.
+        first_line = mark_line(key, 1)
+        end_mark = getattr(body, "end_mark", None)
+        end_line = end_mark.line + 1 if end_mark is not None else first_line
+        lines: Dict[Path, int] = {(): first_line}
+        props = body.get("Properties")
+        attributes = Evaluator(scope, lines).value(props, ()) if isinstance(props, dict) else {}
+        links: List[Link] = []
+        if isinstance(props, dict):
+            for name, value in props.items():
+                refs: List[str] = []
+                _collect_references(value, refs, set(scope.parameters))
+                links.extend(Link(display, prefix + ref, str(name)) for ref in refs)
+        depends = body.get("DependsOn")
+        depends_on = [depends] if isinstance(depends, str) else depends if isinstance(depends, list) else []
+        links.extend(Link(display, prefix + str(d), "") for d in depends_on if isinstance(d, str))
+        return Resource(
+            address=prefix + logical_id,
+            type=rtype,
+            format="cloudformation",
+            provider="aws" if rtype.startswith(("AWS::", "Alexa::")) else rtype.split("::")[0].lower(),
+            attributes=attributes if isinstance(attributes, dict) else {},
+            location=Location(display, first_line, max(end_line, first_line)),
+            attribute_lines={p: l for p, l in lines.items() if p},
+            links=sorted(set(links)),
+            value_origins=_origins(props),
+            namespace=display,
+        )
+
+    def _nested(self, display: str, base_dir: FSPath, stack: Resource, chain: Tuple[str, ...]) -> None:
+        """A nested stack whose TemplateURL is a local file: read it with the
+        parameters the parent passes; its resources are ``Parent/Child``."""
+        url = stack.attributes.get("TemplateURL")
+        if self.context is None or not isinstance(url, str) or "://" in url or len(chain) > MAX_NESTING:
+            return
+        target = FSPath(os.path.normpath(base_dir / url))
+        try:
+            real = target.resolve()
+            real.relative_to(self.context.repo_root.resolve())
+        except (ValueError, OSError):
+            self.out.notes.append(f"{display}: nested stack {stack.address} template {url!r} is outside the "
+                                  "repository; not read")
+            return
+        child_display = _display(target, self.context)
+        if child_display in chain or not real.is_file():
+            return
+        try:
+            text = decode_bytes(real.read_bytes())
+            template, _ = _decode(text)
+        except (OSError, SourceError, RecursionError) as exc:
+            self.out.notes.append(f"{display}: nested stack template {url!r} not read: {exc}")
+            return
+        if not isinstance(template, dict):
+            return
+        parameters = stack.attributes.get("Parameters")
+        supplied = parameters if isinstance(parameters, dict) else {}
+        self.out.loaded_files.append(child_display)
+        self.read(child_display, target.parent, template, supplied, text.lstrip("\ufeff \t\n").startswith("{"),
+                  prefix=f"{stack.address}/", chain=chain)
+
+
+def _owner_id(logical_id: str, declared: Dict[str, Any]) -> Optional[str]:
+    """The declared resource a generated one belongs to: SAM names what it
+    creates after the declaring resource (``Fn`` -> ``FnRole``)."""
+    candidates = [name for name in declared if logical_id.startswith(name)]
+    return max(candidates, key=len) if candidates else None
+
+
+def _owner(logical_id: str, declared: Dict[str, Any]) -> Any:
+    owner_id = _owner_id(logical_id, declared)
+    return declared[owner_id] if owner_id else None
+
+
+def _lines_from_sam(resource: Resource, sam_body: Dict[Any, Any]) -> None:
+    """SAM's output keeps no useful positions: point each attribute at the
+    SAM property of the same name, else at the SAM resource itself."""
+    props = sam_body.get("Properties")
+    written = {str(k): mark_line(k, resource.location.line) for k in props} if isinstance(props, dict) else {}
+    resource.attribute_lines = {path: written.get(str(path[0]), resource.location.line)
+                                for path in resource.attribute_lines}
+
+
+def _display(path: FSPath, context: TemplateContext) -> str:
+    base = context.cwd or FSPath.cwd()
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _origins(props: Any) -> Dict[Path, str]:
+    """``!Ref Param`` written as a property: say where its value came from."""
+    origins: Dict[Path, str] = {}
+    if isinstance(props, dict):
+        for name, value in props.items():
+            if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Ref"), str):
+                origins[(str(name),)] = f"!Ref {value['Ref']}"
+    return origins
 
 
 def _comments(text: str) -> Dict[int, str]:
@@ -119,89 +288,14 @@ def _comments(text: str) -> Dict[int, str]:
     return comments
 
 
-def _resource(display: str, logical_id: str, key: Any, body: Any, parameters: set,
-              is_json: bool, budget: List[int]) -> Optional[Resource]:
-    if not isinstance(body, dict):
-        return None
-    rtype = body.get("Type")
-    if not isinstance(rtype, str):
-        return None
-    # YAML: the logical-id key's line. JSON: the '{' that opens the resource.
-    first_line = _line(body, 1) if is_json else _line(key, 1)
-    end_mark = getattr(body, "end_mark", None)
-    end_line = end_mark.line + 1 if end_mark is not None else first_line
-    lines: Dict[Path, int] = {}
-    props = body.get("Properties")
-    lines[("Properties",)] = first_line
-    attributes = _convert(props, ("Properties",), lines, budget) if isinstance(props, dict) else {}
-    links: List[Link] = []
-    if isinstance(props, dict):
-        for name, value in props.items():
-            refs: List[str] = []
-            _collect_references(value, refs, parameters, budget)
-            links.extend(Link(display, ref, str(name)) for ref in refs)
-    depends = body.get("DependsOn")
-    depends_on = [depends] if isinstance(depends, str) else depends if isinstance(depends, list) else []
-    links.extend(Link(display, str(d), "") for d in depends_on if isinstance(d, str))
-    return Resource(
-        address=logical_id,
-        type=rtype,
-        format="cloudformation",
-        provider="aws" if rtype.startswith(("AWS::", "Alexa::")) else rtype.split("::")[0].lower(),
-        attributes=attributes if isinstance(attributes, dict) else {},
-        location=Location(display, first_line, max(end_line, first_line)),
-        attribute_lines={p[1:]: l for p, l in lines.items() if len(p) > 1},
-        links=sorted(set(links)),
-        namespace=display,
-    )
-
-
-def _is_intrinsic(value: Dict[Any, Any]) -> bool:
-    if len(value) != 1:
-        return False
-    key = next(iter(value))
-    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition")
-
-
-def _spend(budget: List[int]) -> None:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise TemplateTooLarge()
-
-
-def _convert(value: Any, path: Path, lines: Dict[Path, int], budget: List[int]) -> Any:
-    _spend(budget)
-    if isinstance(value, dict):
-        if _is_intrinsic(value):
-            # Fn::If may choose AWS::NoValue; every other intrinsic yields a value.
-            return UNKNOWN if "Fn::If" in value or value.get("Ref") == "AWS::NoValue" else UNKNOWN_PRESENT
-        out = {}
-        for k, v in value.items():
-            child = path + (str(k),)
-            lines[child] = _line(k, lines.get(path, 1))
-            out[str(k)] = _convert(v, child, lines, budget)
-        return out
-    if isinstance(value, list):
-        items = []
-        for i, v in enumerate(value):
-            child = path + (i,)
-            lines[child] = _line(v, lines.get(path, 1))
-            items.append(_convert(v, child, lines, budget))
-        return items
-    if isinstance(value, str):
-        return str(value)
-    return value
-
-
-def _collect_references(value: Any, refs: List[str], parameters: set, budget: List[int]) -> None:
+def _collect_references(value: Any, refs: List[str], parameters: Set[str]) -> None:
     stack = [value]
     while stack:
         node = stack.pop()
-        _spend(budget)
         if isinstance(node, dict):
             for k, v in node.items():
                 if k == "Ref" and isinstance(v, str):
-                    if v not in parameters and not _PSEUDO.match(v):
+                    if v not in parameters and not v.startswith("AWS::"):
                         refs.append(str(v))
                 elif k == "Fn::GetAtt":
                     target = v[0] if isinstance(v, list) and v else v
@@ -210,8 +304,7 @@ def _collect_references(value: Any, refs: List[str], parameters: set, budget: Li
                 elif k == "Fn::Sub":
                     text = v[0] if isinstance(v, list) and v else v
                     if isinstance(text, str):
-                        refs.extend(n for n in _SUB_REFERENCE.findall(text)
-                                    if n not in parameters)
+                        refs.extend(n for n in _SUB_REFERENCE.findall(text) if n not in parameters)
                     if isinstance(v, list):
                         stack.extend(v[1:])
                     continue

@@ -11,43 +11,14 @@ anywhere else it is simply UNKNOWN.
 
 from __future__ import annotations
 
-import json
-
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ...model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, contains_unknown, is_unknown
 from . import ast
+from ..partial import UNKNOWN_MARKER, partial_json
 from .functions import FUNCTIONS, FunctionError
 
 MAX_COLLECTION = 100_000
-# Stands in for an unknown interpolation while a template is rendered.
-UNKNOWN_MARKER = "\x00iacguard-unknown\x00"
-
-
-def partial_json(text: str) -> Optional[PartialDocument]:
-    """A JSON document rendered with unknown parts: its structure, with every
-    string that held an unknown part replaced by UNKNOWN. None when the text
-    is not JSON (or an unknown stood outside a string)."""
-    stripped = text.lstrip()
-    if not stripped.startswith(("{", "[")):
-        return None
-    try:
-        document = json.loads(text, strict=False)  # the marker is a control character
-    except ValueError:
-        return None
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, str):
-            return UNKNOWN_PRESENT if UNKNOWN_MARKER in value else value
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items() if UNKNOWN_MARKER not in k}
-        return value
-
-    return PartialDocument(clean(document))
-
-
 class EvaluationError(Exception):
     """Terraform would stop with an error here (seen only by try/can)."""
 
