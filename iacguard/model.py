@@ -126,6 +126,9 @@ class Resource:
     links: List["Link"] = field(default_factory=list)
     # Where an attribute's value came from, when it was not written literally.
     value_origins: Dict[Path, str] = field(default_factory=dict)
+    # Suppressions declared on the resource itself (CloudFormation Metadata):
+    # {"ids": [...], "reason": "...", "until": "YYYY-MM-DD"}.
+    suppressions: List[Dict[str, Any]] = field(default_factory=list)
     # "resource" for what a check judges; "data", "provider", ... for context.
     kind: str = "resource"
     # Namespace in which ``references`` resolve: a Terraform module directory,

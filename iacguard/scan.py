@@ -7,7 +7,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .discovery import Candidate, detect_format, discover
 from .engine.checks import CheckSet
@@ -16,6 +16,7 @@ from .findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undeci
 from .graph import ResourceGraph
 from .model import FORMATS, ParsedFile, ParseError, Resource, TemplateContext
 from .source import Limits, SourceError, read_text
+from .suppress import SuppressionSettings, apply_suppressions
 
 if TYPE_CHECKING:
     from .parsers.terraform.project import TerraformInputs
@@ -32,6 +33,11 @@ class ScanOptions:
     terraform: Optional["TerraformInputs"] = None
     # CloudFormation / ARM parameter files (--parameters)
     parameters: Sequence[str] = ()
+    # Data residency: regions resources may use (empty: not checked)
+    allowed_regions: Sequence[str] = ()
+    # Living with findings: configured skips, accepted baseline, overrides
+    suppression: SuppressionSettings = field(default_factory=SuppressionSettings)
+    severity_overrides: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,12 +140,21 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result.files.sort(key=lambda f: f.path)
     resources = [r for f in result.files for r in f.resources]
     graph = ResourceGraph(resources)
-    run = run_checks(checkset, resources, graph)
+    settings = {"allowed_regions": list(options.allowed_regions)}
+    # A check that needs a setting the user has not given does not run at all
+    # (it would otherwise "pass" everything without looking).
+    runnable = CheckSet([c for c in checkset.checks if all(settings.get(r) for r in c.requires)],
+                        checkset.predicates)
+    run = run_checks(runnable, resources, graph, settings)
     result.findings = run.findings
     # Parse errors fail closed: reported unless explicitly skipped.
     if not any(fnmatch.fnmatchcase(PARSE_ERROR_ID, p) for p in options.skip_checks):
         result.findings.extend(_parse_error_finding(e) for e in result.parse_errors)
         result.findings.sort(key=Finding.sort_key)
+    for finding in result.findings:
+        finding.severity = options.severity_overrides.get(finding.check_id, finding.severity)
+    result.findings = apply_suppressions(result.findings, result.files, options.suppression)
+    result.findings.sort(key=Finding.sort_key)
     _attach_snippets(result.findings, options.cwd or Path.cwd(), options.limits)
     result.passed = run.passed
     result.undecided = run.undecided

@@ -51,8 +51,12 @@ def _expected(directory: Path, check_id: str) -> Set[Tuple[str, int]]:
 
 
 def _scan(directory: Path, check_id: str):
+    """Scan one fixture directory with one check; fixtures/<ID>/settings.yaml
+    may give scan settings the check needs (e.g. allowed_regions)."""
     selected = select_checks(CHECKSET, [check_id], [])
-    return scan(ScanOptions(paths=[str(directory)], cwd=directory), selected)
+    settings_file = directory.parent / "settings.yaml"
+    settings = yaml.safe_load(settings_file.read_text(encoding="utf-8")) if settings_file.exists() else {}
+    return scan(ScanOptions(paths=[str(directory)], cwd=directory, **settings), selected)
 
 
 def _cases() -> List[str]:

@@ -26,7 +26,9 @@ LANGS = ("en", "ja")
 CHECK_ID = re.compile(r"^IACG-(AWS|AZURE|GCP|GEN)-\d{3}$")
 _USER_CHECK_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 _TOP_KEYS = {"id", "severity", "severity_rationale", "provider", "title", "description",
-             "remediation", "controls", "cis", "mic_category", "clauses", "references"}
+             "remediation", "controls", "cis", "mic_category", "clauses", "references", "requires"}
+# Scan settings a check can depend on; without them it does not run.
+SETTINGS = ("allowed_regions",)
 _CLAUSE_KEYS = {"formats", "resource_types", "when", "violation", "message"}
 
 
@@ -45,11 +47,6 @@ class Clause:
     when: Optional[Condition] = None
     message: Optional[Dict[str, str]] = None
 
-    def applies_to(self, fmt: str, resource_type: str) -> bool:
-        return fmt in self.formats and resource_type.lower() in self._types
-
-    def __post_init__(self) -> None:
-        self._types = {t.lower() for t in self.resource_types}
 
 
 @dataclass
@@ -67,6 +64,7 @@ class Check:
     mic_category: str = ""
     severity_rationale: Dict[str, str] = field(default_factory=dict)
     references: List[str] = field(default_factory=list)
+    requires: List[str] = field(default_factory=list)
 
     @property
     def formats(self) -> List[str]:
@@ -176,7 +174,16 @@ def parse_check(data: Any, source: str, builtin: bool) -> Check:
         mic_category=str(data.get("mic_category") or ""),
         severity_rationale=_texts(data.get("severity_rationale"), "severity_rationale", required=False),
         references=_string_list(data.get("references"), "references", required=False),
+        requires=_requires(data.get("requires")),
     )
+
+
+def _requires(raw: Any) -> List[str]:
+    names = _string_list(raw, "requires", required=False)
+    unknown = [n for n in names if n not in SETTINGS]
+    if unknown:
+        raise ValueError(f"'requires' names unknown setting(s) {unknown}; known: {', '.join(SETTINGS)}")
+    return names
 
 
 def _parse_clause(raw: Any, number: int) -> Clause:

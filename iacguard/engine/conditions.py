@@ -70,12 +70,14 @@ class Context:
     predicates: Mapping[str, Callable[..., Result]]
     base: Any
     base_path: Path = ()
+    # Scan settings a predicate may need (e.g. allowed_regions).
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def at(self, base: Any, base_path: Path) -> "Context":
-        return Context(self.resource, self.graph, self.predicates, base, base_path)
+        return Context(self.resource, self.graph, self.predicates, base, base_path, self.settings)
 
     def on(self, resource: Resource) -> "Context":
-        return Context(resource, self.graph, self.predicates, resource.attributes, ())
+        return Context(resource, self.graph, self.predicates, resource.attributes, (), self.settings)
 
     @property
     def ignore_case(self) -> bool:

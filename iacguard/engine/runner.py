@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..findings import Finding, Passed, Undecided, format_path
 from ..graph import ResourceGraph
@@ -36,8 +37,30 @@ class RunResult:
     checks_run: int = 0
 
 
-def _index(checkset: CheckSet) -> Dict[Tuple[str, str], List[Tuple[Check, Clause]]]:
-    index: Dict[Tuple[str, str], List[Tuple[Check, Clause]]] = defaultdict(list)
+class _ClauseIndex:
+    """Clauses by (format, resource type); types may be glob patterns
+    (``azurerm_*``), resolved once per type seen."""
+
+    def __init__(self, checkset: CheckSet) -> None:
+        self.exact: Dict[Tuple[str, str], List[Tuple[Check, Clause]]] = defaultdict(list)
+        self.patterns: List[Tuple[str, str, Check, Clause]] = []
+        self._cache: Dict[Tuple[str, str], List[Tuple[Check, Clause]]] = {}
+        for fmt, rtype, check, clause in _entries(checkset):
+            if any(ch in rtype for ch in "*?["):
+                self.patterns.append((fmt, rtype, check, clause))
+            else:
+                self.exact[(fmt, rtype)].append((check, clause))
+
+    def get(self, fmt: str, rtype: str) -> List[Tuple[Check, Clause]]:
+        key = (fmt, rtype.lower())
+        if key not in self._cache:
+            self._cache[key] = list(self.exact.get(key, ())) + [
+                (check, clause) for pfmt, pattern, check, clause in self.patterns
+                if pfmt == fmt and fnmatch.fnmatchcase(key[1], pattern)]
+        return self._cache[key]
+
+
+def _entries(checkset: CheckSet):
     for check in checkset.checks:
         for clause in check.clauses:
             formats = set(clause.formats)
@@ -47,8 +70,7 @@ def _index(checkset: CheckSet) -> Dict[Tuple[str, str], List[Tuple[Check, Clause
                 formats.add("tfplan")
             for fmt in formats:
                 for rtype in clause.resource_types:
-                    index[(fmt, rtype.lower())].append((check, clause))
-    return index
+                    yield fmt, rtype.lower(), check, clause
 
 
 def _show(value: Any) -> str:
@@ -106,13 +128,14 @@ def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidenc
     return out
 
 
-def run_checks(checkset: CheckSet, resources: Sequence[Resource], graph: ResourceGraph) -> RunResult:
+def run_checks(checkset: CheckSet, resources: Sequence[Resource], graph: ResourceGraph,
+               settings: Optional[Mapping[str, Any]] = None) -> RunResult:
     result = RunResult(checks_run=len(checkset.checks))
-    index = _index(checkset)
+    index = _ClauseIndex(checkset)
     for resource in resources:
-        if resource.kind != "resource":
-            continue
-        applicable = index.get((resource.format, resource.type.lower()))
+        if resource.kind == "data":
+            continue  # data sources are read, not created: context for checks only
+        applicable = index.get(resource.format, resource.type)
         if not applicable:
             continue
         outcome: Dict[str, str] = {}
@@ -120,7 +143,7 @@ def run_checks(checkset: CheckSet, resources: Sequence[Resource], graph: Resourc
         for check, clause in applicable:
             checks[check.id] = check
             try:
-                state = _run_clause(check, clause, resource, graph, checkset, result)
+                state = _run_clause(check, clause, resource, graph, checkset, result, settings or {})
             except Exception as exc:  # a check bug must not end the scan
                 result.errors.append(CheckError(
                     check.id, resource.address, resource.location.file,
@@ -146,8 +169,8 @@ def _combine(previous: Any, state: str) -> str:
 
 
 def _run_clause(check: Check, clause: Clause, resource: Resource, graph: ResourceGraph,
-                checkset: CheckSet, result: RunResult) -> str:
-    ctx = Context(resource, graph, checkset.predicates, resource.attributes)
+                checkset: CheckSet, result: RunResult, settings: Mapping[str, Any]) -> str:
+    ctx = Context(resource, graph, checkset.predicates, resource.attributes, (), settings)
     if clause.when is not None:
         guard = clause.when.evaluate(ctx)
         if guard.state is Tri.FALSE:

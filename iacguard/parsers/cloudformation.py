@@ -201,6 +201,7 @@ class _StackReader:
             attribute_lines={p: l for p, l in lines.items() if p},
             links=sorted(set(links)),
             value_origins=_origins(props),
+            suppressions=_metadata_suppressions(body.get("Metadata")),
             namespace=display,
         )
 
@@ -273,6 +274,23 @@ def _origins(props: Any) -> Dict[Path, str]:
             if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Ref"), str):
                 origins[(str(name),)] = f"!Ref {value['Ref']}"
     return origins
+
+
+def _metadata_suppressions(metadata: Any) -> List[Dict[str, Any]]:
+    """``Metadata: {iacguard: {ignore: [{id: IACG-AWS-012, reason: ...}]}}``."""
+    section = metadata.get("iacguard") if isinstance(metadata, dict) else None
+    entries = section.get("ignore") if isinstance(section, dict) else None
+    out: List[Dict[str, Any]] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        ids = entry.get("id", entry.get("ids"))
+        ids = [ids] if isinstance(ids, str) else ids
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            continue
+        out.append({"ids": [str(i) for i in ids], "reason": str(entry.get("reason") or "").strip(),
+                    "until": str(entry["until"]) if entry.get("until") else ""})
+    return out
 
 
 def _comments(text: str) -> Dict[int, str]:

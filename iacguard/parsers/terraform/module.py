@@ -25,7 +25,7 @@ MAX_INSTANCES = 10_000
 
 _PROVIDER_PREFIXES = (
     ("azurerm_", "azure"), ("azuread_", "azure"), ("azapi_", "azure"),
-    ("aws_", "aws"), ("google_", "gcp"),
+    ("aws_", "aws"), ("google_", "gcp"), ("google-beta_", "gcp"),
 )
 
 

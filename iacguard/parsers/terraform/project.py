@@ -53,6 +53,7 @@ class ModuleSource:
         self.resources: Dict[str, Dict[str, ast.Block]] = {}
         self.data: Dict[str, Dict[str, ast.Block]] = {}
         self.modules: Dict[str, ast.Block] = {}
+        self.providers: List[ast.Block] = []
         self.files = files
         for _, hcl in files:
             if hcl is None:
@@ -77,6 +78,8 @@ class ModuleSource:
             self.data.setdefault(labels[0], {})[labels[1]] = block
         elif block.type == "module" and len(labels) == 1:
             self.modules[labels[0]] = block
+        elif block.type == "provider" and len(labels) == 1:
+            self.providers.append(block)
 
     def local_module_dirs(self) -> Iterable[FSPath]:
         for block in self.modules.values():
@@ -537,11 +540,31 @@ class ModuleInstance(Scope):
             for rtype in sorted(table):
                 for name in sorted(table[rtype]):
                     out.extend(self._model(kind, table[rtype][name]))
+        out.extend(self._provider(block) for block in self.source.providers)
         for name in sorted(self.source.modules):
             for _, child in self.children(name):
                 if child is not None:
                     out.extend(child.all_resources())
         return out
+
+    def _provider(self, block: ast.Block) -> Resource:
+        """A provider configuration, judged like a resource (its region)."""
+        lines: Dict[Path, int] = {}
+        attrs = block_values(block, self, (), lines, top=True)
+        alias = attrs.get("alias")
+        name = block.labels[0]
+        return Resource(
+            address=f"{self.prefix}provider.{name}" + (f".{alias}" if isinstance(alias, str) else ""),
+            type="provider",
+            format="terraform",
+            provider=provider_of(f"{name}_"),
+            attributes=attrs,
+            location=Location(block.file, block.line, block.end_line),
+            attribute_lines=lines,
+            value_origins={(a.name,): _describe(a.expr) for a in block.attributes if _describe(a.expr)},
+            kind="provider",
+            namespace=self.namespace,
+        )
 
     def _model(self, kind: str, block: ast.Block) -> List[Resource]:
         rtype, name = block.labels
