@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from . import __version__
+from . import baseline
+from .config import Config, ConfigError, defaults, find_config, load_file, merge, validate_check_ids
+from .config import show as show_config
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
-from .findings import SEVERITY_ORDER
+from .findings import BUILTIN_TITLES, SEVERITY_ORDER
 from .model import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+META_CHECK_IDS = tuple(BUILTIN_TITLES)
 
 
 class UsageError(Exception):
@@ -51,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     scan = sub.add_parser("scan", help="scan files and directories")
-    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    scan.add_argument("paths", nargs="*", default=[], metavar="PATH")
     scan.add_argument("--format", action="append", choices=OUTPUT_FORMATS, dest="formats",
                       help="output format (repeatable, each with its own --output)")
     scan.add_argument("--output", action="append", dest="outputs", metavar="FILE",
@@ -61,8 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--check", action="append", metavar="ID[,ID]")
     scan.add_argument("--skip-check", action="append", metavar="ID[,ID]")
     scan.add_argument("--framework", action="append", metavar="NAME[,NAME]")
-    scan.add_argument("--severity-threshold", choices=tuple(SEVERITY_ORDER), default="LOW",
+    scan.add_argument("--severity-threshold", choices=tuple(SEVERITY_ORDER), default=None,
                       type=str.upper)
+    scan.add_argument("--config", metavar="FILE",
+                      help="configuration file (default: .iacguard.yaml or pyproject.toml [tool.iacguard], "
+                           "searched upward)")
+    scan.add_argument("--parameters", action="append", default=[], metavar="FILE",
+                      help="CloudFormation / ARM parameter values (repeatable)")
+    scan.add_argument("--allowed-regions", action="append", metavar="LIST",
+                      help="data residency: the regions resources may use, e.g. ap-northeast-1,japaneast")
+    scan.add_argument("--baseline", metavar="FILE", help="report findings recorded in FILE as suppressed")
+    scan.add_argument("--create-baseline", metavar="FILE", help="record the current findings in FILE")
+    scan.add_argument("--report-unused-suppressions", action="store_true",
+                      help="report iacguard:ignore comments that match no finding")
+    scan.add_argument("--pre-commit", action="store_true",
+                      help="the paths are changed files: scan them with their module context, "
+                           "report only on them")
     scan.add_argument("--var-file", action="append", default=[], metavar="FILE",
                       help="Terraform variable values (repeatable; terraform.tfvars and *.auto.tfvars are read anyway)")
     scan.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
@@ -73,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--verbose", action="store_true",
                       help="also list checks that could not decide (unresolved values)")
     scan.add_argument("--debug", action="store_true", help="show tracebacks of check errors")
+
+    config_cmd = sub.add_parser("config", help="the effective configuration")
+    config_sub = config_cmd.add_subparsers(dest="config_command", parser_class=_Parser)
+    show_cmd = config_sub.add_parser("show", help="each value and where it came from")
+    show_cmd.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    show_cmd.add_argument("--config", metavar="FILE")
+
+    sub.add_parser("init", help="write a starter .iacguard.yaml and a pre-commit entry")
 
     checks = sub.add_parser("checks", help="list or explain checks")
     checks_sub = checks.add_subparsers(dest="checks_command", parser_class=_Parser)
@@ -97,6 +123,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _scan(args)
         if args.command == "checks":
             return _checks(args, parser)
+        if args.command == "config" and args.config_command == "show":
+            print(show_config(effective_config(args)), end="")
+            return EXIT_OK
+        if args.command == "init":
+            from .init import init
+
+            for line in init(Path.cwd()):
+                print(line)
+            return EXIT_OK
+    except ConfigError as exc:
+        print(f"iacguard: configuration error in {exc.source}: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
     except CheckLoadError as exc:
         print(f"iacguard: invalid check file {exc.file}: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
@@ -107,9 +145,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return EXIT_USAGE
 
 
-def _outputs(args: argparse.Namespace) -> List[Tuple[str, Optional[str]]]:
-    formats = args.formats or ["text"]
-    outputs = args.outputs or []
+def _outputs(formats: Sequence[str], outputs: Sequence[str]) -> List[Tuple[str, Optional[str]]]:
+    formats = list(formats) or ["text"]
+    outputs = list(outputs)
     if len(outputs) > len(formats):
         raise UsageError("more --output than --format options")
     pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
@@ -133,33 +171,100 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
-def _scan(args: argparse.Namespace) -> int:
-    from .report import Report, Summary, writer
-    from .scan import ScanOptions, scan, select_checks, unmatched_patterns
-
-    outputs = _outputs(args)
-    frameworks = _csv(args.framework) or list(FORMATS)
-    bad = [f for f in frameworks if f not in FORMATS]
+def effective_config(args: argparse.Namespace) -> Config:
+    """Defaults, then the configuration file, then the command line."""
+    config = defaults()
+    start = Path(args.paths[0]) if getattr(args, "paths", None) else Path(".")
+    path = Path(args.config) if args.config else find_config(start.resolve())
+    if path is not None:
+        load_file(path, config)
+    cli = {
+        "format": getattr(args, "formats", None),
+        "output": getattr(args, "outputs", None),
+        "lang": getattr(args, "lang", None),
+        "checks": _csv(getattr(args, "check", None)),
+        "skip_checks": _csv(getattr(args, "skip_check", None)),
+        "checks_dirs": getattr(args, "checks_dir", None),
+        "frameworks": _csv(getattr(args, "framework", None)),
+        "severity_threshold": getattr(args, "severity_threshold", None),
+        "var_files": getattr(args, "var_file", None),
+        "vars": getattr(args, "var", None),
+        "parameters": getattr(args, "parameters", None),
+        "allowed_regions": _csv(getattr(args, "allowed_regions", None)),
+        "baseline": getattr(args, "baseline", None),
+        "report_unused_suppressions": getattr(args, "report_unused_suppressions", False),
+        "quiet": getattr(args, "quiet", False),
+        "compact": getattr(args, "compact", False),
+        "verbose": getattr(args, "verbose", False),
+    }
+    bad = [f for f in cli["frameworks"] if f not in FORMATS]
     if bad:
         raise UsageError(f"unknown framework(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
-    include, exclude = _csv(args.check), _csv(args.skip_check)
-    checkset = load_checks([Path(d) for d in args.checks_dir])
+    bad_vars = [v for v in cli["vars"] or [] if "=" not in v]
+    if bad_vars:
+        raise UsageError(f"--var takes NAME=VALUE, got {bad_vars[0]!r}")
+    merge(config, cli, "command line")
+    if config.sources["lang"] == "default":
+        config.set("lang", default_lang(), "environment (LC_ALL / LANG)")
+    return config
+
+
+def _config_dir(config: Config) -> Path:
+    """Paths in a configuration file are relative to the file."""
+    return Path(config.file).resolve().parent if config.file else Path.cwd()
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from .parsers.terraform.project import TerraformInputs
+    from .report import Report, Summary, writer
+    from .scan import ScanOptions, scan, select_checks, unmatched_patterns
+    from .suppress import SkipRule, SuppressionSettings
+
+    config = effective_config(args)
+    outputs = _outputs(config.get("format"), config.get("output"))
+    checkset = load_checks([Path(d) for d in config.get("checks_dirs")])
+    validate_check_ids(config, [c.id for c in checkset.checks] + list(META_CHECK_IDS))
+    include, exclude = config.get("checks"), config.get("skip_checks")
     unknown = unmatched_patterns(checkset, include + exclude)
     if unknown:
         raise UsageError(f"unknown check id(s) {', '.join(unknown)} (see 'iacguard checks list')")
     selected = select_checks(checkset, include, exclude)
-    from .parsers.terraform.project import TerraformInputs
+    accepted = {}
+    if config.get("baseline") and not args.create_baseline:
+        try:
+            accepted = baseline.load(Path(config.get("baseline")))
+        except baseline.BaselineError as exc:
+            raise UsageError(str(exc)) from None
+    paths, scope = args.paths or ["."], None
+    if args.pre_commit:
+        from .precommit import plan
 
-    bad_vars = [v for v in args.var if "=" not in v]
-    if bad_vars:
-        raise UsageError(f"--var takes NAME=VALUE, got {bad_vars[0]!r}")
-    options = ScanOptions(paths=args.paths, frameworks=frameworks, checks=include, skip_checks=exclude,
-                          terraform=TerraformInputs(var_files=args.var_file, vars=args.var))
+        scope = plan(args.paths, Path.cwd())
+        if not scope.scan_paths:
+            return EXIT_OK
+        paths = scope.scan_paths
+    options = ScanOptions(
+        paths=paths, frameworks=config.get("frameworks"), checks=include, skip_checks=exclude,
+        terraform=TerraformInputs(var_files=config.get("var_files"), vars=config.get("vars")),
+        parameters=config.get("parameters"),
+        allowed_regions=config.get("allowed_regions"),
+        suppression=SuppressionSettings(
+            skips=[SkipRule(tuple(r["ids"]), tuple(r["paths"]), r["reason"], config.sources["skip"],
+                            _config_dir(config)) for r in config.get("skip")],
+            baseline=accepted,
+            report_unused=config.get("report_unused_suppressions"),
+        ),
+        severity_overrides=config.get("severity_overrides"),
+    )
     try:
         result = scan(options, selected)
     except FileNotFoundError as exc:
         raise UsageError(f"no such file or directory: {exc.args[0]}") from None
-    lang = args.lang or default_lang()
+    if scope is not None:
+        result.findings = [f for f in result.findings if scope.wants(f.file)]
+        result.passed = [p for p in result.passed if scope.wants(p.file)]
+    if args.create_baseline:
+        write_atomically(args.create_baseline, baseline.render(result.findings))
     report = Report(
         findings=result.findings,
         passed=result.passed,
@@ -172,14 +277,15 @@ def _scan(args: argparse.Namespace) -> int:
             parse_errors=len(result.parse_errors),
             check_errors=len(result.check_errors),
         ),
-        lang=lang,
-        severity_threshold=args.severity_threshold,
-        quiet=args.quiet,
-        compact=args.compact,
+        lang=config.get("lang"),
+        severity_threshold=config.get("severity_threshold"),
+        quiet=config.get("quiet"),
+        compact=config.get("compact"),
     )
-    if args.quiet:
+    if config.get("quiet"):
         report.passed = []
     for fmt, output in outputs:
+        report.color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         text = writer(fmt)(report)
         if output:
             write_atomically(output, text)
@@ -190,13 +296,15 @@ def _scan(args: argparse.Namespace) -> int:
               f"{error.message}", file=sys.stderr)
         if args.debug:
             print(error.traceback, file=sys.stderr)
-    if args.verbose:
+    if config.get("verbose"):
         notes = result.notes + [n for parsed in result.files for n in parsed.notes]
         for note in notes:
             print(f"iacguard: note: {note}", file=sys.stderr)
         for item in result.undecided:
             print(f"iacguard: {item.check_id} undecided on {item.resource} ({item.file}:{item.line}): "
                   "a value could not be resolved", file=sys.stderr)
+    if args.create_baseline:
+        return EXIT_OK  # recording the baseline accepts what it records
     return EXIT_FINDINGS if report.failing() or result.check_errors else EXIT_OK
 
 

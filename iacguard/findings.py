@@ -11,6 +11,16 @@ from .model import Path
 SEVERITY_ORDER = {"LOW": 0, "MEDIUM": 1, "HIGH": 2, "CRITICAL": 3}
 PARSE_ERROR_ID = "IACG-000"
 PARSE_ERROR_TITLE = {"en": "File could not be parsed", "ja": "ファイルを解析できません"}
+INVALID_SUPPRESSION_ID = "IACG-001"
+UNUSED_SUPPRESSION_ID = "IACG-002"
+# Findings about the scan itself rather than about a resource.
+BUILTIN_TITLES = {
+    PARSE_ERROR_ID: PARSE_ERROR_TITLE,
+    INVALID_SUPPRESSION_ID: {"en": "Suppression that cannot apply (no reason or unreadable date)",
+                             "ja": "適用できない抑止指定（理由がない、または期限の日付が読めない）"},
+    UNUSED_SUPPRESSION_ID: {"en": "Suppression that matches no finding",
+                            "ja": "どの検出事項にも該当しない抑止指定"},
+}
 
 
 def format_path(path: Path) -> str:

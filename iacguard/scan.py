@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 from .discovery import Candidate, detect_format, discover
 from .engine.checks import CheckSet
 from .engine.runner import CheckError, run_checks
-from .findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
+from .findings import BUILTIN_TITLES, PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
 from .graph import ResourceGraph
 from .model import FORMATS, ParsedFile, ParseError, Resource, TemplateContext
 from .source import Limits, SourceError, read_text
@@ -70,7 +70,7 @@ def select_checks(checkset: CheckSet, include: Sequence[str], exclude: Sequence[
 
 
 def unmatched_patterns(checkset: CheckSet, patterns: Sequence[str]) -> List[str]:
-    ids = [c.id for c in checkset.checks] + [PARSE_ERROR_ID]
+    ids = [c.id for c in checkset.checks] + list(BUILTIN_TITLES)
     return [p for p in patterns if not any(fnmatch.fnmatchcase(i, p) for i in ids)]
 
 
@@ -153,7 +153,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         result.findings.sort(key=Finding.sort_key)
     for finding in result.findings:
         finding.severity = options.severity_overrides.get(finding.check_id, finding.severity)
-    result.findings = apply_suppressions(result.findings, result.files, options.suppression)
+    result.findings = apply_suppressions(result.findings, result.files, options.suppression, cwd)
     result.findings.sort(key=Finding.sort_key)
     _attach_snippets(result.findings, options.cwd or Path.cwd(), options.limits)
     result.passed = run.passed

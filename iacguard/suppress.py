@@ -18,18 +18,14 @@ import datetime as _dt
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from .findings import Finding
+from .findings import BUILTIN_TITLES, INVALID_SUPPRESSION_ID, UNUSED_SUPPRESSION_ID, Finding
 from .model import ParsedFile, Resource
 
-NO_REASON_ID = "IACG-001"
-UNUSED_ID = "IACG-002"
-META_TITLES = {
-    NO_REASON_ID: {"en": "Suppression that cannot apply (no reason or unreadable date)",
-                   "ja": "適用できない抑止指定（理由がない、または期限の日付が読めない）"},
-    UNUSED_ID: {"en": "Suppression that matches no finding", "ja": "どの検出事項にも該当しない抑止指定"},
-}
+NO_REASON_ID = INVALID_SUPPRESSION_ID
+UNUSED_ID = UNUSED_SUPPRESSION_ID
 _DIRECTIVE = re.compile(
     r"iacguard:ignore\s+(?P<ids>[A-Za-z0-9*?\[\]\-_]+(?:\s*,\s*[A-Za-z0-9*?\[\]\-_]+)*)"
     r"(?:\s+until=(?P<until>\S+))?(?P<reason>.*)$"
@@ -86,17 +82,36 @@ def parse_directive(text: str, file: str, line: int) -> Optional[Suppression]:
 
 @dataclass
 class SkipRule:
-    """A configured skip: check ids (globs) on path globs, with a reason."""
+    """A configured skip: check ids (globs) on path globs, with a reason.
+    Path globs are relative to ``base`` (the configuration file's directory);
+    one without a slash matches a file or directory name anywhere."""
 
     ids: Tuple[str, ...]
     paths: Tuple[str, ...]
     reason: str
     source: str
+    base: Optional[Path] = None
 
-    def matches(self, finding: Finding) -> bool:
+    def matches(self, finding: Finding, cwd: Path) -> bool:
         if not any(fnmatch.fnmatchcase(finding.check_id, p) for p in self.ids):
             return False
-        return not self.paths or any(_path_matches(finding.file, p) for p in self.paths)
+        if not self.paths:
+            return True
+        file = Path(finding.file) if Path(finding.file).is_absolute() else cwd / finding.file
+        try:
+            relative = file.resolve().relative_to((self.base or cwd).resolve()).as_posix()
+        except ValueError:
+            return False
+        return any(_path_matches(relative, pattern) for p in self.paths for pattern in _anchored(p))
+
+
+def _anchored(pattern: str) -> Tuple[str, ...]:
+    """A pattern with a slash is relative to the base; a bare name matches
+    that file or directory at any depth."""
+    if "/" in pattern.rstrip("/"):
+        return (pattern.rstrip("/") + "/**",) if pattern.endswith("/") else (pattern,)
+    name = pattern.rstrip("/")
+    return (f"**/{name}", f"**/{name}/**")
 
 
 def _path_matches(path: str, pattern: str) -> bool:
@@ -177,7 +192,7 @@ class _Index:
 
 
 def apply_suppressions(findings: List[Finding], files: Sequence[ParsedFile],
-                       settings: SuppressionSettings) -> List[Finding]:
+                       settings: SuppressionSettings, cwd: Path) -> List[Finding]:
     """Mark suppressed findings; return them with the suppression findings."""
     today = settings.today or _dt.date.today()
     index = _Index(files)
@@ -188,7 +203,7 @@ def apply_suppressions(findings: List[Finding], files: Sequence[ParsedFile],
         if finding.suppressed:
             continue
         for rule in settings.skips:
-            if rule.matches(finding):
+            if rule.matches(finding, cwd):
                 finding.suppressed = True
                 finding.suppression = {"kind": "external", "reason": rule.reason, "source": rule.source}
                 break
@@ -239,4 +254,4 @@ def _meta(check_id: str, directive: Suppression, severity: str) -> Finding:
     line = abs(directive.line)
     return Finding(check_id=check_id, severity=severity, format="", file=directive.file, line=line,
                    end_line=line, resource="", resource_type="", attribute=f"suppression:{line}:{ids}",
-                   title=META_TITLES[check_id], message=message, controls=[])
+                   title=BUILTIN_TITLES[check_id], message=message, controls=[])

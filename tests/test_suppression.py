@@ -228,3 +228,20 @@ def test_baseline_file_format(tmp_path: Path) -> None:
     data = json.loads(baseline.render(_scan(tmp_path).findings))
     assert data["version"] == 1
     assert set(data["findings"][0]) == {"fingerprint", "check_id", "file", "resource", "attribute"}
+
+
+def test_skip_path_patterns_are_relative_to_the_configuration(tmp_path: Path) -> None:
+    from iacguard.findings import Finding
+
+    def finding(file: str) -> Finding:
+        return Finding(check_id="IACG-AWS-001", severity="HIGH", format="terraform", file=file, line=1, end_line=1,
+                       resource="r", resource_type="t", attribute="acl", title={}, message={}, controls=[])
+
+    base = tmp_path / "repo"
+    anchored = SkipRule(("IACG-AWS-*",), ("infra/legacy/**",), "why", "cfg", base)
+    anywhere = SkipRule(("IACG-AWS-001",), ("legacy",), "why", "cfg", base)
+    assert anchored.matches(finding("repo/infra/legacy/a.tf"), tmp_path)
+    assert not anchored.matches(finding("repo/other/infra/legacy/a.tf"), tmp_path)
+    assert anywhere.matches(finding("repo/x/legacy/y/a.tf"), tmp_path)
+    assert not anywhere.matches(finding("repo/x/legacy.tf/a.tf"), tmp_path)
+    assert not anywhere.matches(finding("outside/legacy/a.tf"), tmp_path)

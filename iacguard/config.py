@@ -1,0 +1,270 @@
+"""Configuration: ``.iacguard.yaml`` or ``[tool.iacguard]`` in pyproject.toml,
+found by walking up from the scanned path, overridden by the command line.
+
+Every value remembers where it came from, for ``iacguard config show``.
+Unknown keys and unknown check ids are errors naming the file and the key,
+with the closest valid name as a suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+
+import yaml
+
+from .model import FORMATS
+
+CONFIG_NAMES = (".iacguard.yaml", ".iacguard.yml")
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+
+class ConfigError(Exception):
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+def _strings(value: Any, key: str, source: str) -> List[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(source, f"'{key}' takes a list of strings")
+
+
+def _choice(options: Sequence[str]) -> Callable[[Any, str, str], str]:
+    def check(value: Any, key: str, source: str) -> str:
+        text = str(value).upper() if options is SEVERITIES else str(value)
+        if text not in options:
+            raise ConfigError(source, f"'{key}' must be one of {', '.join(options)}, not {value!r}")
+        return text
+
+    return check
+
+
+def _bool(value: Any, key: str, source: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(source, f"'{key}' takes true or false")
+    return value
+
+
+def _string(value: Any, key: str, source: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(source, f"'{key}' takes a string")
+    return value
+
+
+def _frameworks(value: Any, key: str, source: str) -> List[str]:
+    items = _strings(value, key, source)
+    for item in items:
+        if item not in FORMATS:
+            raise ConfigError(source, f"unknown framework {item!r} in '{key}'{_suggest(item, FORMATS)}")
+    return items
+
+
+def _vars(value: Any, key: str, source: str) -> List[str]:
+    if isinstance(value, dict):
+        return [f"{k}={v}" for k, v in value.items()]
+    return _strings(value, key, source)
+
+
+def _severity_map(value: Any, key: str, source: str) -> Dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, f"'{key}' maps check ids to severities")
+    out = {}
+    for check_id, severity in value.items():
+        out[str(check_id)] = _choice(SEVERITIES)(severity, f"{key}.{check_id}", source)
+    return out
+
+
+def _skips(value: Any, key: str, source: str) -> List[Dict[str, Any]]:
+    if not isinstance(value, list):
+        raise ConfigError(source, f"'{key}' takes a list of {{id, paths, reason}}")
+    out = []
+    for n, item in enumerate(value, 1):
+        where = f"{key}[{n}]"
+        if not isinstance(item, dict):
+            raise ConfigError(source, f"'{where}' must be a mapping with id, paths and reason")
+        extra = set(item) - {"id", "paths", "reason"}
+        if extra:
+            name = sorted(extra)[0]
+            raise ConfigError(source, f"unknown key '{where}.{name}'{_suggest(name, ['id', 'paths', 'reason'])}")
+        if "id" not in item:
+            raise ConfigError(source, f"'{where}' needs an 'id'")
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(source, f"'{where}' needs a 'reason': a skip must say why")
+        out.append({"ids": _strings(item["id"], f"{where}.id", source),
+                    "paths": _strings(item.get("paths", []), f"{where}.paths", source),
+                    "reason": reason.strip()})
+    return out
+
+
+# key: (validator, default, relative-path key?)
+_KEYS: Dict[str, Any] = {
+    "format": (lambda v, k, s: [_choice(_output_formats())(x, k, s) for x in _strings(v, k, s)], ["text"]),
+    "output": (_strings, []),
+    "lang": (_choice(("en", "ja")), None),
+    "checks": (_strings, []),
+    "skip_checks": (_strings, []),
+    "checks_dirs": (_strings, []),
+    "frameworks": (_frameworks, list(FORMATS)),
+    "severity_threshold": (_choice(SEVERITIES), "LOW"),
+    "severity_overrides": (_severity_map, {}),
+    "var_files": (_strings, []),
+    "vars": (_vars, []),
+    "parameters": (_strings, []),
+    "allowed_regions": (_strings, []),
+    "baseline": (_string, None),
+    "skip": (_skips, []),
+    "report_unused_suppressions": (_bool, False),
+    "quiet": (_bool, False),
+    "compact": (_bool, False),
+    "verbose": (_bool, False),
+}
+# Paths in a config file are relative to the file, not to where iacguard runs.
+_PATH_KEYS = {"checks_dirs", "var_files", "parameters", "baseline", "output"}
+
+
+def _output_formats() -> Sequence[str]:
+    from .report import FORMATS as OUTPUT_FORMATS
+
+    return OUTPUT_FORMATS
+
+
+def _suggest(name: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+@dataclass
+class Config:
+    values: Dict[str, Any] = field(default_factory=dict)
+    sources: Dict[str, str] = field(default_factory=dict)
+    file: Optional[str] = None
+
+    def get(self, key: str) -> Any:
+        return self.values[key]
+
+    def set(self, key: str, value: Any, source: str) -> None:
+        self.values[key] = value
+        self.sources[key] = source
+
+
+def defaults() -> Config:
+    config = Config()
+    for key, (_, default) in _KEYS.items():
+        config.set(key, default, "default")
+    return config
+
+
+def find_config(start: Path) -> Optional[Path]:
+    """The nearest .iacguard.yaml, or pyproject.toml with [tool.iacguard],
+    in ``start`` or a parent directory."""
+    directory = start if start.is_dir() else start.parent
+    for folder in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def _toml():
+    try:
+        import tomllib  # Python 3.11+
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib
+
+
+def _pyproject_section(path: Path) -> Optional[Dict[str, Any]]:
+    try:
+        data = _toml().loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    section = data.get("tool", {}).get("iacguard")
+    return section if isinstance(section, dict) else None
+
+
+def load_file(path: Path, config: Config) -> Config:
+    """Read a configuration file into ``config`` (validated)."""
+    source = str(path)
+    if path.name == "pyproject.toml":
+        try:
+            data: Any = _toml().loads(path.read_text(encoding="utf-8")).get("tool", {}).get("iacguard", {})
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ConfigError(source, f"cannot read: {exc}") from None
+    else:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(source, "no such file") from None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ConfigError(source, f"cannot read: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, "the configuration must be a mapping of keys to values")
+    for key, value in data.items():
+        key = str(key).replace("-", "_")
+        if key not in _KEYS:
+            raise ConfigError(source, f"unknown key '{key}'{_suggest(key, _KEYS)}")
+        validated = _KEYS[key][0](value, key, source)
+        if key in _PATH_KEYS:
+            validated = _relative_to(validated, path.parent)
+        config.set(key, validated, source)
+    config.file = source
+    return config
+
+
+def _relative_to(value: Any, base: Path) -> Any:
+    if isinstance(value, list):
+        return [str(base / v) for v in value]
+    return str(base / value) if isinstance(value, str) else value
+
+
+def validate_check_ids(config: Config, known_ids: Sequence[str]) -> None:
+    """Every check id or pattern the configuration names must exist."""
+    def check(pattern: str, key: str) -> None:
+        if not any(fnmatch.fnmatchcase(i, pattern) for i in known_ids):
+            raise ConfigError(config.sources.get(key, "configuration"),
+                              f"unknown check id '{pattern}' in '{key}'{_suggest(pattern, known_ids)}")
+
+    for key in ("checks", "skip_checks"):
+        for pattern in config.get(key):
+            check(pattern, key)
+    for rule in config.get("skip"):
+        for pattern in rule["ids"]:
+            check(pattern, "skip")
+    for check_id in config.get("severity_overrides"):
+        check(check_id, "severity_overrides")
+
+
+def show(config: Config) -> str:
+    """Each effective value and where it came from."""
+    width = max(len(k) for k in config.values)
+    lines = [f"# configuration file: {config.file or '(none found)'}"]
+    for key in _KEYS:
+        value = config.values.get(key)
+        rendered = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
+        if rendered.endswith("\n..."):
+            rendered = rendered[:-4].strip()
+        lines.append(f"{key:<{width}} = {rendered:<40} # {config.sources.get(key, 'default')}")
+    return "\n".join(lines) + "\n"
+
+
+def merge(config: Config, overrides: Mapping[str, Any], source: str) -> Config:
+    """Values given on the command line win (only those actually given)."""
+    for key, value in overrides.items():
+        if value is None or value == [] or value is False:
+            continue
+        config.set(key, value, source)
+    return config
