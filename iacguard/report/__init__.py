@@ -36,6 +36,9 @@ class Report:
     severity_threshold: str = "LOW"
     quiet: bool = False  # text: only the failures, no summary
     compact: bool = False  # text: one line per finding
+    # text: ANSI colours. The CLI decides (standard output is a terminal and
+    # NO_COLOR is unset); reporters never probe the terminal themselves.
+    color: bool = False
 
     @property
     def unsuppressed(self) -> List[Finding]:
@@ -60,9 +63,17 @@ def writer(fmt: str) -> Callable[[Report], str]:
         from .json_report import render
     elif fmt == "sarif":
         from .sarif import render
+    elif fmt == "junit":
+        from .junit import render
+    elif fmt == "markdown":
+        from .compliance import render_markdown as render
+    elif fmt == "html":
+        from .compliance import render_html as render
+    elif fmt == "github":
+        from .github import render
     else:
         raise ValueError(f"unknown output format {fmt!r}")
     return render
 
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "github")

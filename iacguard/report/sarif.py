@@ -1,94 +1,120 @@
-"""``--format sarif``: SARIF 2.1.0 for code scanning and IDE viewers."""
+"""``--format sarif``: SARIF 2.1.0 for GitHub code scanning and IDE viewers.
+
+One run; one rule per check that ran (plus ``IACG-000`` for files that could
+not be parsed); one result per finding, suppressed ones carrying a SARIF
+suppression. Texts follow ``--lang``.
+
+The output stays inside GitHub code scanning's documented upload limits
+(``UploadLimits``); where a scan would exceed one, the writer cuts the least
+important part and says so in a tool execution notification.
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
-from pathlib import Path
-from typing import Any, Dict, List
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 from urllib.parse import quote
 
-from ..findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE
+from ..engine.checks import Check, known_controls
+from ..findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding
 from . import Report
+from .common import LEVEL, by_priority, message, suppression_kind, suppression_reason, truncate
+from .i18n import t
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "note"}
-# GitHub code scanning ranks alerts by this CVSS-like score.
-_SECURITY_SEVERITY = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "3.0"}
 SRCROOT = "%SRCROOT%"
+# GitHub code scanning reads this as a CVSS-like score: over 9.0 critical,
+# 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+SECURITY_SEVERITY: Mapping[str, str] = MappingProxyType(
+    {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "3.0"})
+PARSE_ERROR_NOTE = "iacguard/parse-error"
+LIMIT_NOTE = "iacguard/upload-limit"
 
 
-def _rule(check_id: str, name: str, short: str, full: str, remediation: str, severity: str,
-          tags: List[str]) -> Dict[str, Any]:
-    help_text = f"{full}\n\n{remediation}".strip()
-    return {
-        "id": check_id,
-        "name": name,
-        "shortDescription": {"text": short},
-        "fullDescription": {"text": full or short},
-        "help": {"text": help_text, "markdown": f"{full}\n\n**Remediation**: {remediation}".strip()},
-        "defaultConfiguration": {"level": _LEVEL[severity]},
-        "properties": {"tags": tags, "security-severity": _SECURITY_SEVERITY[severity],
-                       "problem.severity": _LEVEL[severity]},
-    }
+@dataclass(frozen=True)
+class UploadLimits:
+    """What GitHub code scanning accepts in one SARIF upload, from GitHub's
+    documentation ("SARIF support for code scanning": Validating your SARIF
+    file, and the reportingDescriptor table; "SARIF results exceed one or
+    more limits"). ``tests/test_report_sarif.py`` checks a large report
+    against the same numbers."""
+
+    runs_per_file: int = 20
+    results_per_run: int = 25_000       # more: the file is rejected
+    results_shown: int = 5_000          # GitHub keeps the most severe 5,000
+    rules_per_run: int = 25_000
+    tags_per_rule: int = 10             # 20 accepted, only 10 shown
+    locations_per_result: int = 10      # "up to a maximum of 10" (1,000 hard)
+    extensions_per_run: int = 100
+    name_chars: int = 255               # reportingDescriptor.name
+    identifier_chars: int = 255         # rule ids: longer ones are rejected
+    description_chars: int = 1024       # short and full description
+    gzip_bytes: int = 10_000_000        # 10 MB compressed
 
 
-def _rules(report: Report) -> List[Dict[str, Any]]:
+GITHUB = UploadLimits()
+
+
+@dataclass
+class _Cuts:
+    """What had to be cut, for the notifications."""
+
+    results: int = 0
+    size: int = 0
+    rules: int = 0
+    tags: int = 0
+    texts: int = 0
+    total: int = 0
+
+
+def render(report: Report, limits: UploadLimits = GITHUB) -> str:
+    cuts = _Cuts(total=len(report.findings))
+    ordered = by_priority(report.findings)
+    kept = ordered[: limits.results_per_run]
+    cuts.results = len(ordered) - len(kept)
+    text = _dump(_log(report, kept, cuts, limits))
+    raw = len(text.encode("utf-8"))
+    if raw > limits.gzip_bytes:  # only then can the compressed file be too large
+        size = len(gzip.compress(text.encode("utf-8")))
+        while size > limits.gzip_bytes and kept:
+            keep = min(len(kept) - 1, int(len(kept) * limits.gzip_bytes / size * 0.9))
+            cuts.size += len(kept) - keep
+            kept = kept[:keep]
+            text = _dump(_log(report, kept, cuts, limits))
+            size = len(gzip.compress(text.encode("utf-8")))
+    return text
+
+
+def _dump(doc: Dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _log(report: Report, kept: Sequence[Finding], cuts: _Cuts, limits: UploadLimits) -> Dict[str, Any]:
     lang = report.lang
-    rules = []
-    for check in report.checks:
-        tags = ["security", "iac", check.provider] + check.controls + check.cis
-        rules.append(_rule(check.id, check.id.replace("-", ""), check.text("title", lang),
-                           check.text("description", lang), check.text("remediation", lang),
-                           check.severity, tags))
-    parse_title = PARSE_ERROR_TITLE.get(lang, PARSE_ERROR_TITLE["en"])
-    rules.append(_rule(PARSE_ERROR_ID, "IACG000", parse_title, parse_title, "", "HIGH", ["iac"]))
-    return rules
-
-
-def render(report: Report) -> str:
-    lang = report.lang
-    rules = _rules(report)
+    cuts.rules = cuts.tags = cuts.texts = 0
+    rules = _rules(report, kept, cuts, limits)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
-    results = []
-    notifications = []
-    for f in report.findings:
-        region: Dict[str, Any] = {"startLine": max(f.line, 1), "endLine": max(f.end_line, f.line, 1)}
-        result: Dict[str, Any] = {
-            "ruleId": f.check_id,
-            "ruleIndex": index.get(f.check_id, index[PARSE_ERROR_ID]),
-            "level": _LEVEL[f.severity],
-            "message": {"text": f.text("message", lang) or f.text("title", lang)},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": quote(f.file), "uriBaseId": SRCROOT},
-                    "region": region,
-                },
-                **({"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]}
-                   if f.resource else {}),
-            }],
-            "partialFingerprints": {"iacguard/v1": f.fingerprint},
-        }
-        if f.suppressed and f.suppression:
-            result["suppressions"] = [{
-                "kind": f.suppression.get("kind", "inSource"),
-                "justification": f.suppression.get("reason", ""),
-            }]
-        results.append(result)
-        if f.check_id == PARSE_ERROR_ID:
-            notifications.append({
-                "level": "error",
-                "message": {"text": f.text("message", lang)},
-                "locations": result["locations"],
-                "descriptor": {"id": PARSE_ERROR_ID},
-            })
-    run = {
+    results = [_result(f, index, lang, limits) for f in sorted(kept, key=Finding.sort_key)]
+    notifications = [_parse_note(f, index, lang) for f in kept if f.check_id == PARSE_ERROR_ID]
+    notifications += _limit_notes(cuts, lang, limits)
+    run: Dict[str, Any] = {
         "tool": {"driver": {
             "name": "iacguard",
             "version": report.tool_version,
             "semanticVersion": report.tool_version,
             "rules": rules,
+            "notifications": [
+                {"id": PARSE_ERROR_NOTE, "shortDescription": {"text": t("sarif.notification.parse_error", lang)}},
+                {"id": LIMIT_NOTE, "shortDescription": {"text": t("sarif.notification.limit", lang)}},
+            ],
         }},
-        "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}},
+        "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(Path.cwd())}},
         "invocations": [{
             "executionSuccessful": report.summary.check_errors == 0,
             "toolExecutionNotifications": notifications,
@@ -97,5 +123,224 @@ def render(report: Report) -> str:
         "columnKind": "unicodeCodePoints",
         "language": lang,
     }
-    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]},
-                      ensure_ascii=False, indent=2) + "\n"
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _directory_uri(directory: Path) -> str:
+    uri = directory.absolute().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+# --- rules -------------------------------------------------------------------
+
+
+@dataclass
+class _RuleText:
+    id: str
+    severity: str
+    provider: str
+    title_en: str
+    title: str
+    description: str
+    remediation: str
+    controls: List[str] = field(default_factory=list)
+    cis: List[str] = field(default_factory=list)
+
+
+def _rule_texts(report: Report, kept: Sequence[Finding]) -> List[_RuleText]:
+    lang = report.lang
+    texts = [_from_check(c, lang) for c in report.checks]
+    known = {r.id for r in texts}
+    parse_title = PARSE_ERROR_TITLE.get(lang, PARSE_ERROR_TITLE["en"])
+    texts.append(_RuleText(PARSE_ERROR_ID, "HIGH", "", PARSE_ERROR_TITLE["en"], parse_title,
+                           t("sarif.parse_error.help", lang), ""))
+    known.add(PARSE_ERROR_ID)
+    for f in kept:  # a finding of a check that is not in the list still gets its rule
+        if f.check_id not in known:
+            known.add(f.check_id)
+            texts.append(_RuleText(f.check_id, f.severity, "", f.text("title", "en"), f.text("title", lang),
+                                   f.text("title", lang), f.text("remediation", lang), list(f.controls),
+                                   list(f.cis)))
+    return texts
+
+
+def _from_check(check: Check, lang: str) -> _RuleText:
+    return _RuleText(check.id, check.severity, check.provider, check.text("title", "en"),
+                     check.text("title", lang), check.text("description", lang),
+                     check.text("remediation", lang), list(check.controls), list(check.cis))
+
+
+def _rules(report: Report, kept: Sequence[Finding], cuts: _Cuts, limits: UploadLimits) -> List[Dict[str, Any]]:
+    texts = _rule_texts(report, kept)
+    if len(texts) > limits.rules_per_run:
+        used = {f.check_id for f in kept}
+        room = limits.rules_per_run - len({r.id for r in texts if r.id in used})
+        unused = [r.id for r in texts if r.id not in used]
+        keep = used | set(unused[:max(room, 0)])
+        cuts.rules = len(texts) - len([r for r in texts if r.id in keep])
+        texts = [r for r in texts if r.id in keep]
+    return [_rule(r, report.lang, cuts, limits) for r in texts]
+
+
+def _rule(r: _RuleText, lang: str, cuts: _Cuts, limits: UploadLimits) -> Dict[str, Any]:
+    title = r.title or r.id
+    description = r.description or title
+    name = _name(r.title_en) or r.id.replace("-", "")
+    short, full = truncate(title, limits.description_chars), truncate(description, limits.description_chars)
+    if (short, full, name[: limits.name_chars]) != (title, description, name):
+        cuts.texts += 1
+    tags = list(dict.fromkeys(x for x in ["security", "iac", r.provider, *r.controls, *r.cis] if x))
+    if len(tags) > limits.tags_per_rule:
+        cuts.tags += 1
+        tags = tags[: limits.tags_per_rule]
+    return {
+        "id": _identifier(r.id, limits),
+        "name": name[: limits.name_chars],
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": _help_text(r, description, lang), "markdown": _help_markdown(r, description, lang)},
+        "defaultConfiguration": {"level": LEVEL[r.severity]},
+        "properties": {
+            "tags": tags,
+            "security-severity": SECURITY_SEVERITY[r.severity],
+            "precision": "high",
+            "severity": r.severity,
+            "controls": r.controls,
+            "cis": r.cis,
+        },
+    }
+
+
+def _name(title_en: str) -> str:
+    """``S3BucketGrantsPublicAccessThroughItsACL``: an identifier a person can read."""
+    return "".join(w[0].upper() + w[1:] for w in re.findall(r"[A-Za-z0-9]+", title_en))
+
+
+def _identifier(rule_id: str, limits: UploadLimits) -> str:
+    if len(rule_id) <= limits.identifier_chars:
+        return rule_id
+    digest = hashlib.sha256(rule_id.encode("utf-8")).hexdigest()[:16]
+    return rule_id[: limits.identifier_chars - 17] + "-" + digest
+
+
+def _control_lines(r: _RuleText, lang: str) -> List[str]:
+    catalogue = known_controls()
+    out = []
+    for cid in r.controls:
+        entry = catalogue.get(cid, {})
+        title = entry.get(f"title_{lang}") or entry.get("title_en") or ""
+        out.append(f"{cid} {title}".strip())
+    return out
+
+
+def _help_text(r: _RuleText, description: str, lang: str) -> str:
+    parts = [description]
+    if r.remediation:
+        parts.append(f"{t('sarif.remediation', lang)}: {r.remediation}")
+    controls = _control_lines(r, lang)
+    if controls:
+        parts.append(f"{t('sarif.controls', lang)}:\n" + "\n".join(f"- {c}" for c in controls))
+    if r.cis:
+        parts.append(f"{t('sarif.cis', lang)}:\n" + "\n".join(f"- {c}" for c in r.cis))
+    return "\n\n".join(parts)
+
+
+def _help_markdown(r: _RuleText, description: str, lang: str) -> str:
+    parts = [description]
+    if r.remediation:
+        parts.append(f"**{t('sarif.remediation', lang)}**\n\n{r.remediation}")
+    controls = _control_lines(r, lang)
+    if controls:
+        parts.append(f"**{t('sarif.controls', lang)}**\n\n" + "\n".join(f"- {c}" for c in controls))
+    if r.cis:
+        parts.append(f"**{t('sarif.cis', lang)}**\n\n" + "\n".join(f"- {c}" for c in r.cis))
+    return "\n\n".join(parts)
+
+
+# --- results -----------------------------------------------------------------
+
+
+def _artifact(file: str) -> Dict[str, Any]:
+    path = PurePosixPath(file.replace("\\", "/"))
+    if path.is_absolute():  # outside the current directory: no base to be relative to
+        return {"uri": Path(file).absolute().as_uri()}
+    return {"uri": quote(str(path)), "uriBaseId": SRCROOT}
+
+
+def _snippet(f: Finding, start: int, end: int) -> Optional[str]:
+    lines = dict(f.snippet)
+    if not all(n in lines for n in range(start, end + 1)):
+        return None
+    return "\n".join(lines[n] for n in range(start, end + 1)) + "\n"
+
+
+def _physical(f: Finding) -> Dict[str, Any]:
+    start = max(f.line, 1)
+    end = max(f.end_line, start)
+    region: Dict[str, Any] = {"startLine": start, "startColumn": 1, "endLine": end}
+    text = _snippet(f, start, end)
+    if text is not None:
+        region["snippet"] = {"text": text}
+    physical: Dict[str, Any] = {"artifactLocation": _artifact(f.file), "region": region}
+    if f.snippet:
+        first, last = min(n for n, _ in f.snippet), max(n for n, _ in f.snippet)
+        context = _snippet(f, first, last)
+        if context is not None and first <= start and last >= end:
+            physical["contextRegion"] = {"startLine": first, "endLine": last, "snippet": {"text": context}}
+    return physical
+
+
+def _result(f: Finding, index: Dict[str, int], lang: str, limits: UploadLimits) -> Dict[str, Any]:
+    rule_id = _identifier(f.check_id, limits)
+    location: Dict[str, Any] = {"physicalLocation": _physical(f)}
+    if f.resource:
+        location["logicalLocations"] = [{"fullyQualifiedName": f.resource, "kind": "resource"}]
+    result: Dict[str, Any] = {
+        "ruleId": rule_id,
+        "ruleIndex": index[rule_id],
+        "level": LEVEL[f.severity],
+        "message": {"text": message(f, lang)},
+        "locations": [location][: limits.locations_per_result],
+        # GitHub matches alerts across runs by primaryLocationLineHash; ours
+        # is built from check, file, resource and attribute, so it survives
+        # lines moving.
+        "partialFingerprints": {"iacguard/v1": f.fingerprint, "primaryLocationLineHash": f.fingerprint},
+    }
+    if f.suppressed:
+        suppression: Dict[str, Any] = {"kind": suppression_kind(f), "status": "accepted"}
+        reason = suppression_reason(f)
+        if reason:
+            suppression["justification"] = reason
+        result["suppressions"] = [suppression]
+    return result
+
+
+# --- notifications -------------------------------------------------------------
+
+
+def _parse_note(f: Finding, index: Dict[str, int], lang: str) -> Dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": message(f, lang)},
+        "locations": [{"physicalLocation": _physical(f)}],
+        "descriptor": {"id": PARSE_ERROR_NOTE, "index": 0},
+        "associatedRule": {"id": PARSE_ERROR_ID, "index": index[PARSE_ERROR_ID]},
+    }
+
+
+def _limit_notes(cuts: _Cuts, lang: str, limits: UploadLimits) -> List[Dict[str, Any]]:
+    texts = []
+    if cuts.results:
+        texts.append(t("sarif.limit.results", lang, dropped=f"{cuts.results:,}", total=f"{cuts.total:,}",
+                       limit=f"{limits.results_per_run:,}"))
+    if cuts.size:
+        texts.append(t("sarif.limit.size", lang, dropped=f"{cuts.size:,}", limit=limits.gzip_bytes // 1_000_000))
+    if cuts.rules:
+        texts.append(t("sarif.limit.rules", lang, dropped=f"{cuts.rules:,}", limit=f"{limits.rules_per_run:,}"))
+    if cuts.tags:
+        texts.append(t("sarif.limit.tags", lang, count=cuts.tags, limit=limits.tags_per_rule))
+    if cuts.texts:
+        texts.append(t("sarif.limit.text", lang, count=cuts.texts, name=limits.name_chars,
+                       description=f"{limits.description_chars:,}"))
+    return [{"level": "warning", "message": {"text": text}, "descriptor": {"id": LIMIT_NOTE, "index": 1}}
+            for text in texts]

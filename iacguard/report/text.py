@@ -1,69 +1,80 @@
-"""``--format text``: findings grouped by file, then a summary line."""
+"""``--format text``: findings grouped by file, each with its source lines,
+then a summary line. ``--quiet``: only the findings that fail the run, no
+summary. ``--compact``: ``file:line: ID SEVERITY message``, one a line.
+
+Everything that comes from a template (paths, resource names, messages,
+source lines) passes through ``terminal_safe``; colour is used only when the
+CLI says so (``Report.color``).
+"""
 
 from __future__ import annotations
 
-import re
 from itertools import groupby
+from types import MappingProxyType
 from typing import List
 
+from ..findings import Finding
 from . import Report
+from .common import message, summary_line, terminal_safe
+from .i18n import t
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-_WORDS = {
-    "en": {
-        "summary": "{files} files, {resources} resources, {checks} checks: {failed} findings "
-                   "({by}), {passed} passed, {suppressed} suppressed, {errors} parse errors",
-        "none": "No findings.",
-        "resource": "resource",
-        "controls": "controls",
-    },
-    "ja": {
-        "summary": "{files} ファイル・{resources} リソース・{checks} チェック: 検出 {failed} 件"
-                   "（{by}）、合格 {passed} 件、抑止 {suppressed} 件、解析エラー {errors} 件",
-        "none": "検出事項はありません。",
-        "resource": "リソース",
-        "controls": "管理策",
-    },
-}
+_COLOURS = MappingProxyType({"CRITICAL": "1;35", "HIGH": "1;31", "MEDIUM": "33", "LOW": "36",
+                             "file": "1", "dim": "2", "summary": "1"})
 
 
 def clean(text: str) -> str:
-    """No terminal control sequences from template content reach the screen."""
-    return _CONTROL_CHARS.sub("?", text)
+    """Kept for callers of the first release: same as ``terminal_safe``."""
+    return terminal_safe(text)
+
+
+class _Paint:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.enabled:
+            return text
+        return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m"
+
+
+def _shown(report: Report) -> List[Finding]:
+    findings = report.failing() if report.quiet else report.unsuppressed
+    return sorted(findings, key=lambda f: f.sort_key())
 
 
 def render(report: Report) -> str:
     if report.compact:
         return _compact(report)
-    words = _WORDS.get(report.lang, _WORDS["en"])
+    lang = report.lang
+    paint = _Paint(report.color)
     lines: List[str] = []
-    shown = report.unsuppressed
-    for file, group in groupby(sorted(shown, key=lambda f: f.sort_key()), key=lambda f: f.file):
-        lines.append(clean(file))
+    shown = _shown(report)
+    for file, group in groupby(shown, key=lambda f: f.file):
+        lines.append(paint(terminal_safe(file), "file"))
         for f in group:
-            lines.append(f"  {f.file}:{f.line}  {f.severity:<8} {f.check_id}  {clean(f.text('title', report.lang))}")
+            severity = paint(f"{f.severity:<8}", f.severity)
+            lines.append(f"  {terminal_safe(f.file)}:{f.line}  {severity} {f.check_id}  "
+                         f"{terminal_safe(f.text('title', lang))}")
             if f.resource:
-                lines.append(f"      {words['resource']}: {clean(f.resource)}")
-            lines.append(f"      {clean(f.text('message', report.lang))}")
+                lines.append(f"      {t('label.resource', lang)}: {terminal_safe(f.resource)}")
+            lines.append(f"      {terminal_safe(message(f, lang))}")
+            width = len(str(max((n for n, _ in f.snippet), default=0)))
+            for number, source in f.snippet:
+                gutter = paint(f"{number:>{width}} |", "dim")
+                lines.append(f"      {gutter} {terminal_safe(source.rstrip())}")
             if f.controls:
-                lines.append(f"      {words['controls']}: {', '.join(f.controls)}")
+                lines.append(f"      {t('label.controls', lang)}: {terminal_safe(', '.join(f.controls))}")
         lines.append("")
     if report.quiet:
         return "\n".join(lines) + ("\n" if lines else "")
-    if not shown:
-        lines.append(words["none"])
-    counts = report.by_severity()
-    by = ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "-"
-    s = report.summary
-    lines.append(words["summary"].format(
-        files=s.files, resources=s.resources, checks=s.checks_run, failed=len(shown), by=by,
-        passed=len(report.passed), suppressed=len(report.findings) - len(shown), errors=s.parse_errors))
+    if not report.unsuppressed:
+        lines.append(t("text.none", lang))
+    lines.append(paint(summary_line(report), "summary"))
     return "\n".join(lines) + "\n"
 
 
 def _compact(report: Report) -> str:
     """``file:line: ID SEVERITY message``: what editors and grep understand."""
-    rows = [f"{clean(f.file)}:{f.line}: {f.check_id} {f.severity} {clean(f.text('message', report.lang))}"
-            for f in sorted(report.unsuppressed, key=lambda f: f.sort_key())]
+    rows = [f"{terminal_safe(f.file)}:{f.line}: {f.check_id} {f.severity} {terminal_safe(message(f, report.lang))}"
+            for f in _shown(report)]
     return "\n".join(rows) + ("\n" if rows else "")

@@ -1,0 +1,160 @@
+"""What the reporters share: text hygiene, severity order, suppression
+details, and what each check examined (one entry per check and resource).
+
+Reporters import from here instead of re-implementing these, so every
+format agrees on order, escaping and grouping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Dict, Iterable, List, Mapping, Tuple
+
+from ..findings import PARSE_ERROR_ID, SEVERITY_ORDER, Finding
+from . import Report
+from .i18n import t
+
+SEVERITIES: Tuple[str, ...] = ("CRITICAL", "HIGH", "MEDIUM", "LOW")  # most severe first
+
+# SARIF result levels; GitHub's workflow commands call the lowest one "notice".
+LEVEL: Mapping[str, str] = MappingProxyType(
+    {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "note"})
+
+# C0 and C1 control characters except tab and newline: what a terminal (or a
+# browser-rendered log) would interpret rather than print.
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters XML 1.0 does not allow at all, plus the C1 controls it discourages.
+_XML_INVALID = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def terminal_safe(text: str, replacement: str = "?") -> str:
+    """No terminal control sequence from template content reaches a screen."""
+    return _TERMINAL_CONTROLS.sub(replacement, text)
+
+
+def xml_safe(text: str) -> str:
+    """Text that may be put into an XML document (after the usual escaping)."""
+    return _XML_INVALID.sub("", text)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - len(ellipsis), 0)] + ellipsis
+
+
+def location(file: str, line: int) -> str:
+    return f"{file}:{line}" if line and line > 0 else file
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITY_ORDER.get(severity, -1)
+
+
+def by_priority(findings: Iterable[Finding]) -> List[Finding]:
+    """Unsuppressed before suppressed, then most severe first, then by place."""
+    return sorted(findings, key=lambda f: (f.suppressed, -severity_rank(f.severity), f.sort_key()))
+
+
+def worst_severity(findings: Iterable[Finding]) -> str:
+    ranked = sorted((f.severity for f in findings), key=severity_rank, reverse=True)
+    return ranked[0] if ranked else "LOW"
+
+
+def suppression_reason(finding: Finding) -> str:
+    return str((finding.suppression or {}).get("reason") or "")
+
+
+def suppression_kind(finding: Finding) -> str:
+    """SARIF's two kinds: ``inSource`` (a comment or metadata in the template)
+    or ``external`` (configuration file, baseline)."""
+    kind = str((finding.suppression or {}).get("kind") or "inSource")
+    return "inSource" if kind in ("inSource", "inline", "comment", "metadata", "source") else "external"
+
+
+def message(finding: Finding, lang: str) -> str:
+    return finding.text("message", lang) or finding.text("title", lang) or finding.check_id
+
+
+@dataclass
+class Examined:
+    """One resource as one check saw it: passed, or with its findings."""
+
+    check_id: str
+    resource: str
+    resource_type: str
+    file: str
+    line: int
+    passed: bool = False
+    findings: List[Finding] = field(default_factory=list)
+
+    @property
+    def failures(self) -> List[Finding]:
+        return [f for f in self.findings if not f.suppressed]
+
+    @property
+    def suppressed(self) -> List[Finding]:
+        return [f for f in self.findings if f.suppressed]
+
+    @property
+    def outcome(self) -> str:
+        """``fail``, ``suppressed`` (only suppressed findings) or ``pass``."""
+        if self.failures:
+            return "fail"
+        return "suppressed" if self.findings else "pass"
+
+
+def examined(report: Report) -> List[Examined]:
+    """Every (check, file, resource) the scan looked at, from the passed list
+    and the findings, in check id then file order. Parse errors are not
+    resources and are left out (see ``parse_errors``)."""
+    table: Dict[Tuple[str, str, str], Examined] = {}
+    for p in report.passed:
+        key = (p.check_id, p.file, p.resource)
+        entry = table.get(key)
+        if entry is None:
+            table[key] = Examined(p.check_id, p.resource, p.resource_type, p.file, p.line, passed=True)
+        else:
+            entry.passed = True
+            entry.line = min(entry.line, p.line) if entry.line > 0 else p.line
+    for f in report.findings:
+        if f.check_id == PARSE_ERROR_ID:
+            continue
+        key = (f.check_id, f.file, f.resource)
+        entry = table.get(key)
+        if entry is None:
+            entry = table[key] = Examined(f.check_id, f.resource, f.resource_type, f.file, f.line)
+        elif not entry.passed:  # no resource line from the passed list: the first finding's
+            entry.line = min(entry.line, f.line)
+        entry.findings.append(f)
+    for entry in table.values():
+        entry.findings.sort(key=Finding.sort_key)
+    return sorted(table.values(), key=lambda e: (e.check_id, e.file, e.line, e.resource))
+
+
+def parse_errors(report: Report) -> List[Finding]:
+    return [f for f in report.findings if f.check_id == PARSE_ERROR_ID]
+
+
+def check_titles(report: Report, lang: str) -> Dict[str, str]:
+    """Title of every check id the report mentions, from the checks that ran
+    or, failing that, from a finding of it."""
+    titles = {c.id: c.text("title", lang) for c in report.checks}
+    for f in report.findings:
+        titles.setdefault(f.check_id, f.text("title", lang))
+    return titles
+
+
+def summary_line(report: Report) -> str:
+    """``5 files, 20 resources, 36 checks: 25 findings (HIGH 10, ...), ...``"""
+    by = ", ".join(f"{k} {v}" for k, v in report.by_severity().items() if v) or "-"
+    s = report.summary
+    return t("text.summary", report.lang, files=s.files, resources=s.resources, checks=s.checks_run,
+             failed=len(report.unsuppressed), by=by, passed=len(report.passed),
+             suppressed=len(report.findings) - len(report.unsuppressed), errors=s.parse_errors)

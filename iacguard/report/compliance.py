@@ -1,0 +1,559 @@
+"""``--format markdown`` and ``--format html``: a compliance report written for
+an auditor, in the language of ``--lang``.
+
+``build`` computes one model from the ``Report`` and the control catalogue;
+``render_markdown`` and ``render_html`` only lay it out. For every control of
+the catalogue (NISC ch. 4.1/4.2 rows grouped by section, MIC rows grouped by
+category) and every CIS item the checks cite, the status is:
+
+- ``fail``: a check citing it has an unsuppressed finding;
+- ``pass``: the checks citing it ran, examined resources, found nothing unsuppressed;
+- ``not_applicable``: the checks citing it ran but found no resource to examine;
+- ``no_check``: checkable from IaC, but no check of this run cites it;
+- ``not_checkable``: the catalogue says IaC cannot show it (with the reason).
+
+Each control lists the resources examined (file:line), the failures with
+their remediation and the suppressions with their reasons.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+from ..engine.checks import known_controls
+from . import Report
+from .common import (SEVERITIES, Examined, examined, location, message, one_line, parse_errors,
+                     suppression_kind, suppression_reason, xml_safe)
+from .i18n import has, t
+
+STATUSES = ("fail", "pass", "not_applicable", "no_check", "not_checkable")
+_CIS = re.compile(r"^(CIS\b.*?\d+(?:\.\d+)+)\s+(\S+)$")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+# --- the model -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    check_id: str
+    resource: str
+    resource_type: str
+    file: str
+    line: int
+    result: str  # pass | fail | suppressed
+
+    @property
+    def location(self) -> str:
+        return location(self.file, self.line)
+
+
+@dataclass(frozen=True)
+class Failure:
+    check_id: str
+    severity: str
+    resource: str
+    location: str
+    message: str
+    remediation: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    check_id: str
+    resource: str
+    location: str
+    reason: str
+    kind: str  # inSource | external
+
+
+@dataclass
+class ControlRow:
+    id: str
+    title: str
+    status: str
+    checks: List[str] = field(default_factory=list)
+    note: str = ""
+    evidence: List[Evidence] = field(default_factory=list)
+    failures: List[Failure] = field(default_factory=list)
+    suppressions: List[Suppression] = field(default_factory=list)
+    label: str = ""  # heading of its details: "NISC-4.1.5-1 title", "CIS AWS Foundations 1.5.0 2.1.5"
+
+    @property
+    def examined_count(self) -> int:
+        return len({(e.file, e.resource) for e in self.evidence})
+
+    @property
+    def detailed(self) -> bool:
+        return bool(self.evidence or self.failures or self.suppressions)
+
+
+@dataclass
+class Group:
+    anchor: str
+    title: str
+    rows: List[ControlRow] = field(default_factory=list)
+
+
+@dataclass
+class Part:
+    key: str  # nisc | mic | other | cis
+    title: str
+    groups: List[Group] = field(default_factory=list)
+
+    def counts(self) -> Dict[str, int]:
+        counts = {s: 0 for s in STATUSES}
+        for group in self.groups:
+            for row in group.rows:
+                counts[row.status] += 1
+        return counts
+
+
+@dataclass(frozen=True)
+class ParseError:
+    file: str
+    line: int
+    message: str
+
+
+@dataclass
+class Compliance:
+    lang: str
+    version: str
+    files: int
+    resources: int
+    checks_run: int
+    parts: List[Part]
+    by_severity: Dict[str, int]
+    suppressed: int
+    parse_errors: List[ParseError]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "x"
+
+
+def _version_key(text: str) -> Tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\s]", text))
+
+
+class _Rows:
+    """Turns control ids and the checks citing them into rows."""
+
+    def __init__(self, report: Report) -> None:
+        self.lang = report.lang
+        self.by_check: Dict[str, List[Examined]] = defaultdict(list)
+        for entry in examined(report):
+            self.by_check[entry.check_id].append(entry)
+        self.remediation = {c.id: c.text("remediation", self.lang) for c in report.checks}
+
+    def row(self, control_id: str, title: str, check_ids: Sequence[str], checkable: str = "yes",
+            reason: str = "") -> ControlRow:
+        check_ids = list(dict.fromkeys(check_ids))
+        entries = [e for cid in check_ids for e in self.by_check.get(cid, [])]
+        if check_ids:
+            status = "fail" if any(e.failures for e in entries) else "pass" if entries else "not_applicable"
+        else:
+            status = "not_checkable" if checkable == "no" else "no_check"
+        note = ""
+        if reason and status == "not_checkable":
+            note = reason
+        elif reason and checkable == "partial":
+            note = t("c.partial", self.lang, reason=reason)
+        row = ControlRow(control_id, title, status, list(check_ids), note, label=f"{control_id} {title}".strip())
+        for e in entries:
+            row.evidence.append(Evidence(e.check_id, e.resource, e.resource_type, e.file, e.line, e.outcome))
+            for f in e.failures:
+                row.failures.append(Failure(
+                    f.check_id, f.severity, f.resource, location(f.file, f.line), message(f, self.lang),
+                    f.text("remediation", self.lang) or self.remediation.get(f.check_id, "")))
+            for f in e.suppressed:
+                row.suppressions.append(Suppression(f.check_id, f.resource, location(f.file, f.line),
+                                                    suppression_reason(f), suppression_kind(f)))
+        return row
+
+
+def _citations(report: Report) -> Tuple[Dict[str, List[str]], Dict[str, List[str]], Dict[str, str]]:
+    """control id -> check ids citing it, CIS item -> check ids, check id -> title."""
+    controls: Dict[str, List[str]] = defaultdict(list)
+    cis: Dict[str, List[str]] = defaultdict(list)
+    titles: Dict[str, str] = {}
+    for check in report.checks:
+        titles[check.id] = check.text("title", report.lang)
+        for cid in check.controls:
+            controls[cid].append(check.id)
+        for item in check.cis:
+            cis[item].append(check.id)
+    for f in report.findings:  # findings of a check that is not in the list still count
+        if f.check_id in titles or not (f.controls or f.cis):
+            continue
+        titles[f.check_id] = f.text("title", report.lang)
+        for cid in f.controls:
+            controls[cid].append(f.check_id)
+        for item in f.cis:
+            cis[item].append(f.check_id)
+    return controls, cis, titles
+
+
+def build(report: Report) -> Compliance:
+    lang = report.lang
+    rows = _Rows(report)
+    cites, cis_cites, titles = _citations(report)
+    catalogue = known_controls()
+    nisc: Dict[str, Group] = {}
+    mic: Dict[str, Group] = {}
+    for cid, entry in catalogue.items():
+        title = entry.get(f"title_{lang}") or entry.get("title_en") or ""
+        row = rows.row(cid, title, cites.get(cid, []), str(entry.get("iac_checkable", "no")),
+                       str(entry.get("not_checkable_reason") or ""))
+        section = str(entry.get("section") or "")
+        if section:
+            number = section.split()[0]
+            key = f"section.{number}"
+            group = nisc.setdefault(number, Group(f"nisc-{_slug(number)}", t(key, lang) if has(key) else section))
+        else:
+            category = str(entry.get("mic_category") or "other")
+            key = f"mic.{category}"
+            group = mic.setdefault(category, Group(f"mic-{_slug(category)}", t(key, lang) if has(key) else category))
+        group.rows.append(row)
+    parts = [
+        Part("nisc", t("c.part.nisc", lang), [nisc[k] for k in sorted(nisc, key=_version_key)]),
+        Part("mic", t("c.part.mic", lang), list(mic.values())),
+    ]
+    others = sorted(cid for cid in cites if cid not in catalogue)
+    if others:
+        parts.append(Part("other", t("c.part.other", lang), [Group("other", t("c.group.other", lang), [
+            rows.row(cid, "", cites[cid]) for cid in others])]))
+    benchmarks: Dict[str, Group] = {}
+    for item in sorted(cis_cites, key=lambda i: (_CIS.sub(r"\1", i), _version_key(_CIS.sub(r"\2", i)))):
+        match = _CIS.match(item)
+        benchmark, number = (match.group(1), match.group(2)) if match else ("CIS", item)
+        group = benchmarks.setdefault(benchmark, Group(f"cis-{_slug(benchmark)}", benchmark))
+        check_ids = list(dict.fromkeys(cis_cites[item]))
+        row = rows.row(number, " / ".join(titles[c] for c in check_ids), check_ids)
+        row.label = item
+        group.rows.append(row)
+    if benchmarks:
+        parts.append(Part("cis", t("c.part.cis", lang), list(benchmarks.values())))
+    return Compliance(
+        lang=lang, version=report.tool_version, files=report.summary.files,
+        resources=report.summary.resources, checks_run=report.summary.checks_run, parts=parts,
+        by_severity=report.by_severity(), suppressed=len(report.findings) - len(report.unsuppressed),
+        parse_errors=[ParseError(f.file, f.line, message(f, lang)) for f in parse_errors(report)])
+
+
+# --- shared layout -------------------------------------------------------------
+
+
+def _detail_tables(row: ControlRow, lang: str) -> List[Tuple[str, List[str], List[List[Tuple[str, str]]]]]:
+    """(heading, column heads, rows of (kind, text)) for one control. The kind
+    tells each renderer how to lay a cell out: ``text`` (prose), ``code``
+    (paths, resources), ``id``/``ids`` (check ids), ``status``, ``result``,
+    ``num``, ``rich`` (check-authored text with `code` spans) and ``remedy``
+    (remediation: rich, and in HTML a full-width row of its own)."""
+    tables = []
+    if row.failures:
+        tables.append((t("c.failures", lang),
+                       [t(k, lang) for k in ("col.check", "col.severity", "col.resource", "col.location",
+                                             "col.message", "col.remediation")],
+                       [[("id", f.check_id), ("text", t(f"severity.{f.severity}", lang)), ("code", f.resource),
+                         ("code", f.location), ("text", f.message), ("remedy", f.remediation)]
+                        for f in row.failures]))
+    if row.suppressions:
+        tables.append((t("c.suppressions", lang),
+                       [t(k, lang) for k in ("col.check", "col.resource", "col.location", "col.reason",
+                                             "col.kind")],
+                       [[("id", s.check_id), ("code", s.resource), ("code", s.location), ("text", s.reason),
+                         ("text", t(f"kind.{s.kind}", lang))] for s in row.suppressions]))
+    if row.evidence:
+        tables.append((t("c.examined", lang),
+                       [t(k, lang) for k in ("col.check", "col.resource", "col.type", "col.location",
+                                             "col.result")],
+                       [[("id", e.check_id), ("code", e.resource), ("code", e.resource_type),
+                         ("code", e.location), ("result", e.result)] for e in row.evidence]))
+    return tables
+
+
+def _overview(row: ControlRow) -> List[Tuple[str, str]]:
+    dash = "—"
+    examined_count = str(row.examined_count) if row.checks else dash
+    return [("id", row.id), ("text", row.title), ("status", row.status),
+            ("ids", ", ".join(row.checks)) if row.checks else ("text", dash), ("num", examined_count),
+            ("text", row.note)]
+
+
+def _overview_heads(part: Part, lang: str) -> List[str]:
+    first, second = ("col.item", "col.looks_for") if part.key == "cis" else ("col.id", "col.control")
+    return [t(k, lang) for k in (first, second, "col.status", "col.checks", "col.examined", "col.note")]
+
+
+def _status_counts(model: Compliance) -> Tuple[List[str], List[List[str]]]:
+    heads = [t("col.status", model.lang)] + [p.title for p in model.parts]
+    counts = [p.counts() for p in model.parts]
+    rows = [[status] + [str(c[status]) for c in counts] for status in STATUSES]
+    rows.append(["total"] + [str(sum(c.values())) for c in counts])
+    return heads, rows
+
+
+# --- Markdown --------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+
+
+def _md(text: str) -> str:
+    """Prose in a table cell or paragraph: one line, Markdown and HTML inert."""
+    return _md_inert(one_line(text))
+
+
+def _md_inert(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", xml_safe(text))
+
+
+def _md_code(text: str) -> str:
+    text = one_line(xml_safe(text))
+    if not text:
+        return ""
+    if "`" in text:
+        return _md(text)
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def _md_rich(text: str) -> str:
+    """Check-authored text: its `code` spans stay code spans, the rest is prose."""
+    pieces = _CODE_SPAN.split(one_line(text))
+    return "".join(_md_inert(p) if i % 2 == 0 else _md_code(p) for i, p in enumerate(pieces))
+
+
+def _md_cell(kind: str, text: str, lang: str) -> str:
+    if kind in ("code", "id"):
+        return _md_code(text)
+    if kind == "ids":
+        return ", ".join(_md_code(i) for i in text.split(", "))
+    if kind in ("rich", "remedy"):
+        return _md_rich(text)
+    if kind == "status":
+        return f"**{_md(t(f'status.{text}', lang))}**"
+    if kind == "result":
+        return _md(t(f"result.{text}", lang))
+    return _md(text)
+
+
+def _md_table(heads: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> List[str]:
+    align = ["---:" if i in numeric else "---" for i in range(len(heads))]
+    out = ["| " + " | ".join(heads) + " |", "| " + " | ".join(align) + " |"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return out + [""]
+
+
+def render_markdown(report: Report) -> str:
+    m = build(report)
+    lang = m.lang
+    out = [f"# {_md(t('c.title', lang))}", "",
+           _md(t("c.intro", lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run)),
+           "", f"## {_md(t('c.summary', lang))}", "", f"### {_md(t('c.status_counts', lang))}", ""]
+    heads, rows = _status_counts(m)
+    out += _md_table([_md(h) for h in heads],
+                     [[f"**{_md(t('col.total', lang))}**" if r[0] == "total" else _md(t(f"status.{r[0]}", lang))]
+                      + r[1:] for r in rows], numeric=range(1, len(heads)))
+    out += [f"### {_md(t('c.severity_counts', lang))}", ""]
+    out += _md_table([_md(t("col.severity", lang)), _md(t("col.count", lang))],
+                     [[_md(t(f"severity.{s}", lang)), str(m.by_severity.get(s, 0))] for s in SEVERITIES],
+                     numeric=[1])
+    out += [_md(t("c.suppressed_count", lang, count=m.suppressed)), ""]
+    if m.parse_errors:
+        out += ["> " + _md(t("c.parse_warning", lang, count=len(m.parse_errors))), ""]
+    out += [f"### {_md(t('c.legend', lang))}", ""]
+    out += [f"- **{_md(t(f'status.{s}', lang))}**: {_md(t(f'status.{s}.help', lang))}" for s in STATUSES]
+    out += ["", _md(t("c.catalogue_note", lang)), ""]
+    for part in m.parts:
+        out += [f"## {_md(part.title)}", ""]
+        for group in part.groups:
+            out += [f"### {_md(group.title)}", ""]
+            out += _md_table([_md(h) for h in _overview_heads(part, lang)],
+                             [[_md_cell(k, v, lang) for k, v in _overview(row)] for row in group.rows],
+                             numeric=[4])
+            for row in group.rows:
+                if not row.detailed:
+                    continue
+                out += [f"#### {_md(row.label)} — {_md(t(f'status.{row.status}', lang))}", ""]
+                for heading, cols, cells in _detail_tables(row, lang):
+                    out += [f"**{_md(heading)}**", ""]
+                    out += _md_table([_md(c) for c in cols], [[_md_cell(k, v, lang) for k, v in r] for r in cells])
+    out += [f"## {_md(t('c.parse_errors', lang))}", ""]
+    if m.parse_errors:
+        out += _md_table([_md(t("col.location", lang)), _md(t("col.error", lang))],
+                         [[_md_code(location(e.file, e.line)), _md(e.message)] for e in m.parse_errors])
+    else:
+        out += [_md(t("c.none", lang)), ""]
+    out += ["---", "", _md(t("c.footer", lang, version=m.version)), ""]
+    return "\n".join(out)
+
+
+# --- HTML --------------------------------------------------------------------------
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
+       "Noto Sans CJK JP", "Noto Sans JP", "Yu Gothic", Meiryo, sans-serif;
+       color: #1f2328; background: #fff; line-height: 1.6; margin: 2rem auto; max-width: 76rem; padding: 0 1.5rem; }
+h1 { font-size: 1.75rem; border-bottom: 3px solid #1f2328; padding-bottom: .3rem; margin-bottom: .5rem; }
+h2 { font-size: 1.4rem; border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; margin-top: 2.5rem; }
+h3 { font-size: 1.15rem; margin-top: 1.8rem; }
+h4 { font-size: 1rem; margin: 0 0 .5rem; }
+h5 { font-size: .95rem; margin: .8rem 0 .3rem; color: #424a53; }
+p.meta, p.note, footer { color: #57606a; font-size: .9rem; }
+table { border-collapse: collapse; width: 100%; margin: .4rem 0 1.2rem; font-size: .88rem; }
+th, td { border: 1px solid #d0d7de; padding: .3rem .55rem; text-align: left; vertical-align: top; }
+thead th { background: #f6f8fa; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.summary { width: auto; min-width: 28rem; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .86em;
+       background: #f6f8fa; border-radius: 4px; padding: 0 .25em; overflow-wrap: anywhere; }
+code.id { white-space: nowrap; overflow-wrap: normal; }
+th.num { white-space: nowrap; }
+table.overview td:nth-child(2) { min-width: 10em; }
+table.overview td:nth-child(6) { width: 38%; }
+table.failures tr.remedy td { border-top: none; background: #fbfbfc; }
+.status { display: inline-block; white-space: nowrap; border: 1px solid; border-radius: 1em; padding: 0 .6em;
+          font-size: .82rem; font-weight: 600; }
+.status-fail { background: #ffebe9; color: #a40e26; border-color: #ff8182; }
+.status-pass { background: #dafbe1; color: #116329; border-color: #4ac26b; }
+.status-not_applicable { background: #f6f8fa; color: #57606a; border-color: #afb8c1; }
+.status-no_check { background: #fff8c5; color: #7d4e00; border-color: #d4a72c; }
+.status-not_checkable { background: #ddf4ff; color: #0550ae; border-color: #54aeff; }
+.result-fail { color: #a40e26; font-weight: 600; }
+.result-suppressed { color: #7d4e00; }
+.result-pass { color: #116329; }
+.warning { border-left: 4px solid #bf8700; background: #fff8c5; padding: .5rem .9rem; }
+dl.legend { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; font-size: .9rem; }
+dl.legend dd { margin: 0; }
+article.control { border: 1px solid #d0d7de; border-radius: 6px; padding: .7rem 1rem .2rem; margin: 1rem 0; }
+nav ol { columns: 2; font-size: .92rem; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
+  nav { display: none; }
+  a { color: inherit; text-decoration: none; }
+  section.part { break-before: page; }
+  h1, h2, h3, h4, h5 { break-after: avoid; }
+  tr, .warning { break-inside: avoid; }
+  thead { display: table-header-group; }
+  article.control { border-color: #8c959f; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+def _h(text: str) -> str:
+    return html.escape(xml_safe(text), quote=True)
+
+
+def _h_cell(kind: str, text: str, lang: str) -> str:
+    if kind in ("id", "ids"):
+        return "<td>" + ", ".join(f'<code class="id">{_h(i)}</code>' for i in text.split(", ")) + "</td>"
+    if kind == "code":
+        return f"<td><code>{_h(text)}</code></td>" if text else "<td></td>"
+    if kind == "status":
+        return f'<td><span class="status status-{_h(text)}">{_h(t(f"status.{text}", lang))}</span></td>'
+    if kind == "result":
+        return f'<td class="result-{_h(text)}">{_h(t(f"result.{text}", lang))}</td>'
+    if kind == "num":
+        return f'<td class="num">{_h(text)}</td>'
+    if kind in ("rich", "remedy"):  # check-authored text: `code` spans become <code>, nothing else is markup
+        return "<td>" + _CODE_SPAN.sub(r"<code>\1</code>", _h(text)) + "</td>"
+    return f"<td>{_h(text)}</td>"
+
+
+def _h_table(heads: Sequence[str], rows: Iterable[str], css: str = "", numeric: Sequence[int] = ()) -> str:
+    cls = f' class="{css}"' if css else ""
+    head = "".join(f'<th class="num" scope="col">{_h(h)}</th>' if i in numeric else f'<th scope="col">{_h(h)}</th>'
+                   for i, h in enumerate(heads))
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+
+
+def _h_row(cells: Iterable[Tuple[str, str]], lang: str) -> str:
+    return "<tr>" + "".join(_h_cell(k, v, lang) for k, v in cells) + "</tr>"
+
+
+def render_html(report: Report) -> str:
+    m = build(report)
+    lang = m.lang
+    out: List[str] = [
+        "<!DOCTYPE html>", f'<html lang="{_h(lang)}">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_h(t('c.title', lang))}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+        f"<header><h1>{_h(t('c.title', lang))}</h1>",
+        f'<p class="meta">{_h(t("c.intro", lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run))}</p>',
+        "</header>",
+    ]
+    toc = [f'<li><a href="#summary">{_h(t("c.summary", lang))}</a></li>']
+    toc += [f'<li><a href="#part-{p.key}">{_h(p.title)}</a></li>' for p in m.parts]
+    toc.append(f'<li><a href="#parse-errors">{_h(t("c.parse_errors", lang))}</a></li>')
+    out += [f'<nav aria-label="{_h(t("c.contents", lang))}"><h2>{_h(t("c.contents", lang))}</h2><ol>',
+            *toc, "</ol></nav>"]
+    out += ['<section id="summary">', f"<h2>{_h(t('c.summary', lang))}</h2>"]
+    if m.parse_errors:
+        out.append(f'<p class="warning" role="note">{_h(t("c.parse_warning", lang, count=len(m.parse_errors)))}</p>')
+    out.append(f"<h3>{_h(t('c.status_counts', lang))}</h3>")
+    heads, rows = _status_counts(m)
+    status_rows = []
+    for r in rows:
+        label = (f"<th scope=\"row\">{_h(t('col.total', lang))}</th>" if r[0] == "total" else
+                 f'<th scope="row"><span class="status status-{r[0]}">{_h(t(f"status.{r[0]}", lang))}</span></th>')
+        status_rows.append("<tr>" + label + "".join(f'<td class="num">{_h(v)}</td>' for v in r[1:]) + "</tr>")
+    out.append(_h_table(heads, status_rows, "summary", numeric=range(1, len(heads))))
+    out.append(f"<h3>{_h(t('c.severity_counts', lang))}</h3>")
+    out.append(_h_table([t("col.severity", lang), t("col.count", lang)],
+                        [f'<tr><th scope="row">{_h(t(f"severity.{s}", lang))}</th>'
+                         f'<td class="num">{m.by_severity.get(s, 0)}</td></tr>' for s in SEVERITIES],
+                        "summary", numeric=[1]))
+    out.append(f'<p>{_h(t("c.suppressed_count", lang, count=m.suppressed))}</p>')
+    out.append(f"<h3>{_h(t('c.legend', lang))}</h3>")
+    out.append('<dl class="legend">' + "".join(
+        f'<dt><span class="status status-{s}">{_h(t(f"status.{s}", lang))}</span></dt>'
+        f'<dd>{_h(t(f"status.{s}.help", lang))}</dd>' for s in STATUSES) + "</dl>")
+    out += [f'<p class="note">{_h(t("c.catalogue_note", lang))}</p>', "</section>"]
+    for part in m.parts:
+        out += [f'<section class="part" id="part-{part.key}">', f"<h2>{_h(part.title)}</h2>"]
+        for group in part.groups:
+            out.append(f'<h3 id="{_h(group.anchor)}">{_h(group.title)}</h3>')
+            out.append(_h_table(_overview_heads(part, lang),
+                                [_h_row(_overview(row), lang) for row in group.rows], "overview", numeric=[4]))
+            for row in group.rows:
+                if row.detailed:
+                    out.append(_h_control(row, group, lang))
+        out.append("</section>")
+    out += ['<section class="part" id="parse-errors">', f"<h2>{_h(t('c.parse_errors', lang))}</h2>"]
+    if m.parse_errors:
+        out.append(_h_table([t("col.location", lang), t("col.error", lang)],
+                            [_h_row([("code", location(e.file, e.line)), ("text", e.message)], lang)
+                             for e in m.parse_errors]))
+    else:
+        out.append(f"<p>{_h(t('c.none', lang))}</p>")
+    out += ["</section>", f"<footer><p>{_h(t('c.footer', lang, version=m.version))}</p></footer>",
+            "</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def _h_control(row: ControlRow, group: Group, lang: str) -> str:
+    parts = [f'<article class="control" id="{_h(group.anchor)}-{_h(_slug(row.id))}">',
+             f'<h4>{_h(row.label)} '
+             f'<span class="status status-{row.status}">{_h(t(f"status.{row.status}", lang))}</span></h4>']
+    for heading, cols, cells in _detail_tables(row, lang):
+        parts.append(f"<h5>{_h(heading)}</h5>")
+        if cells and cells[0][-1][0] == "remedy":  # remediation gets a full-width row of its own
+            body = []
+            for c in cells:
+                body.append(_h_row(c[:-1], lang))
+                body.append(f'<tr class="remedy"><td colspan="{len(c) - 1}"><strong>{_h(cols[-1])}:</strong> '
+                            + _h_cell("rich", c[-1][1], lang)[4:-5] + "</td></tr>")
+            parts.append(_h_table(cols[:-1], body, "failures"))
+        else:
+            parts.append(_h_table(cols, [_h_row(c, lang) for c in cells]))
+    parts.append("</article>")
+    return "\n".join(parts)
+
+

@@ -1,0 +1,249 @@
+"""The compliance report: statuses per control and CIS item, evidence,
+Markdown and a self-contained, print-friendly HTML page in English and
+Japanese."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+
+from iacguard.cli import main
+from iacguard.engine.checks import known_controls
+from iacguard.findings import Passed
+from iacguard.report import writer
+from iacguard.report.compliance import STATUSES, build
+from test_report_support import (EXAMPLES, HOSTILE, ROOT, check, examples_report, finding, parse_error,
+                                 report)
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _controls() -> Dict[str, dict]:
+    return known_controls()
+
+
+def _first(iac_checkable: str, cited: set) -> str:
+    return next(cid for cid, e in _controls().items() if e["iac_checkable"] == iac_checkable and cid not in cited)
+
+
+def _scenario(lang: str = "en"):
+    """One control failing, one passing (with a suppression), one with no resources, a CIS item."""
+    checks = [check("IACG-AWS-001", controls=["NISC-4.1.5-1"], cis=["CIS AWS Foundations 1.5.0 2.1.5"]),
+              check("IACG-AWS-004", controls=["NISC-4.1.4-3"], cis=["CIS AWS Foundations 1.5.0 5.2"]),
+              check("IACG-AZURE-005", controls=["NISC-4.1.6-3"], cis=["CIS Microsoft Azure Foundations 1.3.0 4.1.2"],
+                    provider="azure")]
+    findings = [finding("IACG-AWS-001", resource="aws_s3_bucket.site", file="web/s3.tf", line=4),
+                finding("IACG-AWS-004", resource="aws_security_group.ssh", file="net/sg.tf", line=9,
+                        suppression={"kind": "inSource", "reason": "bastion, closed by NACL"})]
+    passed = [Passed("IACG-AWS-001", "aws_s3_bucket.logs", "aws_s3_bucket", "web/s3.tf", 12),
+              Passed("IACG-AWS-004", "aws_security_group.web", "aws_security_group", "net/sg.tf", 1)]
+    return report(findings, passed, checks, lang=lang)
+
+
+def _rows(model) -> Dict[str, object]:
+    return {row.id: row for part in model.parts for group in part.groups for row in group.rows}
+
+
+def test_statuses_follow_the_checks_and_the_catalogue() -> None:
+    model = build(_scenario())
+    rows = _rows(model)
+    assert rows["NISC-4.1.5-1"].status == "fail"
+    assert rows["NISC-4.1.4-3"].status == "pass", "a suppressed finding does not fail the control"
+    assert rows["NISC-4.1.6-3"].status == "not_applicable"
+    cited = {"NISC-4.1.5-1", "NISC-4.1.4-3", "NISC-4.1.6-3"}
+    no = _first("no", cited)
+    assert rows[no].status == "not_checkable" and rows[no].note == _controls()[no]["not_checkable_reason"]
+    assert rows[_first("yes", cited)].status == "no_check"
+    partial = _first("partial", cited)
+    assert rows[partial].status == "no_check" and rows[partial].note.startswith("Only partly checkable")
+    # Every catalogue control is in the report once; CIS items come from the checks.
+    catalogue_rows = [r for p in model.parts if p.key in ("nisc", "mic") for g in p.groups for r in g.rows]
+    assert sorted(r.id for r in catalogue_rows) == sorted(_controls())
+    cis = {r.label: r.status for p in model.parts if p.key == "cis" for g in p.groups for r in g.rows}
+    assert cis == {"CIS AWS Foundations 1.5.0 2.1.5": "fail", "CIS AWS Foundations 1.5.0 5.2": "pass",
+                   "CIS Microsoft Azure Foundations 1.3.0 4.1.2": "not_applicable"}
+    failing = rows["NISC-4.1.5-1"]
+    assert [(e.resource, e.location, e.result) for e in failing.evidence] == [
+        ("aws_s3_bucket.site", "web/s3.tf:4", "fail"), ("aws_s3_bucket.logs", "web/s3.tf:12", "pass")]
+    assert failing.failures[0].remediation == 'Set `acl = "private"`.'
+    assert [(s.reason, s.kind) for s in rows["NISC-4.1.4-3"].suppressions] == [("bastion, closed by NACL", "inSource")]
+    nisc = next(p for p in model.parts if p.key == "nisc")
+    assert [g.title for g in nisc.groups][:2] == ["4.1.1 Identity and access management", "4.1.2 Logging and monitoring"]
+    assert sum(nisc.counts().values()) == sum(1 for e in _controls().values() if e.get("section"))
+
+
+def test_markdown_has_the_summary_first_and_every_status() -> None:
+    text = writer("markdown")(_scenario())
+    lines = text.splitlines()
+    assert lines[0] == "# IaC security compliance report"
+    headings = [l for l in lines if l.startswith("## ")]
+    assert headings[0] == "## Summary" and headings[-1] == "## Files that could not be parsed"
+    summary = text.split("## NISC")[0]
+    for status in ("Fail", "Pass", "Not applicable", "No check yet", "Not checkable from IaC"):
+        assert f"| {status} |" in summary
+    assert "| HIGH | 1 |" in summary and "Suppressed findings: 1" in summary
+    assert "#### NISC-4.1.5-1" in text and "`web/s3.tf:4`" in text and "`acl = \"private\"`" in text
+    assert "bastion, closed by NACL" in text
+    # every table row has as many cells as its header
+    for block in re.split(r"\n\n", text):
+        rows = [l for l in block.splitlines() if l.startswith("| ")]
+        cells = {len(re.findall(r"(?<!\\)\|", r)) for r in rows}
+        assert len(cells) <= 1, block
+
+
+def test_markdown_in_japanese() -> None:
+    text = writer("markdown")(_scenario("ja"))
+    assert text.startswith("# IaC セキュリティ設定 準拠状況レポート")
+    for heading in ("## 概要", "### 判定別の管理策数", "### 重大度別の検出件数", "## NISC マニュアル 4.1・4.2 の管理策",
+                    "### 4.1.1 ID およびアクセス管理", "**不適合の箇所と対処方法**", "**確認したリソース**",
+                    "**抑止された検出事項**", "## 解析できなかったファイル"):
+        assert heading in text
+    for status in ("不適合", "適合", "対象リソースなし", "チェック未実装", "IaC では確認不可"):
+        assert f"| {status} |" in text
+    assert "bucket is public（日本語）" in text and "`acl = \"private\"` を設定する。" in text
+
+
+def test_markdown_neutralises_hostile_text() -> None:
+    rep = report([finding(resource=HOSTILE, file="a|b.tf", message=HOSTILE,
+                          suppression={"kind": "inSource", "reason": HOSTILE}),
+                  finding(resource="r.x", message=HOSTILE)], checks=[check()])
+    text = writer("markdown")(rep)
+    # Markup characters from templates are backslash-escaped (inert in CommonMark), or inside code spans.
+    assert not re.search(r"(?<!\\)<(script|img|/script)", text)
+    assert not re.search(r"(?<!\\)\]\(javascript:", text) and not re.search(r"(?<!\\)\*bold", text)
+    assert not any(ch in text for ch in "\r\x00\x07\x1b\x0b\x0c\ufffe")
+    for block in re.split(r"\n\n", text):
+        rows = [l for l in block.splitlines() if l.startswith("| ")]
+        cells = {len(re.findall(r"(?<!\\)\|", r)) for r in rows}
+        assert len(cells) <= 1, block
+
+
+class _Page(HTMLParser):
+    """Collects what a browser would see: tags, attributes, text, style."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: List[Tuple[str, Dict[str, Optional[str]]]] = []
+        self.text: List[str] = []
+        self.style = ""
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.style += data
+        else:
+            self.text.append(data)
+
+
+def _page(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def _assert_self_contained(page: _Page) -> None:
+    tags = [t for t, _ in page.tags]
+    for forbidden in ("script", "link", "img", "iframe", "object", "embed", "frame", "base", "form", "svg",
+                      "video", "audio", "source"):
+        assert forbidden not in tags, forbidden
+    for tag, attrs in page.tags:
+        assert not any(k.startswith("on") for k in attrs), (tag, attrs)
+        assert "src" not in attrs
+        if "href" in attrs:
+            assert attrs["href"].startswith("#"), attrs
+    assert "@import" not in page.style and "url(" not in page.style
+    assert "@media print" in page.style
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_html_is_one_self_contained_print_friendly_page(lang: str) -> None:
+    text = writer("html")(_scenario(lang))
+    assert text.startswith("<!DOCTYPE html>")
+    page = _page(text)
+    _assert_self_contained(page)
+    tags = [t for t, _ in page.tags]
+    assert tags.count("html") == 1 and tags.count("style") == 1 and tags.count("h1") == 1
+    assert ("html", {"lang": lang}) in page.tags
+    assert tags.count("table") >= 3 and "thead" in tags
+    ids = [a["id"] for _, a in page.tags if "id" in a]
+    assert len(ids) == len(set(ids)), "anchors are unique"
+    for _, attrs in page.tags:
+        if attrs.get("href", "").startswith("#"):
+            assert attrs["href"][1:] in ids
+    body = " ".join(page.text)
+    statuses = {"en": ("Fail", "Pass", "Not applicable", "No check yet", "Not checkable from IaC"),
+                "ja": ("不適合", "適合", "対象リソースなし", "チェック未実装", "IaC では確認不可")}[lang]
+    assert all(s in body for s in statuses)
+    assert "web/s3.tf:4" in body and "bastion, closed by NACL" in body
+    if lang == "ja":
+        assert "IaC セキュリティ設定 準拠状況レポート" in body and "不適合の箇所と対処方法" in body
+        assert "4.1.1 ID およびアクセス管理" in body
+
+
+def test_html_escapes_everything_from_templates() -> None:
+    rep = report([finding(resource=HOSTILE, file=f"{HOSTILE}.tf", message=HOSTILE,
+                          suppression={"kind": "external", "reason": HOSTILE}),
+                  finding(resource="r.x", message=HOSTILE), parse_error(HOSTILE, 2, HOSTILE)],
+                 checks=[check()])
+    text = writer("html")(rep)
+    page = _page(text)
+    _assert_self_contained(page)
+    assert "<script>" not in text and "<img" not in text
+    assert not any(ch in text for ch in "\x00\x07\x1b\x0b\x0c\ufffe")
+    body = "".join(page.text)
+    assert "<script>alert(1)</script>" in body and "<img src=x onerror=alert(1)>" in body
+
+
+def test_parse_errors_are_listed_with_a_warning() -> None:
+    rep = report([parse_error("infra/bad.tf", 3, "unexpected '}'")], checks=[check()], lang="ja")
+    md = writer("markdown")(rep)
+    assert "> 1 件のファイルを解析できませんでした" in md and "`infra/bad.tf:3`" in md
+    html_text = writer("html")(rep)
+    assert 'class="warning"' in html_text and "infra/bad.tf:3" in html_text
+
+
+def test_examples_report_every_status_table_adds_up() -> None:
+    rep = examples_report("en")
+    model = build(rep)
+    for part in model.parts:
+        counts = part.counts()
+        assert set(counts) == set(STATUSES)
+        assert sum(counts.values()) == sum(len(g.rows) for g in part.groups)
+    assert any(r.status == "fail" for r in _rows(model).values())
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_html_renders_in_headless_chromium(tmp_path: Path, lang: str) -> None:
+    page = tmp_path / f"compliance-{lang}.html"
+    page.write_text(writer("html")(examples_report(lang)), encoding="utf-8")
+    png = tmp_path / "shot.png"
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1280,2000",
+                    page.as_uri()], capture_output=True, timeout=180, check=False)
+    assert png.exists() and png.stat().st_size > 10_000
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_formats_markdown_and_html(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    md, page = tmp_path / "c.md", tmp_path / "c.html"
+    code = main(["scan", str(EXAMPLES.relative_to(ROOT)), "--lang", "ja", "--format", "markdown", "--output", str(md),
+                 "--format", "html", "--output", str(page)])
+    assert code == 1
+    assert md.read_text(encoding="utf-8").startswith("# IaC セキュリティ設定")
+    _assert_self_contained(_page(page.read_text(encoding="utf-8")))
