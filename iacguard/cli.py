@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from . import __version__
 from . import baseline
+from .cache import ParseCache
 from .config import Config, ConfigError, defaults, find_config, load_file, merge, validate_check_ids
 from .config import show as show_config
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--verbose", action="store_true",
                       help="also list checks that could not decide (unresolved values)")
     scan.add_argument("--debug", action="store_true", help="show tracebacks of check errors")
+    scan.add_argument("--no-cache", action="store_true",
+                      help="parse every file afresh instead of using the parse cache")
 
     config_cmd = sub.add_parser("config", help="the effective configuration")
     config_sub = config_cmd.add_subparsers(dest="config_command", parser_class=_Parser)
@@ -226,7 +229,8 @@ def _scan(args: argparse.Namespace) -> int:
 
     config = effective_config(args)
     outputs = _outputs(config.get("format"), config.get("output"))
-    checkset = load_checks([Path(d) for d in config.get("checks_dirs")])
+    cache = ParseCache(enabled=not args.no_cache)
+    checkset = load_checks([Path(d) for d in config.get("checks_dirs")], cache=cache)
     validate_check_ids(config, [c.id for c in checkset.checks] + list(META_CHECK_IDS))
     include, exclude = config.get("checks"), config.get("skip_checks")
     unknown = unmatched_patterns(checkset, include + exclude)
@@ -259,6 +263,8 @@ def _scan(args: argparse.Namespace) -> int:
             report_unused=config.get("report_unused_suppressions"),
         ),
         severity_overrides=config.get("severity_overrides"),
+        cache=cache,
+        workers=os.cpu_count() or 1,
     )
     try:
         result = scan(options, selected)

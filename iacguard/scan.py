@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from .cache import ParseCache
 from .discovery import Candidate, detect_format, discover
 from .engine.checks import CheckSet
 from .engine.runner import CheckError, run_checks
@@ -35,6 +36,10 @@ class ScanOptions:
     parameters: Sequence[str] = ()
     # Data residency: regions resources may use (empty: not checked)
     allowed_regions: Sequence[str] = ()
+    # Parsed files by content in the user cache (off unless given), and how
+    # many processes may parse at once.
+    cache: Optional[ParseCache] = None
+    workers: int = 1
     # Living with findings: configured skips, accepted baseline, overrides
     suppression: SuppressionSettings = field(default_factory=SuppressionSettings)
     severity_overrides: Mapping[str, str] = field(default_factory=dict)
@@ -131,9 +136,8 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     if terraform_dirs:
         from .parsers.terraform.project import Project
 
-        project = Project(repo_root, cwd, options.terraform)
-        for directory, files in sorted(terraform_dirs.items()):
-            project.add_files(directory, files)
+        project = Project(repo_root, cwd, options.terraform, options.cache, options.workers)
+        project.add_directories(terraform_dirs)
         result.files.extend(project.evaluate())
         result.notes.extend(project.notes)
     _judge_loaded_files_through_their_parents(result.files)

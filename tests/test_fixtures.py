@@ -116,3 +116,13 @@ def test_fixture_files_are_templates() -> None:
     """A fixture file that discovery would skip tests nothing."""
     for check_id, formats in _fixture_formats().items():
         assert "" not in formats, f"{check_id}: a fixture file is not recognised as a template"
+
+
+def test_every_check_cites_catalogue_controls() -> None:
+    from iacguard.engine.checks import known_controls
+
+    catalogue = known_controls()
+    for check in CHECKSET.checks:
+        assert check.controls, f"{check.id} cites no control"
+        unknown = [c for c in check.controls if c not in catalogue]
+        assert unknown == [], f"{check.id} cites unknown control(s) {unknown}"

@@ -9,7 +9,7 @@ their collections are known, the line of every attribute recorded.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ...model import UNKNOWN, ParseError, Path, is_unknown
 from ..json_positions import JSONPositionError
@@ -17,6 +17,9 @@ from . import ast
 from .evaluator import DictScope, Scope, evaluate
 from .hcl_json import parse_tf_json
 from .syntax import HCLFile, HCLSyntaxError, parse_hcl
+
+if TYPE_CHECKING:
+    from ...cache import ParseCache
 
 # Meta-arguments are Terraform's, not the provider's: they are not attributes.
 _META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
@@ -36,7 +39,57 @@ def provider_of(resource_type: str) -> str:
     return resource_type.split("_", 1)[0]
 
 
-def parse_file(display: str, text: str) -> Tuple[Optional[HCLFile], Optional[ParseError]]:
+ParseResult = Tuple[Optional[HCLFile], Optional[ParseError]]
+# Below this many files to parse, a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 48
+
+
+def parse_files(files: Sequence[Tuple[str, str]], cache: Optional["ParseCache"] = None,
+                workers: int = 1) -> List[ParseResult]:
+    """Parse (display path, text) files: from the cache where it has them,
+    the rest in parallel when there are enough; in the order given."""
+    results: List[Optional[ParseResult]] = [None] * len(files)
+    todo: List[int] = []
+    for i, (display, text) in enumerate(files):
+        hit = cache.get(_kind(display), text.encode("utf-8", "surrogatepass")) if cache else None
+        if isinstance(hit, HCLFile):
+            _set_file(hit.blocks, display)
+            results[i] = (hit, None)
+        else:
+            todo.append(i)
+    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parsed = list(pool.map(_parse_pair, [files[i] for i in todo], chunksize=8))
+    else:
+        parsed = [parse_file(*files[i]) for i in todo]
+    for i, result in zip(todo, parsed):
+        results[i] = result
+        if cache and result[0] is not None:
+            display, text = files[i]
+            cache.put(_kind(display), text.encode("utf-8", "surrogatepass"), result[0])
+    return [r for r in results if r is not None]
+
+
+def _parse_pair(pair: Tuple[str, str]) -> ParseResult:
+    return parse_file(*pair)
+
+
+def _kind(display: str) -> str:
+    return "tf.json" if display.endswith(".json") else "hcl"
+
+
+def _set_file(blocks: List[ast.Block], display: str) -> None:
+    """A cached tree may come from the same content at another path."""
+    for block in blocks:
+        block.file = display
+        _set_file(block.blocks, display)
+
+
+def parse_file(display: str, text: str) -> ParseResult:
     try:
         if display.endswith(".json"):
             return parse_tf_json(text, display), None

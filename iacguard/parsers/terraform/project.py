@@ -15,15 +15,18 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path as FSPath
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ...model import UNKNOWN, Link, Location, ParsedFile, Path, Resource, is_unknown
 from ...source import SourceError, decode_bytes
 from . import ast
 from .evaluator import DictScope, LazyMapping, OpenMap, Scope, evaluate
-from .module import block_values, instances, parse_file, provider_of
+from .module import block_values, instances, parse_files, provider_of
 from .policy_document import render_policy_document
 from .syntax import HCLSyntaxError, parse_hcl
+
+if TYPE_CHECKING:
+    from ...cache import ParseCache
 
 NodeKey = Tuple[str, str]
 MAX_MODULE_DEPTH = 32
@@ -102,10 +105,13 @@ def _is_local(source: str) -> bool:
 class Project:
     """Every Terraform module directory of a scan."""
 
-    def __init__(self, repo_root: FSPath, cwd: FSPath, inputs: Optional[TerraformInputs] = None) -> None:
+    def __init__(self, repo_root: FSPath, cwd: FSPath, inputs: Optional[TerraformInputs] = None,
+                 cache: Optional["ParseCache"] = None, workers: int = 1) -> None:
         self.repo_root = repo_root.resolve()
         self.cwd = cwd
         self.inputs = inputs or TerraformInputs()
+        self.cache = cache
+        self.workers = workers
         self.sources: Dict[FSPath, Optional[ModuleSource]] = {}
         self.parsed_files: Dict[str, ParsedFile] = {}
         self.notes: List[str] = []
@@ -118,12 +124,25 @@ class Project:
         except ValueError:
             return path.as_posix()
 
+    def add_directories(self, directories: Mapping[FSPath, Sequence[Tuple[str, str]]]) -> None:
+        """Register scanned directories with their (display path, text) files,
+        parsed together (cached, in parallel when worth it)."""
+        ordered = [(d, f) for d in sorted(directories) for f in directories[d]]
+        results = parse_files([f for _, f in ordered], self.cache, self.workers)
+        by_dir: Dict[FSPath, List[Tuple[str, Any, Any]]] = {}
+        for (directory, (display, _)), (hcl, error) in zip(ordered, results):
+            by_dir.setdefault(directory, []).append((display, hcl, error))
+        for directory, entries in by_dir.items():
+            self._register(directory, entries)
+
     def add_files(self, directory: FSPath, files: Sequence[Tuple[str, str]]) -> None:
-        """Register a scanned directory with its (display path, text) files."""
+        """Register one directory with its (display path, text) files."""
+        self.add_directories({directory: files})
+
+    def _register(self, directory: FSPath, entries: List[Tuple[str, Any, Any]]) -> None:
         directory = FSPath(os.path.normpath(directory))
         parsed: List[Tuple[str, Any]] = []
-        for display, text in files:
-            hcl, error = parse_file(display, text)
+        for display, hcl, error in entries:
             out = ParsedFile(display, "terraform")
             if error is not None:
                 out.errors.append(error)

@@ -1,0 +1,89 @@
+"""A content-addressed cache of parsed files in the user's cache directory.
+
+An entry is keyed by the file's bytes, the parser kind and the iacguard
+version, so an edited file or a new release simply misses. Entries are
+written to a temporary file and renamed into place, so concurrent runs and a
+run killed mid-write never leave a half entry; an entry that cannot be read
+back is deleted and the file is parsed again. Only the classes of our own
+syntax tree may be loaded from an entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+from . import __version__
+
+_ALLOWED_MODULES = ("iacguard.parsers.terraform.ast", "iacguard.parsers.terraform.syntax")
+_ALLOWED_BUILTINS = {"dict", "list", "tuple", "set", "frozenset", "str", "int", "float", "bool"}
+
+
+def default_directory() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
+    return (Path(base) if base else Path.home() / ".cache") / "iacguard"
+
+
+class _Restricted(pickle.Unpickler):
+    """Loads only our syntax-tree classes and plain containers."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module in _ALLOWED_MODULES or (module == "builtins" and name in _ALLOWED_BUILTINS):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+class ParseCache:
+    def __init__(self, directory: Optional[Path] = None, enabled: bool = True) -> None:
+        self.directory = directory or default_directory()
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, kind: str, data: bytes) -> Path:
+        digest = hashlib.sha256(b"%s\0%s\0" % (__version__.encode(), kind.encode()) + data).hexdigest()
+        return self.directory / digest[:2] / f"{digest[2:]}.pickle"
+
+    def get(self, kind: str, data: bytes) -> Any:
+        if not self.enabled:
+            return None
+        path = self._path(kind, data)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        try:
+            value = _Restricted(io.BytesIO(raw)).load()
+        except Exception:  # a truncated, corrupt or foreign entry: forget it
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, kind: str, data: bytes, value: Any) -> None:
+        if not self.enabled:
+            return
+        path = self._path(kind, data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, path)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass  # a cache that cannot be written only costs speed
