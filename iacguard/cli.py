@@ -344,45 +344,12 @@ def _checks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         check = checkset.by_id().get(args.check_id.upper())
         if check is None:
             raise UsageError(f"unknown check id {args.check_id}")
+        from .report.explain import explain
+
         print(explain(check, args.lang or default_lang()))
         return EXIT_OK
     parser.print_help(sys.stderr)
     return EXIT_USAGE
-
-
-def explain(check: Check, lang: str) -> str:
-    from .engine.checks import known_controls
-
-    heads = {
-        "en": ("Severity", "Provider", "Formats", "Resource types", "Description", "Remediation",
-               "Controls", "CIS"),
-        "ja": ("重大度", "プロバイダ", "対象形式", "対象リソース", "説明", "対処方法", "管理策", "CIS"),
-    }[lang]
-    catalogue = known_controls()
-    controls = []
-    for cid in check.controls:
-        entry = catalogue.get(cid, {})
-        title = entry.get(f"title_{lang}") or entry.get("title_en", "")
-        controls.append(f"  - {cid} {title}".rstrip())
-    lines = [
-        f"{check.id}: {check.text('title', lang)}",
-        f"{heads[0]}: {check.severity}",
-        f"{heads[1]}: {check.provider}",
-        f"{heads[2]}: {', '.join(check.formats)}",
-        f"{heads[3]}: {', '.join(check.resource_types)}",
-        "",
-        f"{heads[4]}:",
-        check.text("description", lang),
-        "",
-        f"{heads[5]}:",
-        check.text("remediation", lang),
-        "",
-        f"{heads[6]}:",
-        *controls,
-    ]
-    if check.cis:
-        lines += ["", f"{heads[7]}: {', '.join(check.cis)}"]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover
