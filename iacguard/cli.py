@@ -301,6 +301,9 @@ def _scan(args: argparse.Namespace) -> int:
             write_atomically(output, text)
         else:
             sys.stdout.write(text)
+    if args.debug:
+        for trace in result.internal_errors:
+            print(trace, file=sys.stderr)
     for error in result.check_errors:
         print(f"iacguard: check {error.check_id} failed on {error.resource} ({error.file}): "
               f"{error.message}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,8 @@ class ScanResult:
     checks_run: int = 0
     skipped_files: int = 0
     notes: List[str] = field(default_factory=list)
+    # Tracebacks of parser/evaluator bugs turned into IACG-000 (shown with --debug)
+    internal_errors: List[str] = field(default_factory=list)
 
     @property
     def resources(self) -> List[Resource]:
@@ -128,7 +131,15 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         else:
             context = TemplateContext(candidate.path, candidate.display, repo_root,
                                       [Path(p) for p in options.parameters], cwd)
-            parsed = _parse_single(fmt, text, context)
+            try:
+                parsed = _parse_single(fmt, text, context)
+            except RecursionError:
+                parsed = ParsedFile(candidate.display, fmt, errors=[
+                    ParseError(candidate.display, 1, "nested too deeply to read", fmt)])
+            except Exception as exc:  # a parser bug must cost this file, not the scan
+                parsed = ParsedFile(candidate.display, fmt, errors=[ParseError(
+                    candidate.display, 1, f"internal error while reading: {type(exc).__name__}: {exc}", fmt)])
+                result.internal_errors.append(traceback.format_exc())
             if parsed is None:
                 result.skipped_files += 1
             else:
@@ -140,6 +151,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         project.add_directories(terraform_dirs)
         result.files.extend(project.evaluate())
         result.notes.extend(project.notes)
+        result.internal_errors.extend(project.internal_errors)
     _judge_loaded_files_through_their_parents(result.files)
     result.files.sort(key=lambda f: f.path)
     resources = [r for f in result.files for r in f.resources]

@@ -183,3 +183,22 @@ def test_discovery_skips_tool_dirs_and_links_out_of_root(tmp_path: Path, capsys)
 def test_python_m_and_version() -> None:
     proc = subprocess.run([sys.executable, "-m", "iacguard", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("iacguard ")
+
+
+def test_a_parser_bug_costs_its_file_not_the_scan(tmp_path: Path, capsys, monkeypatch) -> None:
+    """An unexpected exception inside a parser becomes IACG-000 for that file."""
+    import iacguard.parsers.cloudformation as cfn
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cfn, "parse_cloudformation", broken)
+    (tmp_path / "main.tf").write_text(PUBLIC_BUCKET)
+    (tmp_path / "t.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n")
+    code, out, err = run(["scan", ".", "--format", "json", "--check", "IACG-AWS-001", "--debug"], tmp_path, capsys)
+    doc = json.loads(out)
+    assert code == 1
+    errors = [f for f in doc["findings"] if f["check_id"] == "IACG-000"]
+    assert [(f["file"], "internal error" in f["message"]) for f in errors] == [("t.yaml", True)]
+    assert any(f["check_id"] == "IACG-AWS-001" for f in doc["findings"])
+    assert "Traceback" in err and "KeyError" in err  # --debug shows it

@@ -98,6 +98,8 @@ def parse_file(display: str, text: str) -> ParseResult:
         return None, ParseError(display, exc.line, f"HCL syntax error: {exc}", "terraform")
     except JSONPositionError as exc:
         return None, ParseError(display, exc.line, f"JSON syntax error: {exc}", "terraform")
+    except RecursionError:
+        return None, ParseError(display, 1, "nested too deeply to read", "terraform")
 
 
 def instances(block: ast.Block, scope: Scope) -> List[Tuple[str, Scope]]:

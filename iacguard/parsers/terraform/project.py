@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from ...model import UNKNOWN, Link, Location, ParsedFile, Path, Resource, is_unknown
+from ...model import UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Resource, is_unknown
 from ...source import SourceError, decode_bytes
 from . import ast
 from .evaluator import DictScope, LazyMapping, OpenMap, Scope, evaluate
@@ -116,6 +117,7 @@ class Project:
         self.parsed_files: Dict[str, ParsedFile] = {}
         self.notes: List[str] = []
         self._noted: Set[str] = set()
+        self.internal_errors: List[str] = []
 
     # -- loading -----------------------------------------------------------
     def display(self, path: FSPath) -> str:
@@ -197,11 +199,24 @@ class Project:
             assert source is not None
             root = ModuleInstance(self, source, prefix="", inputs=self.root_variables(source),
                                   input_links={}, root_dir=directory, chain=(directory,))
-            for resource in root.all_resources():
+            try:
+                resources = root.all_resources()
+            except RecursionError:
+                self._fail(source, "the configuration nests too deeply to evaluate")
+                continue
+            except Exception as exc:  # an evaluator bug must cost this module, not the scan
+                self._fail(source, f"internal error while evaluating: {type(exc).__name__}: {exc}")
+                self.internal_errors.append(traceback.format_exc())
+                continue
+            for resource in resources:
                 target = self.parsed_files.setdefault(
                     resource.location.file, ParsedFile(resource.location.file, "terraform"))
                 target.resources.append(resource)
         return [self.parsed_files[k] for k in sorted(self.parsed_files)]
+
+    def _fail(self, source: ModuleSource, message: str) -> None:
+        for display, _ in source.files[:1]:
+            self.parsed_files[display].errors.append(ParseError(display, 1, message, "terraform"))
 
     def root_variables(self, source: ModuleSource) -> Dict[str, Any]:
         """Terraform's precedence: environment, terraform.tfvars(.json),
