@@ -281,7 +281,8 @@ def test_arm_lines_children_comments_and_expressions() -> None:
     assert account.address == "Microsoft.Storage/storageAccounts/acct"
     assert account.location.line == 5
     assert account.attributes["properties"]["allowBlobPublicAccess"] is True
-    assert account.attributes["properties"]["minimumTlsVersion"] is UNKNOWN_PRESENT
+    # 'tls' is not declared: ARM would reject the expression, so it is unknown.
+    assert account.attributes["properties"]["minimumTlsVersion"] is UNKNOWN
     assert account.line_of(("properties", "allowBlobPublicAccess")) == 10
     assert container.type == "Microsoft.Storage/storageAccounts/blobServices/containers"
     assert container.address == "Microsoft.Storage/storageAccounts/blobServices/containers/acct/default/data"

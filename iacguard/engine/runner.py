@@ -104,9 +104,19 @@ def _detail(lang: str, path: str, evidence: Evidence, origin: str) -> str:
     return text + (words["origin"].format(origin=origin) if origin else "")
 
 
+def _origin(resource: Resource, path: Any) -> str:
+    """Where the value at ``path`` came from: the deepest recorded origin
+    along the path (``var.acl``, ``!Ref Acl``, ``parameters('allowPublic')``)."""
+    for end in range(len(path), 0, -1):
+        origin = resource.value_origins.get(tuple(path[:end]))
+        if origin:
+            return origin
+    return ""
+
+
 def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidence) -> Dict[str, str]:
     path = format_path(evidence.path)
-    origin = resource.value_origins.get(evidence.path[:1], "") if evidence.path else ""
+    origin = _origin(resource, evidence.path)
     value = "" if evidence.value is ABSENT or evidence.value is None else _show(evidence.value)
     default = "" if evidence.default is None else _show(evidence.default)
     values = {"path": path, "value": value, "resource": resource.address, "origin": origin, "default": default}

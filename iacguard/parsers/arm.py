@@ -1,39 +1,57 @@
-"""Azure Resource Manager templates into resources.
+"""Azure Resource Manager templates into resources, evaluated as ARM does.
 
-Resources nested in a parent's ``resources`` array become resources of their
-own, with type and name composed as ARM composes them; inline nested
-deployments are read too. Template expressions (``"[...]"``) are kept
-unresolved (UNKNOWN); ``dependsOn`` and ``resourceId(...)`` become references.
+Parameters take their values from parameter files (``--parameters``, or the
+``<name>.parameters.json`` beside the template) or their ``defaultValue``;
+variables and the expression language are evaluated (``arm_template``,
+``arm_expressions``); what exists only at deployment time is unknown.
+
+Structure, as the deployment engine expands it:
+
+- ``copy`` on a resource: one resource per instance (``.../nsg-0``,
+  ``.../nsg-1``), all pointing at the lines of the one declaration; a count
+  that is not known gives one instance whose index is unknown;
+- ``condition``: false drops the resource, unknown keeps it (it may deploy);
+- resources nested in ``resources`` arrays, type and name composed as ARM
+  composes them;
+- ``Microsoft.Resources/deployments`` with an inline ``template`` (inner
+  scope: its own parameters, given by the deployment's ``parameters``;
+  outer scope: the parent's names) or a ``templateLink`` to a file inside the
+  repository; their resources' addresses start with the deployment's name;
+- languageVersion 2.0: resources keyed by symbolic name, ``existing``
+  resources (references, not judged), user-defined functions.
+
+``dependsOn``, ``resourceId()``, ``reference()`` and ``list*()`` become graph
+links; the link goes to the resource of this file that the id names.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path as FSPath
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
+from ..model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource,
+                     TemplateContext, is_unknown)
+from ..source import Limits, SourceError, read_text
+from .arm_expressions import Scope, Session
+from .arm_parameters import read_parameter_file, template_parameters
+from .arm_syntax import is_expression, literal_text, render
+from .arm_template import (CopyScope, Expander, TemplateScope, Trace, copy_count, evaluate_leaf)
+from .arm_values import ArmError, Target, parse_resource_id, to_attribute
 from .json_positions import JSONPositionError, PositionedJSON, parse_json
 
-_RESOURCE_ID = re.compile(r"resourceId\(\s*((?:'[^']*'\s*,\s*)*'[^']*')\s*\)", re.IGNORECASE)
-_QUOTED = re.compile(r"'([^']*)'")
-_SKIPPED_KEYS = frozenset({"resources"})
+# Resources one file may expand to (copy loops times nested deployments).
+MAX_RESOURCES = 10_000
+# Nested and linked deployments inside each other.
+MAX_DEPLOYMENT_DEPTH = 10
+# Evaluated values nested deeper than this, or past this many values in one
+# resource, are cut (unknown) in attributes.
+MAX_VALUE_DEPTH = 200
+MAX_ATTRIBUTE_NODES = 200_000
 
-
-def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("[") and not value.startswith("[[") \
-        and value.endswith("]")
-
-
-def literal(value: Any) -> Any:
-    """A template value as deployed, or UNKNOWN for an expression."""
-    if isinstance(value, str):
-        if is_expression(value):
-            # An expression yields a value unless it can choose null.
-            lowered = value.lower()
-            return UNKNOWN if ("if(" in lowered or "null" in lowered) else UNKNOWN_PRESENT
-        if value.startswith("[["):
-            return value[1:]
-    return value
+_DEPLOYMENTS = "microsoft.resources/deployments"
 
 
 def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None) -> ParsedFile:
@@ -48,126 +66,465 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
     if not isinstance(template, dict):
         out.errors.append(ParseError(display, 1, "template is not a JSON object", "arm"))
         return out
-    reader = _ARMReader(display, doc)
-    out.resources.extend(reader.template_resources(template, ()))
+    reader = _Reader(display, context, out)
+    supplied, origin = template_parameters(context, out.notes)
+    if origin:
+        out.notes.append(f"{display}: parameter values from {origin}")
+    directory = context.path.parent if context is not None else None
+    try:
+        reader.read(template, (), _Source(doc, display, directory), supplied, "", 0, (display,))
+    except RecursionError:
+        # Deeply nested JSON with nested deployments and expressions inside.
+        out.errors.append(ParseError(display, 1, "template nested too deeply to evaluate", "arm"))
+    reader.finish()
     return out
 
 
-class _ARMReader:
-    def __init__(self, display: str, doc: PositionedJSON) -> None:
+@dataclass(frozen=True)
+class _Source:
+    """A template file: its positions, how it is shown, where it sits."""
+
+    doc: PositionedJSON
+    display: str
+    directory: Optional[FSPath]
+
+
+@dataclass
+class _Template:
+    """One template being read (the file's, a nested or a linked one): the
+    names its resources may use for each other."""
+
+    scope: Scope
+    source: _Source
+    prefix: str
+    depth: int
+    chain: Tuple[str, ...]
+    language_v2: bool
+    symbols: Dict[str, List[str]] = field(default_factory=lambda: defaultdict(list))
+    loops: Dict[str, List[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass
+class _Pending:
+    """A resource whose references are resolved once every resource is known."""
+
+    resource: Resource
+    targets: List[Tuple[Target, str]]
+    template: _Template
+
+
+@dataclass(frozen=True)
+class _Parent:
+    type: str
+    name: str  # as shown
+    key: str  # for matching (``[expression]`` where unknown)
+
+
+class _Reader:
+    def __init__(self, display: str, context: Optional[TemplateContext], out: ParsedFile) -> None:
         self.display = display
-        self.doc = doc
+        self.context = context
+        self.out = out
+        self.session = Session(notes=out.notes, label=display)
+        self.pending: List[_Pending] = []
+        self.orders: Dict[str, Tuple[List[Path], Dict[Path, int]]] = {}
+        self.by_type_name: Dict[Tuple[str, str], List[str]] = defaultdict(list)
+        self.by_name: Dict[str, List[str]] = defaultdict(list)
+        self.by_full: Dict[str, List[str]] = defaultdict(list)
+        self.stopped = False
 
-    def template_resources(self, template: Dict[str, Any], path: Path, prefix: str = "") -> List[Resource]:
-        out: List[Resource] = []
-        for res_path, body in _entries(template.get("resources"), path + ("resources",)):
-            out.extend(self._resource(body, res_path, None, None, prefix))
-        return out
+    # -- templates -------------------------------------------------------------------
+    def read(self, template: Mapping[str, Any], path: Path, source: _Source, supplied: Optional[Mapping[str, Any]],
+             prefix: str, depth: int, chain: Tuple[str, ...], outer: Optional[Scope] = None) -> None:
+        """The resources of one template. ``supplied`` None: the parameter
+        values are given but not known. ``outer``: evaluate in that scope."""
+        resources = template.get("resources")
+        language_v2 = isinstance(resources, dict)
+        if outer is not None:
+            scope: Scope = outer
+        else:
+            symbols = set(resources) if isinstance(resources, dict) else set()
+            scope = TemplateScope(template, self.session, supplied or {}, symbols,
+                                  unknown_parameters=supplied is None)
+        current = _Template(scope, source, prefix, depth, chain, language_v2)
+        for res_path, symbolic, body in _entries(resources, path + ("resources",)):
+            self._declaration(current, body, res_path, scope, None, symbolic)
 
-    def _resource(self, body: Any, path: Path, parent_type: Any, parent_name: Any,
-                  prefix: str) -> List[Resource]:
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-            return []
-        rtype = body["type"]
-        name = body.get("name")
-        name_text = name if isinstance(name, str) else ""
-        if parent_type is not None:
-            if "." not in rtype.split("/", 1)[0]:  # written relative to the parent
-                rtype = f"{parent_type}/{rtype}"
-            # A full child name has one segment per type segment after the namespace.
-            if parent_name and not is_expression(name_text) and name_text.count("/") + 1 < rtype.count("/"):
-                name_text = f"{parent_name}/{name_text}"
-        first_line = self.doc.open_lines.get(path, self.doc.lines.get(path, 1))
-        lines = {p[len(path):]: l for p, l in self._lines_under(path)}
-        attributes = {k: _convert(v) for k, v in body.items() if k not in _SKIPPED_KEYS}
-        links = sorted({Link(self.display, target, via) for target, via in _references(body)})
-        resource = Resource(
-            address=f"{prefix}{rtype}/{name_text}",
+    def _declaration(self, template: _Template, body: Any, path: Path, scope: Scope,
+                     parent: Optional[_Parent], symbolic: Optional[str]) -> None:
+        if self.stopped or not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            return
+        copy = body.get("copy")
+        if not isinstance(copy, dict):
+            self._instance(template, body, path, scope, parent, symbolic, None, None)
+            return
+        loop = str(copy.get("name") or symbolic or "copy")
+        what = f"{template.source.display}: resource {symbolic or body.get('name')!s}"
+        count = copy_count(copy.get("count"), self.session, scope, [], what)
+        if is_unknown(count):
+            # Instances not known: one stands for them all, its index unknown.
+            self._instance(template, body, path, CopyScope(scope, loop, UNKNOWN_PRESENT, True),
+                           parent, symbolic, loop, None)
+            return
+        for index in range(count):
+            self._instance(template, body, path, CopyScope(scope, loop, index, True),
+                           parent, symbolic, loop, index)
+
+    def _instance(self, template: _Template, body: Dict[str, Any], path: Path, scope: Scope,
+                  parent: Optional[_Parent], symbolic: Optional[str], loop: Optional[str],
+                  index: Optional[int]) -> None:
+        if self.stopped or not self._may_deploy(body, scope):
+            return
+        if len(self.out.resources) >= MAX_RESOURCES:
+            self.stopped = True
+            self.out.notes.append(f"{self.display}: more than {MAX_RESOURCES} resources; the rest are not read")
+            return
+        rtype, relative = self._type(body["type"], scope, parent)
+        name, key, known = self._name(body.get("name"), scope, rtype, parent, relative)
+        # Instances whose names are not known stay apart by their index.
+        shown = name if index is None or known else f"{name}[{index}]"
+        existing = body.get("existing") is True
+        attributes, trace, targets = self._attributes(body, rtype, path, scope, template)
+        resource = self._resource(template, path, f"{template.prefix}{rtype}/{shown}", rtype, attributes, trace,
+                                  existing)
+        self.out.resources.append(resource)
+        self._register(template, resource, rtype, key, symbolic, loop, targets)
+        here = _Parent(rtype, name, key)
+        for child_path, _, child in _entries(body.get("resources"), path + ("resources",)):
+            self._declaration(template, child, child_path, scope, here, None)
+        if rtype.lower() == _DEPLOYMENTS and not existing:
+            self._deployment(template, body, path, scope, attributes, f"{template.prefix}{shown}/")
+
+    def _resource(self, template: _Template, path: Path, address: str, rtype: str, attributes: Dict[str, Any],
+                  trace: Trace, existing: bool) -> Resource:
+        doc = template.source.doc
+        first_line = doc.open_lines.get(path, doc.lines.get(path, 1))
+        return Resource(
+            address=address,
             type=rtype,
             format="arm",
             provider="azure",
-            attributes=attributes,
-            location=Location(self.display, first_line, _end_line(lines, first_line)),
-            attribute_lines=lines,
-            links=links,
+            attributes=_bounded_attributes(attributes),
+            location=Location(template.source.display, first_line, self._end_line(template.source, path, first_line)),
+            attribute_lines=trace.out_lines,
+            value_origins=trace.origins,
+            kind="data" if existing else "resource",  # an existing resource is a reference, not judged
             namespace=self.display,
         )
-        out = [resource]
-        for child_path, child in _entries(body.get("resources"), path + ("resources",)):
-            out.extend(self._resource(child, child_path, rtype, name_text, prefix))
-        nested = body.get("properties", {}).get("template") if isinstance(body.get("properties"), dict) else None
-        if rtype.lower() == "microsoft.resources/deployments" and isinstance(nested, dict):
-            out.extend(self.template_resources(nested, path + ("properties", "template"),
-                                               prefix=f"{prefix}{name_text}/"))
+
+    def _may_deploy(self, body: Dict[str, Any], scope: Scope) -> bool:
+        """``condition`` false: not deployed. Unknown: it may be, so it is read."""
+        if "condition" not in body:
+            return True
+        return evaluate_leaf(body["condition"], scope, self.session, []) is not False
+
+    def _type(self, raw: str, scope: Scope, parent: Optional[_Parent]) -> Tuple[str, bool]:
+        """(full type, written relative to the parent)."""
+        value = evaluate_leaf(raw, scope, self.session, []) if is_expression(raw) else raw
+        rtype = value if isinstance(value, str) else raw
+        if parent is not None and "." not in rtype.split("/", 1)[0]:
+            return f"{parent.type}/{rtype}", True
+        return rtype, False
+
+    def _name(self, raw: Any, scope: Scope, rtype: str, parent: Optional[_Parent],
+              relative: bool) -> Tuple[str, str, bool]:
+        """(name as shown, name for matching, known): the evaluated name, or
+        the expression as written when its value is not known."""
+        if not isinstance(raw, str):
+            return "", "", False
+        value = evaluate_leaf(raw, scope, self.session, [])
+        known = isinstance(value, str)
+        name, key = (value, value) if known else (raw, _expression_key(raw, self.session))
+        # A child's full name has one segment per type segment after the
+        # namespace; a child written relative to its parent names itself only.
+        short = name.count("/") + 1 < rtype.count("/") if known else relative
+        if parent is not None and parent.name and short:
+            name, key = f"{parent.name}/{name}", f"{parent.key}/{key}"
+        return name, key, known
+
+    def _attributes(self, body: Dict[str, Any], rtype: str, path: Path, scope: Scope,
+                    template: _Template) -> Tuple[Dict[str, Any], Trace, List[Tuple[Target, str]]]:
+        """Every member but ``resources`` and ``copy``, evaluated, with lines,
+        origins and the resources referred to (by the attribute that refers)."""
+        trace = Trace(template.source.doc.lines)
+        sinks: Dict[str, List[Target]] = defaultdict(list)
+        expander = Expander(self.session, trace, lambda out: sinks[_via(out)])
+        deployment = rtype.lower() == _DEPLOYMENTS
+        attributes: Dict[str, Any] = {}
+        for key, raw in body.items():
+            if key in ("resources", "copy"):
+                continue
+            if deployment and key == "properties" and isinstance(raw, dict) and "template" in raw:
+                attributes[key] = self._deployment_properties(raw, path + (key,), scope, expander, trace)
+            else:
+                attributes[key] = expander.value(raw, scope, [], path + (key,), (key,))
+        targets = [(t, via) for via, found in sinks.items() for t in found]
+        targets.extend((t, "") for t in _depends_on(attributes.get("dependsOn"), template.language_v2))
+        return attributes, trace, targets
+
+    def _deployment_properties(self, raw: Dict[str, Any], path: Path, scope: Scope,
+                               expander: Expander, trace: Trace) -> Dict[str, Any]:
+        """A deployment's properties; its inline template is kept as written
+        (its resources are resources of their own, evaluated in their scope)."""
+        out: Dict[str, Any] = {}
+        for key, value in raw.items():
+            if key == "template":
+                out[key] = _as_written(value, path + (key,), ("properties", key), trace, top=True)
+            else:
+                out[key] = expander.value(value, scope, [], path + (key,), ("properties", key))
         return out
 
-    def _lines_under(self, path: Path) -> Iterator[Tuple[Path, int]]:
-        n = len(path)
-        for p, line in self.doc.lines.items():
-            if len(p) > n and p[:n] == path:
-                yield p, line
+    # -- nested and linked deployments --------------------------------------------------
+    def _deployment(self, template: _Template, body: Dict[str, Any], path: Path, scope: Scope,
+                    attributes: Dict[str, Any], prefix: str) -> None:
+        props = body.get("properties")
+        if not isinstance(props, dict):
+            return
+        if template.depth >= MAX_DEPLOYMENT_DEPTH:
+            self.out.notes.append(f"{template.source.display}: deployments nested deeper than "
+                                  f"{MAX_DEPLOYMENT_DEPTH}; {prefix[:-1]} not read")
+            return
+        evaluated = attributes.get("properties")
+        passed = evaluated.get("parameters") if isinstance(evaluated, dict) else None
+        nested = props.get("template")
+        if isinstance(nested, dict):
+            if _evaluation_scope(props) == "inner":
+                self.read(nested, path + ("properties", "template"), template.source, _supplied(passed), prefix,
+                          template.depth + 1, template.chain)
+            else:  # outer (the default): the nested template reads the parent's names
+                self.read(nested, path + ("properties", "template"), template.source, {}, prefix,
+                          template.depth + 1, template.chain, outer=scope)
+            return
+        link = props.get("templateLink")
+        if isinstance(link, dict):
+            self._linked(template, link, props, scope, _supplied(passed), prefix)
+
+    def _linked(self, template: _Template, link: Dict[str, Any], props: Dict[str, Any], scope: Scope,
+                supplied: Optional[Dict[str, Any]], prefix: str) -> None:
+        """A linked template, read from disk only when it is a local path
+        inside the repository (never a network URL)."""
+        where = link.get("relativePath", link.get("uri"))
+        value = evaluate_leaf(where, scope, self.session, [])
+        found = self._local_template(template, value)
+        if found is None:
+            return
+        real, display = found
+        if display in template.chain:
+            self.out.notes.append(f"{template.source.display}: linked template {display} includes itself; "
+                                  "not read again")
+            return
+        try:
+            doc = parse_json(read_text(real, Limits()))
+        except (SourceError, JSONPositionError, OSError) as exc:
+            self.out.notes.append(f"{template.source.display}: linked template {display} not read: {exc}")
+            return
+        if not isinstance(doc.value, dict):
+            return
+        if supplied is not None and not supplied:
+            supplied = self._parameters_link(template, props, scope) or supplied
+        loaded = getattr(self.out, "loaded_files", None)  # judged through this file, not on its own
+        if loaded is not None and display not in loaded:
+            loaded.append(display)
+        self.read(doc.value, (), _Source(doc, display, real.parent), supplied, prefix,
+                  template.depth + 1, template.chain + (display,))
+
+    def _local_template(self, template: _Template, value: Any) -> Optional[Tuple[FSPath, str]]:
+        if not isinstance(value, str) or not value or self.context is None or template.source.directory is None:
+            if isinstance(value, str) and value:
+                self.out.notes.append(f"{template.source.display}: linked template {value!r} not read")
+            return None
+        if "://" in value or value.startswith("//"):
+            self.out.notes.append(f"{template.source.display}: linked template {value!r} is a URL; not fetched")
+            return None
+        target = FSPath(os.path.normpath(template.source.directory / value))
+        try:
+            real = target.resolve()
+            real.relative_to(self.context.repo_root.resolve())
+        except (ValueError, OSError):
+            self.out.notes.append(f"{template.source.display}: linked template {value!r} is outside the repository; "
+                                  "not read")
+            return None
+        if not real.is_file():
+            self.out.notes.append(f"{template.source.display}: linked template {value!r} not found")
+            return None
+        return real, _display(target, self.context)
+
+    def _parameters_link(self, template: _Template, props: Dict[str, Any], scope: Scope) -> Optional[Dict[str, Any]]:
+        link = props.get("parametersLink")
+        if not isinstance(link, dict):
+            return None
+        value = evaluate_leaf(link.get("relativePath", link.get("uri")), scope, self.session, [])
+        found = self._local_template(template, value)
+        return None if found is None else read_parameter_file(found[0], self.out.notes, explicit=True)
+
+    # -- names and links --------------------------------------------------------------------
+    def _register(self, template: _Template, resource: Resource, rtype: str, key: str,
+                  symbolic: Optional[str], loop: Optional[str], targets: List[Tuple[Target, str]]) -> None:
+        address = resource.address
+        if symbolic:
+            template.symbols[symbolic.lower()].append(address)
+        if loop:
+            template.loops[loop.lower()].append(address)
+        if key:
+            self.by_type_name[(rtype.lower(), key.lower())].append(address)
+            self.by_name[key.lower()].append(address)
+            self.by_full[f"{rtype}/{key}".lower()].append(address)
+        self.pending.append(_Pending(resource, targets, template))
+
+    def finish(self) -> None:
+        """Links, now that every resource of the file is known."""
+        for pending in self.pending:
+            links: Set[Link] = set()
+            for target, via in pending.targets:
+                for address in self._resolve(target, pending.template):
+                    if address != pending.resource.address:
+                        links.add(Link(self.display, address, via))
+            pending.resource.links = sorted(links)
+
+    def _resolve(self, target: Target, template: _Template) -> List[str]:
+        if target.symbolic and target.symbolic.lower() in template.symbols:
+            return template.symbols[target.symbolic.lower()]
+        if target.type:
+            found = self.by_type_name.get((target.type.lower(), target.name.lower()))
+            if found:
+                return found
+            return [] if "[" in target.name else [f"{target.type}/{target.name}"]
+        name = target.name.lower()
+        found = template.loops.get(name) or self.by_name.get(name) or self.by_full.get(name)
+        if found:
+            return found
+        return [] if "[" in target.name or not target.name else [target.name]
+
+    def _end_line(self, source: _Source, path: Path, first: int) -> int:
+        """The last line written inside the value at ``path``. The reader
+        records paths in document order, so a value's descendants follow it."""
+        order = self.orders.get(source.display)
+        if order is None:
+            paths = list(source.doc.lines)
+            order = (paths, {p: i for i, p in enumerate(paths)})
+            self.orders[source.display] = order
+        paths, position = order
+        start = position.get(path)
+        if start is None:
+            return first
+        n, end, last = len(path), start + 1, first
+        while end < len(paths) and paths[end][:n] == path:
+            last = max(last, source.doc.lines[paths[end]])
+            end += 1
+        return last
 
 
-def _end_line(lines: Dict[Path, int], default: int) -> int:
-    return max(lines.values(), default=default)
-
-
-def _entries(resources: Any, path: Path) -> Iterator[Tuple[Path, Any]]:
+def _entries(resources: Any, path: Path) -> Iterator[Tuple[Path, Optional[str], Any]]:
     if isinstance(resources, list):
         for i, body in enumerate(resources):
-            yield path + (i,), body
+            yield path + (i,), None, body
     elif isinstance(resources, dict):  # languageVersion 2.0: symbolic names
         for name, body in resources.items():
-            yield path + (name,), body
+            yield path + (name,), name, body
 
 
-def _convert(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _convert(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_convert(v) for v in value]
-    return literal(value)
+def _via(out: Path) -> str:
+    """The top-level attribute that makes a reference (``properties.<name>``
+    for properties); ``dependsOn`` orders only."""
+    if not out or out[0] == "dependsOn":
+        return ""
+    if out[0] == "properties" and len(out) > 1:
+        return f"properties.{out[1]}"
+    return str(out[0])
 
 
-def _references(body: Dict[str, Any]) -> Iterator[Tuple[str, str]]:
-    """(target, via): ``dependsOn`` entries (via "") and ``resourceId(...)``
-    inside properties (via ``properties.<name>``) or other members."""
-    depends = body.get("dependsOn")
-    if isinstance(depends, list):
-        for item in depends:
-            if isinstance(item, str):
-                for target in (_reference_targets(item) if is_expression(item) else [item]):
-                    yield target, ""
-    members: List[Tuple[str, Any]] = []
-    for key, value in body.items():
-        if key in ("dependsOn", "resources"):
+def _depends_on(value: Any, language_v2: bool) -> Iterator[Target]:
+    """Targets of ``dependsOn`` entries that are names or ids (expressions
+    were followed while evaluating)."""
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, str) or not item:
             continue
-        if key == "properties" and isinstance(value, dict):
-            members.extend((f"properties.{k}", v) for k, v in value.items())
+        if item.startswith("/"):
+            parsed = parse_resource_id(item)
+            if parsed:
+                yield Target(*parsed)
         else:
-            members.append((key, value))
-    for via, value in members:
-        stack: List[Any] = [value]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                stack.extend(node.values())
-            elif isinstance(node, list):
-                stack.extend(node)
-            elif is_expression(node):
-                for target in _reference_targets(node):
-                    yield target, via
+            yield Target(name=item, symbolic=item if language_v2 else "")
 
 
-def _reference_targets(expression: str) -> Iterator[str]:
-    """``resourceId('Microsoft.Network/networkSecurityGroups', 'nsg1')`` ->
-    ``Microsoft.Network/networkSecurityGroups/nsg1`` (literal arguments only)."""
-    for match in _RESOURCE_ID.finditer(expression):
-        args = _QUOTED.findall(match.group(1))
-        types = [a for a in args if "/" in a and "." in a.split("/")[0]]
-        if not types:
-            continue
-        rtype = types[-1]
-        names = args[args.index(rtype) + 1:]
-        if names:
-            yield f"{rtype}/{'/'.join(names)}"
+def _supplied(passed: Any) -> Optional[Dict[str, Any]]:
+    """Parameter values a deployment passes (``{"name": {"value": ...}}``);
+    None when the whole set is unknown."""
+    if passed is None:
+        return {}
+    if not isinstance(passed, dict):
+        return None
+    values: Dict[str, Any] = {}
+    for name, entry in passed.items():
+        if isinstance(entry, dict) and "value" in entry:
+            values[name.lower()] = entry["value"]
+        elif isinstance(entry, dict) and "reference" in entry:
+            values[name.lower()] = UNKNOWN_PRESENT  # a Key Vault secret
+        else:
+            values[name.lower()] = UNKNOWN
+    return values
+
+
+def _evaluation_scope(props: Dict[str, Any]) -> str:
+    options = props.get("expressionEvaluationOptions")
+    scope = options.get("scope") if isinstance(options, dict) else None
+    return scope.lower() if isinstance(scope, str) else "outer"
+
+
+def _expression_key(raw: str, session: Session) -> str:
+    """An unknown name for matching: the expression in canonical form."""
+    try:
+        return f"[{render(session.parse(raw))}]"
+    except ArmError:
+        return raw
+
+
+def _as_written(value: Any, src: Path, out: Path, trace: Trace, top: bool = False) -> Any:
+    """A nested template as written: expressions unknown (they belong to
+    another scope), its resources left out (they are resources of their own)."""
+    line = trace.lines.get(src)
+    if line:
+        trace.out_lines[out] = line
+    if isinstance(value, str):
+        return UNKNOWN if is_expression(value) else literal_text(value)
+    if isinstance(value, dict):
+        return {k: _as_written(v, src + (k,), out + (k,), trace) for k, v in value.items()
+                if not (top and k == "resources")}
+    if isinstance(value, list):
+        return [_as_written(v, src + (i,), out + (i,), trace) for i, v in enumerate(value)]
+    return value
+
+
+def _bounded_attributes(attributes: Dict[str, Any]) -> Dict[str, Any]:
+    cut = _Cut(MAX_ATTRIBUTE_NODES)
+    return {k: to_attribute_bounded(v, cut) for k, v in attributes.items()}
+
+
+class _Cut:
+    """What is left of a resource's allowance of attribute nodes."""
+
+    def __init__(self, nodes: int) -> None:
+        self.nodes = nodes
+
+
+def to_attribute_bounded(value: Any, cut: _Cut, depth: int = 0) -> Any:
+    """An evaluated value as an attribute (see ``to_attribute``), a copy that
+    shares nothing; cut to unknown below MAX_VALUE_DEPTH levels or past the
+    resource's node allowance, so that no later walk can run away."""
+    cut.nodes -= 1
+    if depth > MAX_VALUE_DEPTH or cut.nodes < 0:
+        return UNKNOWN_PRESENT
+    if isinstance(value, dict):
+        return {k: to_attribute_bounded(v, cut, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_attribute_bounded(v, cut, depth + 1) for v in value]
+    return to_attribute(value)
+
+
+def _display(path: FSPath, context: TemplateContext) -> str:
+    base = context.cwd or FSPath.cwd()
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+

@@ -1,0 +1,280 @@
+"""Evaluating ARM template expressions: ``"[concat('a', parameters('b'))]"``.
+
+The syntax (tokenizer, parser, AST) is in ``arm_syntax``, the built-in
+functions in ``arm_functions``; this module walks the AST against a ``Scope``
+(parameters, variables, copy indexes, user-defined functions) that the
+template reader supplies.
+
+Values are evaluated, never guessed. What only exists at deployment time
+(``resourceGroup().location``, ``uniqueString(...)``, ``reference(...)``) is
+unknown; an unknown input gives an unknown output; what ARM would reject (a
+bad argument, a missing property, a syntax error) makes the whole expression
+unknown. Nothing raises past ``evaluate_text`` / ``evaluate_node``: hostile
+input ends quickly, bounded by the syntax limits, the call depth and a
+per-file step budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from ..model import UNKNOWN
+from .arm_functions import FUNCTIONS, SPECIAL_FORMS, list_function
+from .arm_syntax import (MAX_EXPRESSION_CHARS, MAX_NESTING, Call, ExpressionError, Index, Literal, Member, Node,
+                         describe, is_expression, literal_text, parse_expression, render, tokenize)
+from .arm_values import ArmError, LambdaValue, Target, get_field, get_index, weight
+
+# Variables, parameter defaults and user-defined functions calling each other.
+MAX_CALL_DEPTH = 48
+# Evaluation steps for one template file, nested and linked templates included.
+DEFAULT_BUDGET = 500_000
+# Nodes in one evaluated value, shared parts counted each time they occur:
+# what a later walk of it visits (arrays of references to one big array).
+MAX_WEIGHT = 1_000_000
+
+
+class BudgetExhausted(ArmError):
+    """The file used up its evaluation steps."""
+
+
+@dataclass
+class Session:
+    """Per-file evaluation state: the step budget, parsed expressions (copy
+    loops evaluate the same text many times) and notes for the user."""
+
+    budget: int = DEFAULT_BUDGET
+    parsed: Dict[str, Union[Node, ExpressionError]] = field(default_factory=dict)
+    notes: List[str] = field(default_factory=list)
+    label: str = ""  # the file, for notes
+    exhausted: bool = False
+    weights: Dict[int, Tuple[Any, int]] = field(default_factory=dict)
+
+    def spend(self, steps: int = 1) -> None:
+        self.budget -= steps
+        if self.budget < 0:
+            if not self.exhausted:
+                self.exhausted = True
+                self.notes.append(f"{self.label}: evaluation step budget exhausted; the remaining values "
+                                  "are unknown")
+            raise BudgetExhausted("evaluation step budget exhausted")
+
+    def check_weight(self, value: Any) -> None:
+        """Refuse a value that later walks could not finish."""
+        if weight(value, self.weights, MAX_WEIGHT) > MAX_WEIGHT:
+            raise ArmError(f"value larger than {MAX_WEIGHT} elements")
+
+    def parse(self, text: str) -> Node:
+        """The AST of a ``[...]`` template string, cached; raises ExpressionError."""
+        found = self.parsed.get(text)
+        if found is None:
+            try:
+                found = parse_expression(text[1:-1])
+            except ExpressionError as exc:
+                found = exc
+            self.parsed[text] = found
+        if isinstance(found, ExpressionError):
+            raise found
+        return found
+
+
+@dataclass(frozen=True)
+class UserFunction:
+    """A ``functions`` member: parameter names and the output value."""
+
+    name: str
+    parameters: tuple
+    output: Any  # the output value as written (usually one "[...]" string)
+    scope: "Scope"  # where the function's own calls resolve (the other user functions)
+
+
+class Scope:
+    """What an expression can name. The base scope knows nothing: every
+    lookup is an error, as ARM rejects an undeclared parameter."""
+
+    depth = 0
+
+    def parameter(self, name: str, sink: List[Target]) -> Any:
+        raise ArmError(f"parameter '{name}' is not declared")
+
+    def variable(self, name: str, sink: List[Target]) -> Any:
+        raise ArmError(f"variable '{name}' is not declared")
+
+    def copy_index(self, loop: Optional[str]) -> Any:
+        raise ArmError("copyIndex() outside a copy loop")
+
+    def lambda_variable(self, name: str) -> Any:
+        raise ArmError(f"lambda variable '{name}' is not defined")
+
+    def user_function(self, name: str) -> Optional[UserFunction]:
+        return None
+
+    def is_symbolic(self, name: str) -> bool:
+        """Is ``name`` a symbolic resource name (languageVersion 2.0)?"""
+        return False
+
+
+class DictScope(Scope):
+    """Names of its own (lambda variables, a user function's parameters) in
+    front of a parent scope."""
+
+    def __init__(self, parent: Scope, lambdas: Optional[Dict[str, Any]] = None,
+                 parameters: Optional[Dict[str, Any]] = None) -> None:
+        self.parent = parent
+        self.lambdas = {k.lower(): v for k, v in (lambdas or {}).items()}
+        # A user function sees its parameters and the other functions, nothing else.
+        self.isolated = parameters is not None
+        self.parameters = {k.lower(): v for k, v in (parameters or {}).items()}
+        self.depth = parent.depth + 1
+
+    def parameter(self, name: str, sink: List[Target]) -> Any:
+        if self.isolated:
+            if name.lower() in self.parameters:
+                return self.parameters[name.lower()]
+            raise ArmError(f"'{name}' is not a parameter of the function")
+        return self.parent.parameter(name, sink)
+
+    def variable(self, name: str, sink: List[Target]) -> Any:
+        if self.isolated:
+            raise ArmError("a user-defined function cannot read variables")
+        return self.parent.variable(name, sink)
+
+    def copy_index(self, loop: Optional[str]) -> Any:
+        if self.isolated:
+            raise ArmError("a user-defined function cannot use copyIndex()")
+        return self.parent.copy_index(loop)
+
+    def lambda_variable(self, name: str) -> Any:
+        if name.lower() in self.lambdas:
+            return self.lambdas[name.lower()]
+        if self.isolated:
+            raise ArmError(f"lambda variable '{name}' is not defined")
+        return self.parent.lambda_variable(name)
+
+    def user_function(self, name: str) -> Optional[UserFunction]:
+        return self.parent.user_function(name)
+
+    def is_symbolic(self, name: str) -> bool:
+        return self.parent.is_symbolic(name)
+
+
+class Evaluator:
+    """Evaluates ASTs against a scope; resources referred to go to ``sink``."""
+
+    def __init__(self, scope: Scope, session: Session, sink: List[Target]) -> None:
+        self.scope = scope
+        self.session = session
+        self.sink = sink
+
+    def eval(self, node: Node) -> Any:
+        self.session.spend()
+        if isinstance(node, Literal):
+            return node.value
+        if isinstance(node, Member):
+            return get_field(self.eval(node.target), node.name)
+        if isinstance(node, Index):
+            target = self.eval(node.target)
+            return get_index(target, self.eval(node.index))
+        return self.call(node)
+
+    def call(self, node: Call) -> Any:
+        name = node.name.lower()
+        special = SPECIAL_FORMS.get(name)
+        if special is not None:
+            return special(self, node.args)
+        if "." in name:
+            return self.call_user_function(node)
+        impl = FUNCTIONS.get(name) or (list_function if name.startswith("list") else None)
+        if impl is None:
+            raise ArmError(f"unknown function '{node.name}'")
+        args = [self.eval(a) for a in node.args]
+        try:
+            return impl(self, args)
+        except ArmError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError,
+                ZeroDivisionError, UnicodeError) as exc:
+            # Arguments of a shape the function does not take: ARM would reject
+            # the template, so the value is unknown; never a crash.
+            raise ArmError(f"{node.name}(): {exc}") from None
+
+    def call_user_function(self, node: Call) -> Any:
+        function = self.scope.user_function(node.name)
+        if function is None:
+            raise ArmError(f"unknown user-defined function '{node.name}'")
+        if len(node.args) != len(function.parameters):
+            raise ArmError(f"{node.name}() takes {len(function.parameters)} arguments")
+        args = [self.eval(a) for a in node.args]
+        scope = DictScope(function.scope, parameters=dict(zip(function.parameters, args)))
+        if scope.depth > MAX_CALL_DEPTH:
+            raise ArmError(f"user-defined functions nested deeper than {MAX_CALL_DEPTH} calls")
+        result = evaluate_value(function.output, scope, self.session, self.sink)
+        self.session.check_weight(result)
+        return result
+
+    def call_lambda(self, fn: Any, args: List[Any]) -> Any:
+        if not isinstance(fn, LambdaValue):
+            raise ArmError("expected a lambda")
+        if len(args) != len(fn.names):
+            raise ArmError(f"the lambda takes {len(fn.names)} arguments, not {len(args)}")
+        scope = DictScope(fn.scope, lambdas=dict(zip(fn.names, args)))
+        if scope.depth > MAX_CALL_DEPTH:
+            raise ArmError("lambdas nested too deeply")
+        return Evaluator(scope, self.session, self.sink).eval(fn.body)
+
+    def guarded(self, node: Node) -> Any:
+        """A sub-expression whose failure must not fail the whole expression:
+        a branch of ``if`` that may not be taken. Errors give UNKNOWN."""
+        try:
+            return self.eval(node)
+        except BudgetExhausted:
+            raise
+        except (ArmError, RecursionError):
+            return UNKNOWN
+
+
+def evaluate_node(node: Node, scope: Scope, session: Session, sink: List[Target]) -> Any:
+    """The value of an AST; UNKNOWN where it cannot be known. Never raises."""
+    if session.exhausted:
+        return UNKNOWN
+    try:
+        return Evaluator(scope, session, sink).eval(node)
+    except (ArmError, RecursionError):
+        return UNKNOWN
+
+
+def evaluate_text(text: str, scope: Scope, session: Session, sink: List[Target]) -> Any:
+    """A template string as deployed: an expression's value, or the text
+    itself (``[[`` unescaped). Never raises."""
+    if not is_expression(text):
+        return literal_text(text)
+    if session.exhausted:
+        return UNKNOWN
+    try:
+        node = session.parse(text)
+    except ArmError:
+        return UNKNOWN
+    return evaluate_node(node, scope, session, sink)
+
+
+def evaluate_value(value: Any, scope: Scope, session: Session, sink: List[Target]) -> Any:
+    """A JSON value with every expression string inside it evaluated. An
+    error anywhere raises ArmError, for callers that decide what it spoils."""
+    session.spend()
+    if isinstance(value, str):
+        if not is_expression(value):
+            return literal_text(value)
+        return Evaluator(scope, session, sink).eval(session.parse(value))
+    if isinstance(value, dict):
+        return {k: evaluate_value(v, scope, session, sink) for k, v in value.items()}
+    if isinstance(value, list):
+        return [evaluate_value(v, scope, session, sink) for v in value]
+    return value
+
+
+__all__ = [
+    "BudgetExhausted", "Call", "DictScope", "Evaluator", "ExpressionError", "Index", "Literal",
+    "MAX_CALL_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_NESTING", "Member", "Node", "Scope", "Session",
+    "UserFunction", "describe", "evaluate_node", "evaluate_text", "evaluate_value", "is_expression",
+    "literal_text", "parse_expression", "render", "tokenize",
+]

@@ -1,0 +1,83 @@
+"""Parameter values for an ARM template: deploymentParameters files.
+
+``{"$schema": ".../deploymentParameters.json#", "parameters": {"name":
+{"value": ...}}}``. A ``reference`` (a Key Vault secret) exists but its value
+is unknown. Files given explicitly (``--parameters``) win; without them, the
+file named after the template is used when it exists
+(``azuredeploy.json`` -> ``azuredeploy.parameters.json``), as the Azure CLI
+and the quickstart templates pair them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path as FSPath
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..model import UNKNOWN_PRESENT, TemplateContext
+from ..source import Limits, SourceError, read_text
+from .json_positions import JSONPositionError, parse_json
+
+
+def template_parameters(context: Optional[TemplateContext], notes: List[str]) -> Tuple[Dict[str, Any], str]:
+    """(values by lower-case name, where they came from) for the template in ``context``."""
+    if context is None:
+        return {}, ""
+    explicit: Dict[str, Any] = {}
+    sources: List[str] = []
+    for path in context.parameter_files:
+        full = path if path.is_absolute() or context.cwd is None else context.cwd / path
+        values = read_parameter_file(full, notes, explicit=True)
+        if values is not None:
+            explicit.update(values)  # later files win, as repeated --parameters do
+            sources.append(str(path))
+    if sources:
+        return explicit, ", ".join(sources)
+    paired = paired_file(context.path)
+    if paired is None:
+        return {}, ""
+    values = read_parameter_file(paired, notes, explicit=False)
+    return (values or {}), (paired.name if values is not None else "")
+
+
+def paired_file(template: FSPath) -> Optional[FSPath]:
+    """``main.json`` -> ``main.parameters.json`` beside it, if present."""
+    name = template.name
+    stem = name[:-len(".json")] if name.lower().endswith(".json") else None
+    if not stem or stem.lower().endswith(".parameters"):
+        return None
+    candidate = template.with_name(f"{stem}.parameters.json")
+    return candidate if candidate.is_file() else None
+
+
+def read_parameter_file(path: FSPath, notes: List[str], explicit: bool) -> Optional[Dict[str, Any]]:
+    """The values of a deploymentParameters file, or None when the file is
+    not one (a CloudFormation parameters file given to --parameters, say)."""
+    try:
+        data = parse_json(read_text(path, Limits())).value
+    except (OSError, SourceError, JSONPositionError) as exc:
+        notes.append(f"parameters file {path} not read: {exc}")
+        return None
+    if not _is_parameter_file(data):
+        if not explicit:
+            notes.append(f"{path} is not an ARM parameters file; not used")
+        return None
+    values: Dict[str, Any] = {}
+    for name, entry in data["parameters"].items():
+        if not isinstance(entry, dict):
+            continue
+        if "value" in entry:
+            values[name.lower()] = entry["value"]
+        elif "reference" in entry:
+            values[name.lower()] = UNKNOWN_PRESENT  # a Key Vault secret: it exists, unseen
+    return values
+
+
+def _is_parameter_file(data: Any) -> bool:
+    if not isinstance(data, dict) or not isinstance(data.get("parameters"), dict):
+        return False
+    schema = data.get("$schema")
+    if isinstance(schema, str):
+        return "deploymentparameters.json" in schema.lower()
+    # No schema: accept the shape alone ({"name": {"value": ...}}).
+    entries = list(data["parameters"].values())
+    return bool(entries) and all(isinstance(e, dict) and ("value" in e or "reference" in e) for e in entries)

@@ -1,0 +1,220 @@
+"""Syntax of ARM template expressions: the text inside ``"[...]"``.
+
+A tokenizer and a recursive-descent parser produce a small AST: function
+calls (``namespace.member`` for user-defined functions), single-quoted
+strings (``''`` escapes a quote), integers, ``.property`` and ``[index]``
+access. The language has no bare names: ``true()``, ``false()`` and ``null()``
+are functions. Hostile text fails fast with ``ExpressionError``: expressions
+longer than ARM accepts and nesting deeper than ``MAX_NESTING`` are refused
+before any recursion could run away.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, List, Tuple, Union
+
+from .arm_values import ArmError
+
+# ARM rejects longer expressions.
+MAX_EXPRESSION_CHARS = 24_576
+# Calls, indexes and property accesses nested deeper than this are refused
+# (Bicep output stays far below; recursion must stay far below Python's limit).
+MAX_NESTING = 96
+
+
+class ExpressionError(ArmError):
+    """The expression text is not valid (the message says where)."""
+
+
+# -- syntax -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Literal:
+    value: Any
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str  # as written; ``namespace.member`` for user-defined functions
+    args: Tuple["Node", ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    target: "Node"
+    name: str
+
+
+@dataclass(frozen=True)
+class Index:
+    target: "Node"
+    index: "Node"
+
+
+Node = Union[Literal, Call, Member, Index]
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<int>-?\d+)
+  | (?P<ident>[A-Za-z_$][A-Za-z0-9_$]*)
+  | (?P<punct>[()\[\],.])
+    """,
+    re.VERBOSE,
+)
+
+Token = Tuple[str, str, int]  # kind, text, offset
+
+
+def tokenize(text: str) -> List[Token]:
+    tokens: List[Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            what = "an unterminated string" if text[pos] == "'" else f"unexpected {text[pos]!r}"
+            raise ExpressionError(f"{what} at offset {pos}")
+        kind = match.lastgroup or ""
+        if kind != "ws":
+            tokens.append((kind, match.group(), pos))
+        pos = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = tokenize(text)
+        self.pos = 0
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise ExpressionError("empty expression")
+        node = self._expression(0)
+        if self.pos != len(self.tokens):
+            raise ExpressionError(f"unexpected {self._peek_text()!r} at offset {self.tokens[self.pos][2]}")
+        return node
+
+    def _peek_text(self) -> str:
+        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else "end of expression"
+
+    def _accept(self, text: str) -> bool:
+        if self.pos < len(self.tokens) and self.tokens[self.pos][0] == "punct" and self.tokens[self.pos][1] == text:
+            self.pos += 1
+            return True
+        return False
+
+    def _expect(self, text: str) -> None:
+        if not self._accept(text):
+            raise ExpressionError(f"expected {text!r}, found {self._peek_text()!r}")
+
+    def _identifier(self) -> str:
+        if self.pos >= len(self.tokens) or self.tokens[self.pos][0] != "ident":
+            raise ExpressionError(f"expected a name, found {self._peek_text()!r}")
+        self.pos += 1
+        return self.tokens[self.pos - 1][1]
+
+    def _expression(self, depth: int) -> Node:
+        if depth > MAX_NESTING:
+            raise ExpressionError(f"expression nested deeper than {MAX_NESTING} levels")
+        node = self._primary(depth)
+        while True:  # postfix: each access counts as a level, the evaluator recurses on it
+            if self._accept("."):
+                node = Member(node, self._identifier())
+            elif self._accept("["):
+                node = Index(node, self._expression(depth + 1))
+                self._expect("]")
+            else:
+                return node
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ExpressionError(f"expression nested deeper than {MAX_NESTING} levels")
+
+    def _primary(self, depth: int) -> Node:
+        if self.pos >= len(self.tokens):
+            raise ExpressionError("expression ends too early")
+        kind, text, offset = self.tokens[self.pos]
+        if kind == "string":
+            self.pos += 1
+            return Literal(text[1:-1].replace("''", "'"))
+        if kind == "int":
+            self.pos += 1
+            return Literal(int(text))
+        if kind != "ident":
+            raise ExpressionError(f"unexpected {text!r} at offset {offset}")
+        # The language has no bare names: true, false and null are the
+        # functions true(), false() and null(); a name is always a call.
+        name = self._identifier()
+        if self._accept("."):
+            name = f"{name}.{self._identifier()}"  # user-defined function: namespace.member
+        self._expect("(")
+        args: List[Node] = []
+        if not self._accept(")"):
+            while True:
+                args.append(self._expression(depth + 1))
+                if self._accept(")"):
+                    break
+                self._expect(",")
+        return Call(name, tuple(args))
+
+
+def parse_expression(body: str) -> Node:
+    """The AST of an expression written without its brackets."""
+    if len(body) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
+    return _Parser(body).parse()
+
+
+def is_expression(value: Any) -> bool:
+    """A template string that ARM evaluates: ``[...]``, except ``[[...]``."""
+    return isinstance(value, str) and len(value) >= 2 and value[0] == "[" and value[-1] == "]" \
+        and not value.startswith("[[")
+
+
+def literal_text(value: str) -> str:
+    """A template string that is not an expression, as deployed: ``[[x]`` is ``[x]``."""
+    if value.startswith("[[") and value.endswith("]"):
+        return value[1:]
+    return value
+
+
+def render(node: Node) -> str:
+    """Canonical text of an expression: names that are written the same way
+    modulo spacing and case render the same (used to match unknown names)."""
+    if isinstance(node, Literal):
+        if isinstance(node.value, str):
+            return "'" + node.value.replace("'", "''") + "'"
+        return str(node.value)
+    if isinstance(node, Member):
+        return f"{render(node.target)}.{node.name.lower()}"
+    if isinstance(node, Index):
+        return f"{render(node.target)}[{render(node.index)}]"
+    return f"{node.name.lower()}({', '.join(render(a) for a in node.args)})"
+
+
+def describe(node: Node) -> str:
+    """Where a value comes from, for messages: the one parameter or variable
+    an expression reads (``parameters('allowPublic')``), or ""."""
+    found: List[str] = []
+    _collect_inputs(node, found)
+    unique = list(dict.fromkeys(found))
+    return unique[0] if len(unique) == 1 else ""
+
+
+def _collect_inputs(node: Node, found: List[str]) -> None:
+    if len(found) > 8:
+        return
+    if isinstance(node, Call):
+        if node.name.lower() in ("parameters", "variables") and len(node.args) == 1 \
+                and isinstance(node.args[0], Literal):
+            found.append(f"{node.name.lower()}('{node.args[0].value}')")
+            return
+        for arg in node.args:
+            _collect_inputs(arg, found)
+    elif isinstance(node, Member):
+        _collect_inputs(node.target, found)
+    elif isinstance(node, Index):
+        _collect_inputs(node.target, found)
+        _collect_inputs(node.index, found)
