@@ -6,7 +6,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Sequence, Set
+from typing import Iterator, List, Optional, Sequence, Set
+
+from .source import display_path, is_inside
 
 SKIPPED_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 
@@ -37,21 +39,6 @@ class DiscoveryResult:
     skipped_links: List[str] = field(default_factory=list)
 
 
-def _display(path: Path, cwd: Path) -> str:
-    try:
-        return path.relative_to(cwd).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
-
-
 def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResult:
     """Walk the given files and directories; never follow a link out of its root."""
     cwd = (cwd or Path.cwd()).absolute()
@@ -67,8 +54,8 @@ def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResul
                 _add(file, root, cwd, seen, result)
         elif given.exists() or given.is_symlink():
             root = given.parent.resolve()
-            if given.is_symlink() and not _inside(given.resolve(), root):
-                result.skipped_links.append(_display(given, cwd))
+            if given.is_symlink() and not is_inside(given.resolve(), root):
+                result.skipped_links.append(display_path(given, cwd))
                 continue
             _add(given, root, cwd, seen, result)
         else:
@@ -81,7 +68,7 @@ def _add(file: Path, root: Path, cwd: Path, seen: Set[Path], result: DiscoveryRe
     if real in seen:
         return
     seen.add(real)
-    result.candidates.append(Candidate(file, _display(file, cwd), root))
+    result.candidates.append(Candidate(file, display_path(file, cwd), root))
 
 
 def _walk(top: Path, root: Path, result: DiscoveryResult) -> Iterator[Path]:
@@ -102,7 +89,7 @@ def _walk(top: Path, root: Path, result: DiscoveryResult) -> Iterator[Path]:
             path = Path(entry.path)
             if entry.is_symlink():
                 target = path.resolve()
-                if not _inside(target, root) or not target.exists():
+                if not is_inside(target, root) or not target.exists():
                     result.skipped_links.append(path.as_posix())
                     continue
                 if target.is_dir():

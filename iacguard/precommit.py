@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence, Set
 
+from .source import display_path
+
 _TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
 
@@ -35,10 +37,7 @@ class CommitScope:
 
 
 def _display(path: Path, cwd: Path) -> str:
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+    return display_path(path.resolve(), cwd.resolve())
 
 
 def staged_removals(cwd: Path) -> List[str]:

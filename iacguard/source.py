@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -65,3 +67,32 @@ def decode_bytes(data: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Is ``path`` (already resolved) inside ``root``?"""
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """A path as the user sees it: relative to ``cwd`` when below it, POSIX."""
+    try:
+        return path.relative_to(cwd).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
+
+
+def resolve_inside(base: Path, reference: str, repo_root: Path) -> Optional[Path]:
+    """A local file or directory a template refers to (a nested stack, a
+    linked template, a module source), resolved; None when it would leave
+    the repository (``..``, an absolute path, a symbolic link out)."""
+    target = Path(os.path.normpath(base / reference.replace("\\", "/")))
+    try:
+        real = target.resolve()
+    except (OSError, RuntimeError):
+        return None
+    return real if is_inside(real, repo_root.resolve()) else None

@@ -4,7 +4,6 @@ mode through the command line."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -12,27 +11,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iacguard.cli import main
 
 PUBLIC = 'resource "aws_s3_bucket" "b" {{\n  acl = "{acl}"\n}}\n'
 
 
-def run(args, cwd: Path, capsys):
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        code = main(args)
-    finally:
-        os.chdir(old)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _findings(out: str):
     return [(f["check_id"], f["file"], f["line"], f["suppressed"]) for f in json.loads(out)["findings"]]
 
 
-def test_config_file_found_upward_and_overridden_by_the_command_line(tmp_path: Path, capsys) -> None:
+def test_config_file_found_upward_and_overridden_by_the_command_line(tmp_path: Path, run) -> None:
     (tmp_path / ".iacguard.yaml").write_text(textwrap.dedent("""\
         checks: [IACG-AWS-001]
         severity_threshold: critical
@@ -44,19 +33,19 @@ def test_config_file_found_upward_and_overridden_by_the_command_line(tmp_path: P
     (tmp_path / "infra" / "legacy").mkdir(parents=True)
     (tmp_path / "infra" / "main.tf").write_text(PUBLIC.format(acl="public-read"))
     (tmp_path / "infra" / "legacy" / "main.tf").write_text(PUBLIC.format(acl="public-read"))
-    code, out, _ = run(["scan", "infra", "--format", "json"], tmp_path, capsys)
+    code, out, _ = run(["scan", "infra", "--format", "json"], tmp_path)
     assert code == 0  # HIGH is below the configured CRITICAL threshold
     assert sorted(_findings(out)) == [("IACG-AWS-001", "infra/legacy/main.tf", 2, True),
                                       ("IACG-AWS-001", "infra/main.tf", 2, False)]
-    code, _, _ = run(["scan", "infra", "--severity-threshold", "HIGH"], tmp_path, capsys)
+    code, _, _ = run(["scan", "infra", "--severity-threshold", "HIGH"], tmp_path)
     assert code == 1
 
 
-def test_pyproject_section(tmp_path: Path, capsys) -> None:
+def test_pyproject_section(tmp_path: Path, run) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.iacguard]\nskip_checks = ["IACG-AWS-001"]\n')
     (tmp_path / "main.tf").write_text(PUBLIC.format(acl="public-read"))
     code, out, _ = run(["scan", ".", "--format", "json", "--check", "IACG-AWS-001,IACG-AWS-004"],
-                       tmp_path, capsys)
+                       tmp_path)
     assert code == 0 and _findings(out) == []
 
 
@@ -68,58 +57,58 @@ def test_pyproject_section(tmp_path: Path, capsys) -> None:
     ("severity_threshold: URGENT\n", "'severity_threshold' must be one of"),
     ("- just a list\n", "must be a mapping"),
 ])
-def test_config_errors_name_the_file_and_key(tmp_path: Path, capsys, content: str, expected: str) -> None:
+def test_config_errors_name_the_file_and_key(tmp_path: Path, run, content: str, expected: str) -> None:
     (tmp_path / ".iacguard.yaml").write_text(content)
-    code, _, err = run(["scan", "."], tmp_path, capsys)
+    code, _, err = run(["scan", "."], tmp_path)
     assert code == 2
     assert ".iacguard.yaml" in err and expected in err
 
 
-def test_config_show_says_where_values_come_from(tmp_path: Path, capsys) -> None:
+def test_config_show_says_where_values_come_from(tmp_path: Path, run) -> None:
     (tmp_path / "team.yaml").write_text("allowed_regions: [ap-northeast-1]\n")
-    code, out, _ = run(["config", "show", "--config", "team.yaml"], tmp_path, capsys)
+    code, out, _ = run(["config", "show", "--config", "team.yaml"], tmp_path)
     assert code == 0
     lines = {l.split("=")[0].strip(): l for l in out.splitlines() if "=" in l}
     assert "ap-northeast-1" in lines["allowed_regions"] and "team.yaml" in lines["allowed_regions"]
     assert lines["severity_threshold"].rstrip().endswith("# default")
 
 
-def test_allowed_regions_from_the_command_line(tmp_path: Path, capsys) -> None:
+def test_allowed_regions_from_the_command_line(tmp_path: Path, run) -> None:
     (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n')
-    code, out, _ = run(["scan", ".", "--format", "json"], tmp_path, capsys)
+    code, out, _ = run(["scan", ".", "--format", "json"], tmp_path)
     assert code == 0 and _findings(out) == []  # not configured: not checked
     code, out, _ = run(["scan", ".", "--format", "json", "--allowed-regions", "ap-northeast-1,ap-northeast-3"],
-                       tmp_path, capsys)
+                       tmp_path)
     assert code == 1 and _findings(out) == [("IACG-GEN-001", "main.tf", 2, False)]
 
 
-def test_create_and_use_a_baseline(tmp_path: Path, capsys) -> None:
+def test_create_and_use_a_baseline(tmp_path: Path, run) -> None:
     (tmp_path / "main.tf").write_text(PUBLIC.format(acl="public-read"))
-    code, _, _ = run(["scan", ".", "--check", "IACG-AWS-001", "--create-baseline", "base.json"], tmp_path, capsys)
+    code, _, _ = run(["scan", ".", "--check", "IACG-AWS-001", "--create-baseline", "base.json"], tmp_path)
     assert code == 0 and json.loads((tmp_path / "base.json").read_text())["findings"]
     (tmp_path / "main.tf").write_text("# moved\n\n" + PUBLIC.format(acl="public-read"))
     code, out, _ = run(["scan", ".", "--check", "IACG-AWS-001", "--baseline", "base.json", "--format", "json"],
-                       tmp_path, capsys)
+                       tmp_path)
     assert code == 0 and _findings(out) == [("IACG-AWS-001", "main.tf", 4, True)]
-    code, _, err = run(["scan", ".", "--baseline", "missing.json"], tmp_path, capsys)
+    code, _, err = run(["scan", ".", "--baseline", "missing.json"], tmp_path)
     assert code == 2 and "missing.json" in err
 
 
-def test_init_writes_config_and_hook_once(tmp_path: Path, capsys) -> None:
-    code, out, _ = run(["init"], tmp_path, capsys)
+def test_init_writes_config_and_hook_once(tmp_path: Path, run) -> None:
+    code, out, _ = run(["init"], tmp_path)
     assert code == 0 and "wrote .iacguard.yaml" in out
     hooks = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())
     assert hooks["repos"][0]["hooks"][0]["id"] == "iacguard"
-    code, out, _ = run(["scan", ".", "--format", "json"], tmp_path, capsys)  # the starter config is valid
+    code, out, _ = run(["scan", ".", "--format", "json"], tmp_path)  # the starter config is valid
     assert code == 0
-    code, out, _ = run(["init"], tmp_path, capsys)
+    code, out, _ = run(["init"], tmp_path)
     assert "exists" in out and "already runs iacguard" in out
 
 
-def test_init_appends_to_an_existing_pre_commit_config(tmp_path: Path, capsys) -> None:
+def test_init_appends_to_an_existing_pre_commit_config(tmp_path: Path, run) -> None:
     (tmp_path / ".pre-commit-config.yaml").write_text(
         "# my hooks\nrepos:\n  - repo: https://example.invalid/hooks\n    rev: v1\n    hooks:\n      - id: other\n")
-    run(["init"], tmp_path, capsys)
+    run(["init"], tmp_path)
     text = (tmp_path / ".pre-commit-config.yaml").read_text()
     assert text.startswith("# my hooks")
     ids = [h["id"] for r in yaml.safe_load(text)["repos"] for h in r["hooks"]]
@@ -131,7 +120,7 @@ def _git(repo: Path, *args: str) -> None:
 
 
 @pytest.mark.skipif(subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="needs git")
-def test_pre_commit_mode_scans_module_context_and_reports_only_given_files(tmp_path: Path, capsys) -> None:
+def test_pre_commit_mode_scans_module_context_and_reports_only_given_files(tmp_path: Path, run) -> None:
     repo = tmp_path
     _git(repo, "init", "-q")
     _git(repo, "config", "user.email", "t@example.invalid")
@@ -149,7 +138,7 @@ def test_pre_commit_mode_scans_module_context_and_reports_only_given_files(tmp_p
     # Only bucket.tf changed: its value comes from variables.tf (context), and
     # other.tf's own finding is not reported.
     code, out, _ = run(["scan", "--pre-commit", "bucket.tf", "--format", "json",
-                        "--check", "IACG-AWS-001,IACG-AWS-002"], repo, capsys)
+                        "--check", "IACG-AWS-001,IACG-AWS-002"], repo)
     assert sorted(_findings(out)) == [("IACG-AWS-001", "bucket.tf", 1 + 1, False),
                                       ("IACG-AWS-002", "bucket.tf", 1, False)]
     assert code == 1
@@ -157,10 +146,10 @@ def test_pre_commit_mode_scans_module_context_and_reports_only_given_files(tmp_p
     # Deleting guard.tf alone: the module is scanned and the now unguarded
     # bucket in another file is reported.
     _git(repo, "rm", "-q", "guard.tf")
-    code, out, _ = run(["scan", "--pre-commit", "--format", "json", "--check", "IACG-AWS-002"], repo, capsys)
+    code, out, _ = run(["scan", "--pre-commit", "--format", "json", "--check", "IACG-AWS-002"], repo)
     assert code == 1 and ("IACG-AWS-002", "other.tf", 1, False) in _findings(out)
 
     # Nothing to look at: a quick pass.
     _git(repo, "commit", "-qm", "remove guard")
-    code, out, _ = run(["scan", "--pre-commit"], repo, capsys)
+    code, out, _ = run(["scan", "--pre-commit"], repo)
     assert code == 0 and out == ""

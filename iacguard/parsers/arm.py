@@ -26,7 +26,6 @@ links; the link goes to the resource of this file that the id names.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path as FSPath
@@ -34,7 +33,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from ..model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource,
                      TemplateContext, is_unknown)
-from ..source import Limits, SourceError, read_text
+from ..source import Limits, SourceError, display_path, read_text, resolve_inside
 from .arm_expressions import Scope, Session
 from .arm_parameters import read_parameter_file, template_parameters
 from .arm_syntax import is_expression, literal_text, render
@@ -336,18 +335,15 @@ class _Reader:
         if "://" in value or value.startswith("//"):
             self.out.notes.append(f"{template.source.display}: linked template {value!r} is a URL; not fetched")
             return None
-        target = FSPath(os.path.normpath(template.source.directory / value))
-        try:
-            real = target.resolve()
-            real.relative_to(self.context.repo_root.resolve())
-        except (ValueError, OSError):
+        real = resolve_inside(template.source.directory, value, self.context.repo_root)
+        if real is None:
             self.out.notes.append(f"{template.source.display}: linked template {value!r} is outside the repository; "
                                   "not read")
             return None
         if not real.is_file():
             self.out.notes.append(f"{template.source.display}: linked template {value!r} not found")
             return None
-        return real, _display(target, self.context)
+        return real, display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
 
     def _parameters_link(self, template: _Template, props: Dict[str, Any], scope: Scope) -> Optional[Dict[str, Any]]:
         link = props.get("parametersLink")
@@ -521,10 +517,4 @@ def to_attribute_bounded(value: Any, cut: _Cut, depth: int = 0) -> Any:
     return to_attribute(value)
 
 
-def _display(path: FSPath, context: TemplateContext) -> str:
-    base = context.cwd or FSPath.cwd()
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
 

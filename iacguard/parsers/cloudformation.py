@@ -12,13 +12,12 @@ whose ``Condition`` is false are not produced; nested stacks with a local
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from ..model import Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
-from ..source import SourceError, decode_bytes
+from ..source import SourceError, decode_bytes, display_path, resolve_inside
 from .cfn_intrinsics import (
     Evaluator, TemplateScope, TemplateTooLarge, MAX_VALUES, mark_line,
 )
@@ -211,15 +210,12 @@ class _StackReader:
         url = stack.attributes.get("TemplateURL")
         if self.context is None or not isinstance(url, str) or "://" in url or len(chain) > MAX_NESTING:
             return
-        target = FSPath(os.path.normpath(base_dir / url))
-        try:
-            real = target.resolve()
-            real.relative_to(self.context.repo_root.resolve())
-        except (ValueError, OSError):
+        real = resolve_inside(base_dir, url, self.context.repo_root)
+        if real is None:
             self.out.notes.append(f"{display}: nested stack {stack.address} template {url!r} is outside the "
                                   "repository; not read")
             return
-        child_display = _display(target, self.context)
+        child_display = display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
         if child_display in chain or not real.is_file():
             return
         try:
@@ -233,7 +229,7 @@ class _StackReader:
         parameters = stack.attributes.get("Parameters")
         supplied = parameters if isinstance(parameters, dict) else {}
         self.out.loaded_files.append(child_display)
-        self.read(child_display, target.parent, template, supplied, text.lstrip("\ufeff \t\n").startswith("{"),
+        self.read(child_display, real.parent, template, supplied, text.lstrip("\ufeff \t\n").startswith("{"),
                   prefix=f"{stack.address}/", chain=chain)
 
 
@@ -256,14 +252,6 @@ def _lines_from_sam(resource: Resource, sam_body: Dict[Any, Any]) -> None:
     written = {str(k): mark_line(k, resource.location.line) for k in props} if isinstance(props, dict) else {}
     resource.attribute_lines = {path: written.get(str(path[0]), resource.location.line)
                                 for path in resource.attribute_lines}
-
-
-def _display(path: FSPath, context: TemplateContext) -> str:
-    base = context.cwd or FSPath.cwd()
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _origins(props: Any) -> Dict[Path, str]:

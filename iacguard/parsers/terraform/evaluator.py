@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from ...model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, contains_unknown, is_unknown
 from . import ast
 from ..partial import UNKNOWN_MARKER, partial_json
-from .functions import FUNCTIONS, FunctionError
+from .functions import FUNCTIONS, FunctionError, to_number
 
 MAX_COLLECTION = 100_000
 class EvaluationError(Exception):
@@ -442,16 +442,7 @@ def _as_bool(value: Any) -> Any:
 
 
 def _as_number(value: Any) -> Any:
-    if isinstance(value, bool):
+    try:
+        return to_number(value)
+    except FunctionError:
         return UNKNOWN
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            try:
-                return float(value)
-            except ValueError:
-                return UNKNOWN
-    return UNKNOWN

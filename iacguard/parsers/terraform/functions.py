@@ -52,7 +52,8 @@ def _string(value: Any) -> str:
     raise FunctionError(f"cannot convert {type(value).__name__} to string")
 
 
-def _number(value: Any) -> Any:
+def to_number(value: Any) -> Any:
+    """Terraform's number conversion (numeric strings too); FunctionError otherwise."""
     if isinstance(value, bool):
         raise FunctionError("a bool is not a number")
     if isinstance(value, (int, float)):
@@ -87,7 +88,7 @@ def _tobool(value: Any) -> Any:
 
 
 def _tonumber(value: Any) -> Any:
-    return None if value is None else _number(value)
+    return None if value is None else to_number(value)
 
 
 def _toset(value: Any) -> Any:
@@ -153,7 +154,7 @@ def _element(items: Any, index: Any) -> Any:
     items = _list(items)
     if not items:
         raise FunctionError("element of an empty list")
-    return items[int(_number(index)) % len(items)]
+    return items[int(to_number(index)) % len(items)]
 
 
 def _keys(mapping: Any) -> Any:
@@ -260,20 +261,20 @@ def _format(spec: str, *args: Any) -> str:
         elif verb == "q":
             text = json.dumps(_string(value))
         elif verb == "d":
-            text = str(int(_number(value)))
+            text = str(int(to_number(value)))
         elif verb in "feEgG":
             precision = int(m.group(4)) if m.group(4) else 6
-            text = f"{float(_number(value)):.{precision}{verb}}"
+            text = f"{float(to_number(value)):.{precision}{verb}}"
         elif verb == "t":
             text = "true" if _tobool(value) else "false"
         elif verb == "x":
-            text = format(int(_number(value)), "x")
+            text = format(int(to_number(value)), "x")
         elif verb == "X":
-            text = format(int(_number(value)), "X")
+            text = format(int(to_number(value)), "X")
         elif verb == "o":
-            text = format(int(_number(value)), "o")
+            text = format(int(to_number(value)), "o")
         elif verb == "b":
-            text = format(int(_number(value)), "b")
+            text = format(int(to_number(value)), "b")
         else:
             text = _string(value)
         width = int(m.group(3)) if m.group(3) else 0
@@ -323,7 +324,7 @@ def _replace(text: str, search: str, replacement: str) -> str:
 
 
 def _substr(text: str, offset: Any, length: Any) -> str:
-    offset, length = int(_number(offset)), int(_number(length))
+    offset, length = int(to_number(offset)), int(to_number(length))
     if offset < 0:
         offset = max(len(text) + offset, 0)
     if length < 0:
@@ -349,13 +350,13 @@ def _min_max(pick: Callable[..., Any]) -> Callable[..., Any]:
     def func(*args: Any) -> Any:
         if not args:
             raise FunctionError("needs at least one number")
-        return pick(_number(a) for a in args)
+        return pick(to_number(a) for a in args)
 
     return func
 
 
 def _range(*args: Any) -> Any:
-    numbers = [_number(a) for a in args]
+    numbers = [to_number(a) for a in args]
     if len(numbers) == 1:
         start, stop, step = 0, numbers[0], 1
     elif len(numbers) == 2:
@@ -383,12 +384,12 @@ def _zipmap(keys: Any, values: Any) -> Any:
 
 def _cidrsubnet(prefix: str, newbits: Any, netnum: Any) -> str:
     network = ipaddress.ip_network(prefix, strict=False)
-    new_prefix = network.prefixlen + int(_number(newbits))
+    new_prefix = network.prefixlen + int(to_number(newbits))
     if new_prefix > network.max_prefixlen:
         raise FunctionError("not enough bits")
     size = 2 ** (network.max_prefixlen - new_prefix)
-    number = int(_number(netnum))
-    if not 0 <= number < 2 ** int(_number(newbits)):
+    number = int(to_number(netnum))
+    if not 0 <= number < 2 ** int(to_number(newbits)):
         raise FunctionError("netnum out of range")
     address = int(network.network_address) + number * size
     return f"{ipaddress.ip_address(address)}/{new_prefix}"
@@ -396,7 +397,7 @@ def _cidrsubnet(prefix: str, newbits: Any, netnum: Any) -> str:
 
 def _cidrhost(prefix: str, hostnum: Any) -> str:
     network = ipaddress.ip_network(prefix, strict=False)
-    number = int(_number(hostnum))
+    number = int(to_number(hostnum))
     if number < 0:
         number += network.num_addresses
     if not 0 <= number < network.num_addresses:
@@ -421,7 +422,7 @@ def _index_of(items: Any, value: Any) -> Any:
 
 
 def _slice(items: Any, start: Any, end: Any) -> Any:
-    return _list(items)[int(_number(start)):int(_number(end))]
+    return _list(items)[int(to_number(start)):int(to_number(end))]
 
 
 def _trim(text: str, chars: str) -> str:
@@ -472,7 +473,7 @@ def _sort(items: Any) -> Any:
 
 
 def _chunklist(items: Any, size: Any) -> Any:
-    items, size = _list(items), int(_number(size))
+    items, size = _list(items), int(to_number(size))
     if size <= 0:
         return [items]
     return [items[i:i + size] for i in range(0, len(items), size)]
@@ -545,14 +546,14 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "setunion": _strict(_setunion),
     "setintersection": _strict(_setintersection),
     "setsubtract": _strict(_setsubtract),
-    "sum": _strict(lambda l: sum(_number(x) for x in _list(l))),
+    "sum": _strict(lambda l: sum(to_number(x) for x in _list(l))),
     # numbers
     "min": _strict(_min_max(min)),
     "max": _strict(_min_max(max)),
-    "abs": _strict(lambda n: abs(_number(n))),
-    "ceil": _strict(lambda n: math.ceil(_number(n))),
-    "floor": _strict(lambda n: math.floor(_number(n))),
-    "parseint": _strict(lambda s, b: int(_string(s), int(_number(b)))),
+    "abs": _strict(lambda n: abs(to_number(n))),
+    "ceil": _strict(lambda n: math.ceil(to_number(n))),
+    "floor": _strict(lambda n: math.floor(to_number(n))),
+    "parseint": _strict(lambda s, b: int(_string(s), int(to_number(b)))),
     # type conversion
     "tostring": _strict(_tostring),
     "tobool": _strict(_tobool),

@@ -19,9 +19,9 @@ from pathlib import Path as FSPath
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ...model import UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Resource, is_unknown
-from ...source import SourceError, decode_bytes
+from ...source import SourceError, decode_bytes, display_path, is_inside
 from . import ast
-from .evaluator import DictScope, LazyMapping, OpenMap, Scope, evaluate
+from .evaluator import LazyMapping, OpenMap, Scope, evaluate
 from .module import block_values, instances, parse_files, provider_of
 from .policy_document import render_policy_document
 from .syntax import HCLSyntaxError, parse_hcl
@@ -121,10 +121,7 @@ class Project:
 
     # -- loading -----------------------------------------------------------
     def display(self, path: FSPath) -> str:
-        try:
-            return path.relative_to(self.cwd).as_posix() or "."
-        except ValueError:
-            return path.as_posix()
+        return display_path(path, self.cwd)
 
     def add_directories(self, directories: Mapping[FSPath, Sequence[Tuple[str, str]]]) -> None:
         """Register scanned directories with their (display path, text) files,
@@ -160,12 +157,12 @@ class Project:
         if directory in self.sources:
             return self.sources[directory]
         real = directory.resolve()
-        if not _inside(real, self.repo_root) or not real.is_dir():
+        if not is_inside(real, self.repo_root) or not real.is_dir():
             self.sources[directory] = None
             return None
         files: List[Tuple[str, str]] = []
         for path in sorted(directory.iterdir()):
-            if path.is_file() and path.name.endswith((".tf", ".tf.json")) and _inside(path.resolve(), self.repo_root):
+            if path.is_file() and path.name.endswith((".tf", ".tf.json")) and is_inside(path.resolve(), self.repo_root):
                 display = self.display(path)
                 try:
                     files.append((display, decode_bytes(path.read_bytes())))
@@ -271,7 +268,7 @@ class Project:
             real = target.resolve()
         except (OSError, RuntimeError):
             return None
-        if not _inside(real, self.repo_root) or not real.is_file():
+        if not is_inside(real, self.repo_root) or not real.is_file():
             self.note(f"file {path!r} is outside the repository or missing; its content is unknown")
             return None
         if real.stat().st_size > MAX_FILE_FUNCTION_BYTES:
@@ -280,14 +277,6 @@ class Project:
             return decode_bytes(real.read_bytes())
         except (OSError, SourceError):
             return None
-
-
-def _inside(path: FSPath, root: FSPath) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def _raw_variable(text: str) -> Any:
@@ -480,7 +469,7 @@ class ModuleInstance(Scope):
             return None
         if _is_local(source):
             directory = FSPath(os.path.normpath(self.source.directory / source.replace("\\", "/")))
-            if not _inside(directory.resolve(), self.project.repo_root):
+            if not is_inside(directory.resolve(), self.project.repo_root):
                 self.project.note(f"module source {source!r} is outside the repository; not loaded")
                 return None
             return directory
@@ -503,7 +492,7 @@ class ModuleInstance(Scope):
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and entry.get("Key") == key and isinstance(entry.get("Dir"), str):
                 directory = FSPath(os.path.normpath(self.root_dir / entry["Dir"]))
-                if _inside(directory.resolve(), self.project.repo_root):
+                if is_inside(directory.resolve(), self.project.repo_root):
                     return directory
         return None
 
