@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -56,6 +57,37 @@ class PartialDocument(_Unknown):
 
     def __reduce__(self) -> Any:  # type: ignore[override]
         return (PartialDocument, (self.document,))
+
+
+class PartialString(_Unknown):
+    """A string whose text is partly known: ``"arn:aws:s3:::${var.bucket}/*"``.
+
+    ``parts`` are the known pieces and None for each unknown piece. It is
+    unknown to everything that needs the whole text; comparisons that the
+    known pieces already decide (it cannot equal "", it certainly contains
+    "gitlab.com") use them."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Tuple[Optional[str], ...]) -> None:
+        super().__init__(present=True)
+        self.parts = parts
+
+    def __repr__(self) -> str:
+        return "PartialString(" + "".join("…" if p is None else p for p in self.parts) + ")"
+
+    def __reduce__(self) -> Any:  # type: ignore[override]
+        return (PartialString, (self.parts,))
+
+    def could_equal(self, text: str, ignore_case: bool = False) -> bool:
+        pattern = "".join(".*" if p is None else re.escape(p) for p in self.parts)
+        flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+        return re.fullmatch(pattern, text, flags) is not None
+
+    def certainly_contains(self, text: str, ignore_case: bool = False) -> bool:
+        def fold(s: str) -> str:
+            return s.lower() if ignore_case else s
+        return any(p is not None and fold(text) in fold(p) for p in self.parts)
 
 
 def is_unknown(value: Any) -> bool:

@@ -182,3 +182,18 @@ def test_each_over_a_list_without_wildcard_and_all_reports_its_last_condition() 
     result = evaluate(spec, {"rules": [{"on": True, "cidr": "0.0.0.0/0"}, {"on": False, "cidr": "0.0.0.0/0"}]})
     assert result.state is Tri.TRUE
     assert [e.path for e in result.evidence] == [("rules", 0, "cidr")]
+
+
+def test_partly_known_strings_decide_what_their_known_pieces_decide() -> None:
+    from iacguard.model import PartialString
+
+    arn = PartialString(("arn:aws:iam::", None, ":oidc-provider/gitlab.com"))
+    assert evaluate({"path": "a", "equals": ""}, {"a": arn}).state is Tri.FALSE
+    assert evaluate({"path": "a", "not_equals": ""}, {"a": arn}).state is Tri.TRUE
+    assert evaluate({"path": "a", "equals": "arn:aws:iam::1:oidc-provider/gitlab.com"}, {"a": arn}).state \
+        is Tri.UNKNOWN
+    assert evaluate({"path": "a", "in": ["x", "y"]}, {"a": arn}).state is Tri.FALSE
+    assert evaluate({"path": "a", "contains": "gitlab.com"}, {"a": arn}).state is Tri.TRUE
+    assert evaluate({"path": "a", "contains": "github"}, {"a": arn}).state is Tri.UNKNOWN
+    assert evaluate({"path": "a", "exists": True}, {"a": arn}).state is Tri.TRUE
+    assert evaluate({"path": "a", "matches": "gitlab"}, {"a": arn}).state is Tri.UNKNOWN

@@ -8,11 +8,11 @@ holds the whole document (contract rule 4).
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 from iacguard.engine.conditions import Context, Evidence, Result, Tri
 from iacguard.engine.paths import ABSENT, parse_path, resolve
-from iacguard.model import PartialDocument, contains_unknown, is_unknown
+from iacguard.model import PartialDocument, PartialString, contains_unknown, is_unknown
 
 _MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
 
@@ -84,10 +84,7 @@ def _judge_statement(statement: Any, kind: str) -> Tri:
         public = _public_principal(statement)
         if public is not Tri.TRUE:
             return public
-        condition = statement.get("Condition")
-        if contains_unknown(condition):
-            return Tri.UNKNOWN
-        return Tri.FALSE if condition else Tri.TRUE
+        return _unconditioned(statement.get("Condition"))
     if kind == "admin_without_mfa":
         action = _is_wildcard(statement.get("Action"), ("*", "*:*"))
         resource = _is_wildcard(statement.get("Resource"), ("*",))
@@ -97,7 +94,64 @@ def _judge_statement(statement: Any, kind: str) -> Tri:
             return Tri.UNKNOWN
         mfa = _has_mfa_condition(statement.get("Condition"))
         return {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE}.get(mfa, Tri.UNKNOWN)
+    if kind == "oidc_without_subject":
+        return _oidc_without_subject(statement)
     raise ValueError(f"unknown policy check kind {kind!r}")
+
+
+def _unconditioned(condition: Any) -> Tri:
+    """TRUE when a statement has no Condition. Any written condition exempts
+    it, even one whose values are unknown; only an unknown whole may be absent."""
+    if condition is None or condition is ABSENT:
+        return Tri.TRUE
+    if is_unknown(condition):
+        return Tri.FALSE if condition.present else Tri.UNKNOWN
+    return Tri.FALSE if condition else Tri.TRUE
+
+
+# Identity providers whose tokens name the workload in the ``sub`` claim; a
+# trust without a condition on it lets every repository or project assume the role.
+_OIDC_SUBJECT_PROVIDERS = ("token.actions.githubusercontent.com", "gitlab.com", "app.terraform.io")
+
+
+def _oidc_without_subject(statement: Dict[str, Any]) -> Tri:
+    principal = statement.get("Principal")
+    if is_unknown(principal):
+        return Tri.UNKNOWN
+    federated = _as_list(principal.get("Federated") if isinstance(principal, dict) else None)
+
+    def names(provider: str, value: Any) -> bool:
+        if isinstance(value, PartialString):  # an ARN built with !Sub or "${...}"
+            return value.certainly_contains(provider)
+        return isinstance(value, str) and provider in value
+
+    matched = [p for p in _OIDC_SUBJECT_PROVIDERS if any(names(p, f) for f in federated)]
+    if not matched:
+        return Tri.UNKNOWN if any(is_unknown(f) and not isinstance(f, PartialString) for f in federated) \
+            else Tri.FALSE
+    condition = statement.get("Condition")
+    if is_unknown(condition):
+        return Tri.UNKNOWN
+    if not isinstance(condition, dict):
+        return Tri.TRUE
+    state = Tri.TRUE
+    for operator in condition.values():
+        if is_unknown(operator):
+            state = Tri.UNKNOWN
+            continue
+        if not isinstance(operator, dict):
+            continue
+        for key, values in operator.items():
+            if not (isinstance(key, str) and key.endswith(":sub") and any(key.startswith(p) for p in matched)):
+                continue
+            if contains_unknown(values):
+                state = Tri.UNKNOWN
+                continue
+            # A subject condition that still matches every repository is none.
+            if all(isinstance(v, str) and v.rstrip("*").rstrip(":") in ("", "repo", "project_path") for v in _as_list(values)):
+                continue
+            return Tri.FALSE
+    return state
 
 
 def policy_statement(ctx: Context, path: str, kind: str) -> Result:

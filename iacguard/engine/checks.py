@@ -29,7 +29,8 @@ LANGS = ("en", "ja")
 CHECK_ID = re.compile(r"^IACG-(AWS|AZURE|GCP|GEN)-\d{3}$")
 _USER_CHECK_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 _TOP_KEYS = {"id", "severity", "severity_rationale", "provider", "title", "description",
-             "remediation", "controls", "cis", "mic_category", "clauses", "references", "requires"}
+             "remediation", "controls", "cis", "mic_category", "clauses", "references", "requires",
+             "redact_values"}
 # Scan settings a check can depend on; without them it does not run.
 SETTINGS = ("allowed_regions",)
 _CLAUSE_KEYS = {"formats", "resource_types", "when", "violation", "message"}
@@ -68,6 +69,7 @@ class Check:
     severity_rationale: Dict[str, str] = field(default_factory=dict)
     references: List[str] = field(default_factory=list)
     requires: List[str] = field(default_factory=list)
+    redact_values: bool = False  # messages never show the offending value (secrets)
 
     @property
     def formats(self) -> List[str]:
@@ -177,6 +179,7 @@ def parse_check(data: Any, source: str, builtin: bool) -> Check:
         severity_rationale=_texts(data.get("severity_rationale"), "severity_rationale", required=False),
         references=_string_list(data.get("references"), "references", required=False),
         requires=_requires(data.get("requires")),
+        redact_values=data.get("redact_values") is True,
     )
 
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
-from ..model import Path, Resource, is_present, is_unknown
+from ..model import PartialString, Path, Resource, is_present, is_unknown
 from .paths import ABSENT, WILDCARD, PathSyntaxError, Step, parse_path, resolve
 
 
@@ -247,9 +247,30 @@ class Leaf(Condition):
             if not self.has_default:
                 return Tri.FALSE
             value = self.default
+        if isinstance(value, PartialString):
+            return _judge_partial(self.op, value, self.arg, self.ignore_case)
         if is_unknown(value):
             return Tri.UNKNOWN
         return _OPERATORS[self.op](value, self.arg, self.ignore_case)
+
+
+def _judge_partial(op: str, value: PartialString, arg: Any, ignore_case: bool) -> Tri:
+    """Comparisons a partly known string already decides: it cannot equal a
+    text its known pieces rule out, and it contains what a known piece holds."""
+    def could_be(candidate: Any) -> bool:
+        return not isinstance(candidate, str) or value.could_equal(candidate, ignore_case)
+
+    negate = op.startswith("not_")
+    base = op[4:] if negate else op
+    if base == "equals":
+        state = Tri.UNKNOWN if could_be(arg) else Tri.FALSE
+    elif base == "in":
+        state = Tri.UNKNOWN if any(could_be(a) for a in arg) else Tri.FALSE
+    elif base == "contains" and isinstance(arg, str) and value.certainly_contains(arg, ignore_case):
+        state = Tri.TRUE
+    else:
+        return Tri.UNKNOWN
+    return {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE}.get(state, Tri.UNKNOWN) if negate else state
 
 
 class All(Condition):

@@ -73,13 +73,26 @@ def _entries(checkset: CheckSet):
                     yield fmt, rtype.lower(), check, clause
 
 
+REDACTED = "(value not shown)"
+
+
+def _printable(value: Any) -> Any:
+    if is_unknown(value):
+        return "(unknown)"
+    if isinstance(value, dict):
+        return {str(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
 def _show(value: Any) -> str:
     if is_unknown(value):
         return "unknown"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        text = json.dumps(value, ensure_ascii=False, default=str)
+        text = json.dumps(_printable(value), ensure_ascii=False, default=str)
         return text if len(text) <= 80 else text[:77] + "..."
     return str(value)
 
@@ -117,6 +130,9 @@ def _origin(resource: Resource, path: Any) -> str:
 def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidence) -> Dict[str, str]:
     path = format_path(evidence.path)
     origin = _origin(resource, evidence.path)
+    if check.redact_values and evidence.value is not ABSENT and evidence.value is not None:
+        # A check about secrets must not copy the secret into every report.
+        evidence = Evidence(evidence.path, REDACTED, evidence.default)
     value = "" if evidence.value is ABSENT or evidence.value is None else _show(evidence.value)
     default = "" if evidence.default is None else _show(evidence.default)
     values = {"path": path, "value": value, "resource": resource.address, "origin": origin, "default": default}

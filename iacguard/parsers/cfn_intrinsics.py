@@ -18,7 +18,7 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
 from ..model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, Path, contains_unknown, is_unknown
-from .partial import UNKNOWN_MARKER, partial_json
+from .partial import UNKNOWN_MARKER, marked_text, partial_value
 
 MAX_VALUES = 500_000
 
@@ -298,7 +298,7 @@ class Evaluator:
             text = _text(value)
             if is_unknown(text) or not isinstance(text, str):
                 unknown = True
-                return UNKNOWN_MARKER
+                return marked_text(value) or UNKNOWN_MARKER
             return text
 
         result = _SUB_VARIABLE.sub(replace, str(template))
@@ -316,7 +316,7 @@ class Evaluator:
             text = _text(item)
             if is_unknown(text) or not isinstance(text, str):
                 unknown = True
-                parts.append(UNKNOWN_MARKER)
+                parts.append(marked_text(item) or UNKNOWN_MARKER)
             else:
                 parts.append(text)
         return _string_result(delimiter.join(parts), unknown)
@@ -382,7 +382,4 @@ def _intrinsic(node: Dict[Any, Any]) -> Optional[str]:
 
 
 def _string_result(text: str, unknown: bool) -> Any:
-    if not unknown:
-        return text
-    document = partial_json(text)
-    return UNKNOWN_PRESENT if document is None else document
+    return partial_value(text) if unknown else text

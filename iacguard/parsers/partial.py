@@ -11,10 +11,41 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from ..model import UNKNOWN_PRESENT, PartialDocument
+from ..model import PartialDocument, PartialString, is_unknown
 
 # Stands in for an unknown part while a template is rendered.
 UNKNOWN_MARKER = "\x00iacguard-unknown\x00"
+
+
+def marked_text(value: Any) -> Optional[str]:
+    """A value as it reads inside a larger string: known text as is, a
+    partial string with markers for its unknown pieces, any other unknown as
+    one marker; None for what cannot stand in a string (a document)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, PartialString):
+        return "".join(UNKNOWN_MARKER if p is None else p for p in value.parts)
+    if is_unknown(value) and not isinstance(value, PartialDocument):
+        return UNKNOWN_MARKER
+    return None
+
+
+def partial_value(text: str) -> Any:
+    """What a string rendered with unknown pieces is: a JSON document with
+    its structure kept, else a string whose known pieces are kept."""
+    document = partial_json(text)
+    return document if document is not None else partial_string(text)
+
+
+def partial_string(text: str) -> PartialString:
+    pieces = text.split(UNKNOWN_MARKER)
+    parts: list = []
+    for i, piece in enumerate(pieces):
+        if i:
+            parts.append(None)
+        if piece:
+            parts.append(piece)
+    return PartialString(tuple(parts))
 
 
 def partial_json(text: str) -> Optional[PartialDocument]:
@@ -30,7 +61,7 @@ def partial_json(text: str) -> Optional[PartialDocument]:
 
     def clean(value: Any) -> Any:
         if isinstance(value, str):
-            return UNKNOWN_PRESENT if UNKNOWN_MARKER in value else value
+            return partial_string(value) if UNKNOWN_MARKER in value else value
         if isinstance(value, list):
             return [clean(v) for v in value]
         if isinstance(value, dict):

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ...model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, contains_unknown, is_unknown
 from . import ast
-from ..partial import UNKNOWN_MARKER, partial_json
+from ..partial import marked_text, partial_value
 from .functions import FUNCTIONS, FunctionError, to_number
 
 MAX_COLLECTION = 100_000
@@ -102,8 +102,7 @@ class _Evaluator:
         if self.unknown_marker:
             # Some interpolations are unknown: the string exists, its text does
             # not; a JSON document keeps the structure around the unknowns.
-            document = partial_json(text)
-            return UNKNOWN_PRESENT if document is None else document
+            return partial_value(text)
         return text
 
     def _render(self, parts: List[Any], start: int, end: int, out: List[str]) -> Any:
@@ -153,11 +152,11 @@ class _Evaluator:
                 value = self.eval(part)
                 text = _to_string(value)
                 if is_unknown(text):
-                    if is_unknown(value) and not isinstance(value, PartialDocument):
-                        out.append(UNKNOWN_MARKER)
-                        self.unknown_marker = True
-                    else:
+                    marked = marked_text(value)
+                    if marked is None:
                         return UNKNOWN
+                    out.append(marked)
+                    self.unknown_marker = True
                 else:
                     out.append(text)
             i += 1
