@@ -197,3 +197,26 @@ def test_partly_known_strings_decide_what_their_known_pieces_decide() -> None:
     assert evaluate({"path": "a", "contains": "github"}, {"a": arn}).state is Tri.UNKNOWN
     assert evaluate({"path": "a", "exists": True}, {"a": arn}).state is Tri.TRUE
     assert evaluate({"path": "a", "matches": "gitlab"}, {"a": arn}).state is Tri.UNKNOWN
+
+
+def test_null_is_not_set_and_an_empty_block_list_is_absent() -> None:
+    result = evaluate({"path": "k", "equals": False, "default": False}, {"k": None})
+    from iacguard.engine.paths import ABSENT
+
+    assert result.state is Tri.TRUE and result.evidence[0].value is ABSENT
+    assert evaluate({"path": "log_config", "exists": True}, {"log_config": []}).state is Tri.FALSE
+    assert evaluate({"path": "log_config", "absent": True}, {"log_config": []}).state is Tri.TRUE
+
+
+def test_not_over_many_elements_is_one_problem() -> None:
+    spec = {"not": {"path": "logs[*].category", "in": ["kube-audit"]}}
+    result = evaluate(spec, {"logs": [{"category": "kube-apiserver"}, {"category": "cluster-autoscaler"}]})
+    assert result.state is Tri.TRUE
+    assert [e.path for e in result.evidence] == [("logs",)]
+
+
+def test_contains_a_mapping_with_unknowns_inside_is_undecided() -> None:
+    spec = {"path": "types", "not_contains": {"Type": "api"}}
+    assert evaluate(spec, {"types": [{"Type": UNKNOWN}]}).state is Tri.UNKNOWN
+    assert evaluate(spec, {"types": [{"Type": "audit"}]}).state is Tri.TRUE
+    assert evaluate(spec, {"types": [{"Type": "api"}]}).state is Tri.FALSE

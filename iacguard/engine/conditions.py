@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
-from ..model import PartialString, Path, Resource, is_present, is_unknown
+from ..model import PartialString, Path, Resource, contains_unknown, is_present, is_unknown
 from .paths import ABSENT, WILDCARD, PathSyntaxError, Step, parse_path, resolve
 
 
@@ -148,9 +148,10 @@ def _numeric(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any, bool], 
 
 def _op_contains(actual: Any, arg: Any, ic: bool) -> Tri:
     if isinstance(actual, list):
-        if any(not is_unknown(a) and _same(a, arg, ic) for a in actual):
+        if any(not contains_unknown(a) and _same(a, arg, ic) for a in actual):
             return Tri.TRUE
-        return Tri.UNKNOWN if any(is_unknown(a) for a in actual) else Tri.FALSE
+        # An element with anything unknown inside might be the one looked for.
+        return Tri.UNKNOWN if any(contains_unknown(a) for a in actual) else Tri.FALSE
     if isinstance(actual, str) and isinstance(arg, str):
         return Tri.TRUE if (arg.lower() in actual.lower() if ic else arg in actual) else Tri.FALSE
     if isinstance(actual, dict):
@@ -226,7 +227,9 @@ class Leaf(Condition):
             path = ctx.base_path + match.path
             state = self._judge(match.value)
             states.append(state)
-            item = Evidence(path, match.value, self.default if self.has_default else None)
+            # null is how Terraform and ARM write "not set".
+            value = ABSENT if match.value is None else match.value
+            item = Evidence(path, value, self.default if self.has_default else None)
             (evidence if state is Tri.TRUE else examined).append(item)
         if Tri.TRUE in states:
             return Result(Tri.TRUE, evidence, evidence)
@@ -238,7 +241,8 @@ class Leaf(Condition):
         if self.op in _PRESENCE:
             if is_unknown(value) and not is_present(value):
                 return Tri.UNKNOWN  # it may be null
-            present = value is not ABSENT and is_present(value)
+            # An empty list is how a plan writes a block that is not there.
+            present = value is not ABSENT and value != [] and is_present(value)
             wanted = self.arg if self.op == "exists" else not self.arg
             return Tri.TRUE if present == wanted else Tri.FALSE
         if value is ABSENT or value is None:
@@ -316,15 +320,19 @@ class Not(Condition):
             return Result.unknown()
         if inner.state is Tri.TRUE:
             return Result(Tri.FALSE, [], inner.evidence)
-        # What is written and wrong is pointed at one by one; settings that
-        # are all missing are one problem, reported once where they belong.
-        present = [e for e in inner.examined if e.value is not ABSENT]
-        missing = [e for e in inner.examined if e.value is ABSENT]
-        evidence = present
-        if missing or not present:
-            paths = [e.path for e in missing] or [ctx.base_path]
-            common = _common_prefix(paths) if len(paths) > 1 else paths[0]
-            evidence = present + [Evidence(common, ABSENT)]
+        # What made the inner condition false is one problem: "none of these
+        # is set right". Report it once: at the attribute when only one was
+        # looked at, else where the examined attributes meet; an absent one
+        # points at the resource (contract rule 5).
+        examined = inner.examined
+        if len(examined) == 1:
+            evidence = list(examined)
+        elif not examined:
+            evidence = [Evidence(ctx.base_path, ABSENT)]
+        elif any(e.value is ABSENT for e in examined):
+            evidence = [Evidence(_common_prefix([e.path for e in examined]), ABSENT)]
+        else:
+            evidence = [Evidence(_common_prefix([e.path for e in examined]), None)]
         return Result(Tri.TRUE, evidence, evidence)
 
 
