@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     checks = sub.add_parser("checks", help="list or explain checks")
     checks_sub = checks.add_subparsers(dest="checks_command", parser_class=_Parser)
     listing = checks_sub.add_parser("list", help="every loaded check")
-    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    listing.add_argument("--lang", choices=("en", "ja"), default=None)
     listing.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     explain = checks_sub.add_parser("explain", help="full text of one check")
     explain.add_argument("check_id")
@@ -339,6 +340,10 @@ def _checks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.checks_command == "list":
         if args.format == "json":
             print(json.dumps([_check_summary(c) for c in checkset.checks], ensure_ascii=False, indent=2))
+        elif args.format == "markdown":
+            from .report.checklist import render
+
+            print(render(checkset.checks, args.lang or default_lang()), end="")
         else:
             for c in checkset.checks:
                 print(f"{c.id}  {c.severity:<8} {c.provider:<6} {','.join(c.formats):<40} {c.title['en']}")

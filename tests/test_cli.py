@@ -191,3 +191,11 @@ def test_a_parser_bug_costs_its_file_not_the_scan(tmp_path: Path, run, monkeypat
     assert [(f["file"], "internal error" in f["message"]) for f in errors] == [("t.yaml", True)]
     assert any(f["check_id"] == "IACG-AWS-001" for f in doc["findings"])
     assert "Traceback" in err and "KeyError" in err  # --debug shows it
+
+
+def test_published_check_list_is_current(tmp_path: Path, run) -> None:
+    """docs/checks.md is generated; regenerate it with
+    `iacguard checks list --format markdown --lang en > docs/checks.md`."""
+    code, out, _ = run(["checks", "list", "--format", "markdown", "--lang", "en"], tmp_path)
+    published = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert code == 0 and out == published

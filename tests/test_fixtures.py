@@ -126,3 +126,9 @@ def test_every_check_cites_catalogue_controls() -> None:
         assert check.controls, f"{check.id} cites no control"
         unknown = [c for c in check.controls if c not in catalogue]
         assert unknown == [], f"{check.id} cites unknown control(s) {unknown}"
+
+
+def test_every_builtin_check_explains_its_severity_and_category() -> None:
+    for check in CHECKSET.checks:
+        assert check.severity_rationale, f"{check.id} has no severity_rationale"
+        assert check.mic_category, f"{check.id} has no mic_category"
