@@ -65,24 +65,25 @@ class _Reader:
         n = len(text)
         append = self.tokens.append
         comments = self.result.comments
-        match = _TOKEN.match
-        while pos < n:
-            m = match(text, pos)
-            if m is None:
-                raise JSONPositionError(
-                    f"unexpected character {text[pos]!r}", line, pos - line_start + 1
-                )
+        # finditer runs the matching loop in C; a gap between two matches is a
+        # character no token accepts.
+        for m in _TOKEN.finditer(text):
+            if m.start() != pos:
+                break
             kind = m.lastgroup or ""
             value = m.group()
-            if kind == "line_comment" or kind == "block_comment":
+            if kind == "ws":
+                pass
+            elif kind == "line_comment" or kind == "block_comment":
                 comments[line] = comments.get(line, "") + value
-            elif kind != "ws":
+            else:
                 append((kind, value, line, pos - line_start + 1))
-            newlines = value.count("\n")
-            if newlines:
-                line += newlines
+            if "\n" in value:
+                line += value.count("\n")
                 line_start = pos + value.rindex("\n") + 1
             pos = m.end()
+        if pos < n:
+            raise JSONPositionError(f"unexpected character {text[pos]!r}", line, pos - line_start + 1)
         self.end_line = line
 
     def _error(self, message: str) -> JSONPositionError:
@@ -177,6 +178,8 @@ class _Reader:
 
 
 def _decode_string(token: str, line: int) -> str:
+    if "\\" not in token:
+        return token[1:-1]  # nothing to unescape: most strings
     try:
         # ARM's reader accepts raw line breaks inside strings; so do we.
         return json.loads(token, strict=False)
