@@ -27,19 +27,36 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 
+_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None  # GNU time
+
+
 def measure(argv: Sequence[str], cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """Wall time and peak RSS of one child process (its output goes to files,
-    so a large report cannot block it on a full pipe)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    so a large report cannot block it on a full pipe).
+
+    Linux carries a process's peak RSS across fork and exec, so a child
+    forked straight from this (large) process would report at least our own
+    peak; GNU time forks the command from a small process and reports its own."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        command = list(argv)
+        if _TIME:
+            command = [_TIME, "-f", "%M", "-o", rss.name] + command
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err)
-        # wait4 gives this child's own resource usage (ru_maxrss in KiB on Linux).
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        exit_code = os.waitstatus_to_exitcode(status)
+        peak_kib = usage.ru_maxrss
+        if _TIME:
+            lines = Path(rss.name).read_text().strip().splitlines()
+            if lines and lines[-1].isdigit():
+                peak_kib = int(lines[-1])
+            if lines and lines[0].startswith("Command exited with non-zero status"):
+                exit_code = int(lines[0].rsplit(" ", 1)[1])
         out.seek(0)
         err.seek(0)
-        return {"seconds": wall, "rss_mib": usage.ru_maxrss / 1024, "exit": proc.returncode,
+        return {"seconds": wall, "rss_mib": peak_kib / 1024, "exit": exit_code,
                 "stdout": out.read(), "stderr": err.read()}
 
 

@@ -163,6 +163,10 @@ class Resource:
     suppressions: List[Dict[str, Any]] = field(default_factory=list)
     # "resource" for what a check judges; "data", "provider", ... for context.
     kind: str = "resource"
+    # For a resource read from a Terraform plan: where the configuration
+    # beside the plan declares it (file, line of the deciding attribute).
+    declared_at: Optional[Location] = None
+    declared_lines: Dict[Path, int] = field(default_factory=dict)
     # Namespace in which ``references`` resolve: a Terraform module directory,
     # a CloudFormation or ARM template file.
     namespace: str = ""

@@ -153,6 +153,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         result.notes.extend(project.notes)
         result.internal_errors.extend(project.internal_errors)
     _judge_loaded_files_through_their_parents(result.files)
+    _link_plans_to_configuration(result.files, cwd)
     result.files.sort(key=lambda f: f.path)
     resources = [r for f in result.files for r in f.resources]
     graph = ResourceGraph(resources)
@@ -180,6 +181,28 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
 
 
 SNIPPET_LINES = 2
+
+
+def _link_plans_to_configuration(files: List[ParsedFile], cwd: Path) -> None:
+    """A plan next to the configuration it was made from: each planned
+    resource learns where that configuration declares it."""
+    declared: Dict[Tuple[str, str], Resource] = {}
+    for parsed in files:
+        for resource in parsed.resources:
+            if resource.format == "terraform" and "::" in resource.namespace:
+                root = resource.namespace.split("::", 1)[0]
+                declared[(root, resource.address)] = resource
+    if not declared:
+        return
+    for parsed in files:
+        if parsed.format != "tfplan":
+            continue
+        root = parsed.path.rsplit("/", 1)[0] if "/" in parsed.path else "."
+        for resource in parsed.resources:
+            source = declared.get((root, resource.address))
+            if source is not None:
+                resource.declared_at = source.location
+                resource.declared_lines = source.attribute_lines
 
 
 def _judge_loaded_files_through_their_parents(files: List[ParsedFile]) -> None:

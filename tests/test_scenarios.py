@@ -10,6 +10,7 @@ configuration and a ``scenario.yaml``:
     parameters: [params.json]         # optional CloudFormation/ARM parameter files
     expect:                           # exactly these findings of those checks
       - {check: IACG-AWS-001, file: main.tf, line: 5, resource: aws_s3_bucket.b}
+        # optional per entry: message: "a piece of the English message"
     notes: ["substring of an expected note"]   # optional
 
 Cases are where a scanner that does not evaluate would be wrong.
@@ -55,6 +56,10 @@ def test_scenario(case: Path) -> None:
     found = sorted((f.check_id, f.file, f.line, f.resource) for f in result.findings)
     expected = sorted((e["check"], e["file"], e["line"], e["resource"]) for e in spec.get("expect") or [])
     assert found == expected
+    for entry in spec.get("expect") or []:
+        if "message" in entry:  # a piece the English message must contain
+            finding = next(f for f in result.findings if (f.file, f.line) == (entry["file"], entry["line"]))
+            assert entry["message"] in finding.message["en"], finding.message["en"]
     notes = "\n".join(result.notes + [n for f in result.files for n in f.notes])
     for note in spec.get("notes", []):
         assert note in notes, notes

@@ -127,6 +127,20 @@ def _origin(resource: Resource, path: Any) -> str:
     return ""
 
 
+def _declared(resource: Resource, evidence: Evidence) -> Dict[str, str]:
+    """For a planned resource, where its configuration writes the attribute."""
+    if resource.declared_at is None:
+        return {"en": "", "ja": ""}
+    line = resource.declared_at.line
+    if evidence.value is not ABSENT:
+        for end in range(len(evidence.path), 0, -1):
+            if tuple(evidence.path[:end]) in resource.declared_lines:
+                line = resource.declared_lines[tuple(evidence.path[:end])]
+                break
+    where = f"{resource.declared_at.file}:{line}"
+    return {"en": f" [declared at {where}]", "ja": f"［{where} で記述］"}
+
+
 def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidence) -> Dict[str, str]:
     path = format_path(evidence.path)
     origin = _origin(resource, evidence.path)
@@ -151,7 +165,8 @@ def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidenc
             out[lang] = title
         else:
             out[lang] = f"{title} ({detail})" if lang == "en" else f"{title}（{detail}）"
-    return out
+    declared = _declared(resource, evidence)
+    return {lang: text + declared[lang] for lang, text in out.items()}
 
 
 def run_checks(checkset: CheckSet, resources: Sequence[Resource], graph: ResourceGraph,
