@@ -82,19 +82,26 @@ def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = Non
             seen.add(path)
             scope.scan_paths.append(path)
 
+    def add_module(directory: str) -> None:
+        # The module's own files, not its subdirectories: modules it calls
+        # are loaded through the calls, and nothing else is its context.
+        for path in sorted((cwd / directory).iterdir()):
+            if path.is_file() and path.name.endswith((".tf", ".tf.json")):
+                add(os.path.join(directory, path.name) if directory != "." else path.name)
+
     for name in files:
         path = Path(name)
         if not (path if path.is_absolute() else cwd / path).exists():
             continue
         scope.report_files.add(_display(cwd / path, cwd))
         if name.endswith(_TERRAFORM_SUFFIXES):
-            add(os.path.dirname(name) or ".")
+            add_module(os.path.dirname(name) or ".")
         else:
             add(name)
     for name in removed if removed is not None else staged_removals(cwd):
         if name.endswith(_TERRAFORM_SUFFIXES):
             directory = os.path.dirname(name) or "."
             if (cwd / directory).is_dir():
-                add(directory)
+                add_module(directory)
                 scope.report_dirs.add(_display(cwd / directory, cwd) if directory != "." else ".")
     return scope
