@@ -17,6 +17,7 @@ from .config import Config, ConfigError, defaults, find_config, load_file, merge
 from .config import show as show_config
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import BUILTIN_TITLES, SEVERITY_ORDER
+from .report.common import terminal_safe
 from .model import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -306,17 +307,17 @@ def _scan(args: argparse.Namespace) -> int:
         for trace in result.internal_errors:
             print(trace, file=sys.stderr)
     for error in result.check_errors:
-        print(f"iacguard: check {error.check_id} failed on {error.resource} ({error.file}): "
-              f"{error.message}", file=sys.stderr)
+        print(terminal_safe(f"iacguard: check {error.check_id} failed on {error.resource} ({error.file}): "
+                            f"{error.message}"), file=sys.stderr)
         if args.debug:
             print(error.traceback, file=sys.stderr)
     if config.get("verbose"):
         notes = result.notes + [n for parsed in result.files for n in parsed.notes]
         for note in notes:
-            print(f"iacguard: note: {note}", file=sys.stderr)
+            print(f"iacguard: note: {terminal_safe(note)}", file=sys.stderr)
         for item in result.undecided:
-            print(f"iacguard: {item.check_id} undecided on {item.resource} ({item.file}:{item.line}): "
-                  "a value could not be resolved", file=sys.stderr)
+            print(terminal_safe(f"iacguard: {item.check_id} undecided on {item.resource} ({item.file}:{item.line}): "
+                                "a value could not be resolved"), file=sys.stderr)
     if args.create_baseline:
         return EXIT_OK  # recording the baseline accepts what it records
     return EXIT_FINDINGS if report.failing() or result.check_errors else EXIT_OK

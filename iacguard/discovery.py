@@ -54,7 +54,8 @@ def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResul
                 _add(file, root, cwd, seen, result)
         elif given.exists() or given.is_symlink():
             root = given.parent.resolve()
-            if given.is_symlink() and not is_inside(given.resolve(), root):
+            target = _resolved(given)
+            if given.is_symlink() and (target is None or not is_inside(target, root)):
                 result.skipped_links.append(display_path(given, cwd))
                 continue
             _add(given, root, cwd, seen, result)
@@ -63,8 +64,19 @@ def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResul
     return result
 
 
+def _resolved(path: Path) -> Optional[Path]:
+    """The real path, or None for a symbolic link loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
 def _add(file: Path, root: Path, cwd: Path, seen: Set[Path], result: DiscoveryResult) -> None:
-    real = file.resolve()
+    real = _resolved(file)
+    if real is None:
+        result.skipped_links.append(display_path(file, cwd))
+        return
     if real in seen:
         return
     seen.add(real)
@@ -76,8 +88,8 @@ def _walk(top: Path, root: Path, result: DiscoveryResult) -> Iterator[Path]:
     stack = [top]
     while stack:
         directory = stack.pop()
-        real_dir = directory.resolve()
-        if real_dir in visited_dirs:
+        real_dir = _resolved(directory)
+        if real_dir is None or real_dir in visited_dirs:
             continue
         visited_dirs.add(real_dir)
         try:
@@ -88,8 +100,8 @@ def _walk(top: Path, root: Path, result: DiscoveryResult) -> Iterator[Path]:
         for entry in entries:
             path = Path(entry.path)
             if entry.is_symlink():
-                target = path.resolve()
-                if not is_inside(target, root) or not target.exists():
+                target = _resolved(path)
+                if target is None or not is_inside(target, root) or not target.exists():
                     result.skipped_links.append(path.as_posix())
                     continue
                 if target.is_dir():

@@ -37,7 +37,8 @@ def format_path(path: Path) -> str:
 
 def fingerprint(check_id: str, file: str, resource: str, attribute: str) -> str:
     """Stable across line moves: built from what the finding is about, not where."""
-    digest = hashlib.sha256("\x1f".join((check_id, file, resource, attribute)).encode("utf-8"))
+    text = "\x1f".join((check_id, file, resource, attribute))
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))  # a template may hold lone surrogates
     return digest.hexdigest()[:32]
 
 

@@ -115,8 +115,9 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         try:
             text = read_text(candidate.path, options.limits)
         except SourceError as exc:
-            if name.endswith((".tf", ".tf.json")) or _explicit(candidate, options):
-                fmt = "terraform" if name.endswith((".tf", ".tf.json")) else ""
+            sniffed = _sniff_format(candidate.path)
+            if name.endswith((".tf", ".tf.json")) or _explicit(candidate, options) or sniffed:
+                fmt = "terraform" if name.endswith((".tf", ".tf.json")) else (sniffed or "")
                 result.files.append(ParsedFile(candidate.display, fmt or "unknown",
                                                errors=[ParseError(candidate.display, exc.line, str(exc), fmt)]))
             else:
@@ -233,6 +234,18 @@ def _attach_snippets(findings: List[Finding], cwd: Path, limits: Limits) -> None
             start = max(finding.line, 1)
             finding.snippet = [(n, lines[n - 1][:400]) for n in range(start, start + SNIPPET_LINES)
                                if 0 < n <= len(lines)]
+
+
+def _sniff_format(path: Path) -> Optional[str]:
+    """Whether a file that could not be read whole (too large, not UTF-8)
+    looks like a template by its beginning: then it must be reported, not
+    skipped."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return None
+    return detect_format(path.name, head.decode("utf-8", errors="replace"))
 
 
 def _repository_root(candidates: List[Candidate], cwd: Path) -> Path:

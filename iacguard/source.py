@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -32,9 +33,12 @@ def read_text(path: Path, limits: Limits = Limits()) -> str:
     else is reported rather than guessed at.
     """
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+        info = path.stat()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise SourceError(f"cannot read file: {getattr(exc, 'strerror', None) or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError("not a regular file (a pipe, a device...); not read")
+    size = info.st_size
     if size > limits.max_file_bytes:
         raise SourceError(
             f"file is {size / 1048576:.1f} MiB, larger than the "

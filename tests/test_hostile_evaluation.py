@@ -138,24 +138,7 @@ TF_EXPRESSIONS = [
     "\"${\"${\"${1}\"}\"}\"", "\"%{if true}a%{else}b%{endif}\"", "\"%{for x in [1]}${x}%{endfor}\"",
     "\"%{endif}\"", "\"%{ else }\"", "\"$${x}%%{y}\"",
 ]
-TF_REGEX_BUGS = {
-    "replace(\"aaa\", \"/(/\", \"x\")", "regex(\"(?i\", \"x\")", "regexall(\"(?P<x>a)(?P<x>b)\", \"ab\")",
-    "can(regex(\"(\", \"x\"))", "try(regex(\"(\", \"x\"), 1)",
-}
-TF_NUL_PATH_BUGS = {"file(\"\\u0000\")"}
-
-
 def _tf_param(expression: str):
-    if expression in TF_REGEX_BUGS:
-        return pytest.param(expression, marks=pytest.mark.xfail(strict=True, reason=(
-            "lost result: an invalid regular expression raises re.error, which evaluator._Call does not catch "
-            "(functions._regex / _replace; not even inside try()/can()): IACG-000 'internal error while "
-            "evaluating' and the whole module's findings are lost (fixtures/_hostile/hcl-regex-invalid)")))
-    if expression in TF_NUL_PATH_BUGS:
-        return pytest.param(expression, marks=pytest.mark.xfail(strict=True, reason=(
-            "lost result: a NUL in a file() path makes Path.is_file() raise ValueError('embedded null byte') "
-            "in project.Project.read_file (only OSError/RuntimeError are caught): IACG-000 'internal error' "
-            "and the module's findings are lost (fixtures/_hostile/hcl-file-nul-path)")))
     return expression
 
 
@@ -180,45 +163,25 @@ def test_terraform_syntax_errors_are_a_clean_iacg000(tmp_path: Path, expression:
         assert "IACG-AWS-001" in {f.check_id for f in result.findings}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crash: a 5000-digit integer literal makes int() raise ValueError (Python's 4300-digit limit) in "
-    "syntax._Reader._x_int_lit; parse_file does not catch it and it escapes scan() "
-    "(fixtures/_hostile/hcl-bigint)"))
 def test_terraform_5000_digit_integer_literal(tmp_path: Path) -> None:
     result = scan_hostile(tmp_path, "hcl-bigint")
     assert_value_costs_only_itself(result, "IACG-AWS-001")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lost result: (1e308*10 - 1e308*10) / 1 is NaN and evaluator._BinaryOp's int(result) raises "
-    "ValueError; project.evaluate turns it into IACG-000 'internal error while evaluating' and drops "
-    "every resource of the module, so the ACL finding is lost (fixtures/_hostile/hcl-nan)"))
 def test_terraform_nan(tmp_path: Path) -> None:
     result = scan_hostile(tmp_path, "hcl-nan")
     assert_value_costs_only_itself(result, "IACG-AWS-001")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lost result: regex(\"(\", ...) raises re.error (not a FunctionError/ValueError) out of "
-    "functions._regex through evaluator._Call; project.evaluate turns it into IACG-000 'internal error' "
-    "and drops the module's findings; can(regexall(\"[\", ...)) likewise (fixtures/_hostile/hcl-regex-invalid)"))
 def test_terraform_invalid_regex(tmp_path: Path) -> None:
     result = scan_hostile(tmp_path, "hcl-regex-invalid")
     assert_value_costs_only_itself(result, "IACG-AWS-001")
 
 
 @pytest.mark.parametrize("name, check_id", [
-    pytest.param("main.tf.json", "IACG-AWS-001", marks=pytest.mark.xfail(strict=True, reason=(
-        "crash: a 5000-digit number in a .tf.json makes json_positions._Reader._value's json.loads raise "
-        "ValueError (4300-digit limit), which is not a JSONPositionError: module.parse_file lets it out "
-        "and it escapes scan() (fixtures/_hostile/json-bignum/main.tf.json)"))),
-    pytest.param("azuredeploy.json", "IACG-AZURE-001", marks=pytest.mark.xfail(strict=True, reason=(
-        "lost result: a 5000-digit number in an ARM template raises ValueError in json_positions._value; "
-        "scan._parse_single's safety net turns the file into IACG-000 'internal error while reading' and "
-        "its public-blob finding is lost (fixtures/_hostile/json-bignum/azuredeploy.json)"))),
-    pytest.param("plan.json", "IACG-AWS-001", marks=pytest.mark.xfail(strict=True, reason=(
-        "lost result: a 5000-digit number in a plan raises ValueError in json_positions._value; the file "
-        "becomes IACG-000 'internal error while reading' (fixtures/_hostile/json-bignum/plan.json)"))),
+    pytest.param("main.tf.json", "IACG-AWS-001"),
+    pytest.param("azuredeploy.json", "IACG-AZURE-001"),
+    pytest.param("plan.json", "IACG-AWS-001"),
 ])
 def test_json_5000_digit_number(tmp_path: Path, name: str, check_id: str) -> None:
     result = scan_hostile(tmp_path, "json-bignum", only=name)
@@ -244,15 +207,8 @@ def test_long_chain_of_locals(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name, own_error", [
-    pytest.param("tf-module-without-tf-files", False, marks=pytest.mark.xfail(strict=True, reason=(
-        "lost result: a local module directory with no .tf file (empty, mistyped, docs only) makes "
-        "project.Project.source raise KeyError (add_directories registers nothing for an empty file list, "
-        "then self.sources[directory] is read); the caller's module becomes IACG-000 'internal error while "
-        "evaluating' and its public-bucket finding is lost (fixtures/_hostile/tf-module-without-tf-files)"))),
-    pytest.param("tf-module-unreadable", True, marks=pytest.mark.xfail(strict=True, reason=(
-        "lost result: the same KeyError in project.Project.source when the called module's only .tf file "
-        "is not UTF-8 (found by tests/test_fuzz.py); the caller's findings are lost "
-        "(fixtures/_hostile/tf-module-unreadable)"))),
+    pytest.param("tf-module-without-tf-files", False),
+    pytest.param("tf-module-unreadable", True),
 ])
 def test_unusable_module_directory_costs_only_the_module(tmp_path: Path, name: str, own_error: bool) -> None:
     result = scan_hostile(tmp_path, name)

@@ -250,12 +250,6 @@ def test_text_to_standard_output_and_verbose_stderr_are_terminal_safe(evil_tree:
 
 
 @pytest.mark.parametrize("extra", [(), ("--compact",)], ids=["full", "compact"])
-@pytest.mark.xfail(strict=True, reason=(
-    "workflow-command injection: the text reporter (report/text.py via common.terminal_safe, which keeps "
-    "\\n) prints template values with their raw newlines, so an ARM name or CloudFormation logical id "
-    "holding '\\n::add-mask::x' or '\\n::error file=...::' starts a line of its own; run in GitHub Actions "
-    "(text is the default format) that line is executed as a workflow command "
-    "(fixtures/_hostile/output-escaping)"))
 def test_text_output_keeps_each_value_on_its_line(evil_tree: Path, tmp_path: Path, extra: Tuple[str, ...]) -> None:
     code, text, _, err = run_cli([evil_tree], tmp_path, "text", extra + ("--allowed-regions", "japaneast"))
     assert code == 1, err
@@ -300,10 +294,6 @@ def test_hostile_file_names_in_every_format(fmt: str, named_tree: Path, tmp_path
     CHECKERS.get(fmt, check_generic)(text, expect)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "terminal injection: --verbose notes are printed to stderr verbatim (cli._scan: print(f'iacguard: note: "
-    "{note}')); a file named 'x<ESC>]0;pwned<BEL>.yaml' whose SAM transform fails puts a raw OSC "
-    "title-setting sequence on the user's terminal (fixtures/_hostile/terminal-escape-in-file-name/make.py)"))
 def test_verbose_notes_do_not_carry_terminal_escapes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)

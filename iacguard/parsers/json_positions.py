@@ -110,7 +110,10 @@ class _Reader:
         if kind == "string":
             return _decode_string(value, line)
         if kind == "number":
-            return json.loads(value)
+            try:
+                return json.loads(value)
+            except ValueError:  # more digits than Python converts: a number all the same
+                return float(value)
         if kind == "word":
             return {"true": True, "false": False, "null": None}[value]
         if value == "{":

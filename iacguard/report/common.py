@@ -24,7 +24,9 @@ LEVEL: Mapping[str, str] = MappingProxyType(
 
 # C0 and C1 control characters except tab and newline: what a terminal (or a
 # browser-rendered log) would interpret rather than print.
-_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters, line breaks included: a template value must not start a
+# line of its own (CI systems read "::command::" lines from the output).
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 # Characters XML 1.0 does not allow at all, plus the C1 controls it discourages.
 _XML_INVALID = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

@@ -22,11 +22,6 @@ _COLOURS = MappingProxyType({"CRITICAL": "1;35", "HIGH": "1;31", "MEDIUM": "33",
                              "file": "1", "dim": "2", "summary": "1"})
 
 
-def clean(text: str) -> str:
-    """Kept for callers of the first release: same as ``terminal_safe``."""
-    return terminal_safe(text)
-
-
 class _Paint:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled

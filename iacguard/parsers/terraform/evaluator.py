@@ -11,6 +11,8 @@ anywhere else it is simply UNKNOWN.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ...model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, contains_unknown, is_unknown
@@ -225,7 +227,7 @@ class _Evaluator:
             args.extend(last)
         try:
             return func(*args)
-        except (FunctionError, ValueError, TypeError, ArithmeticError, IndexError, KeyError) as exc:
+        except (FunctionError, ValueError, TypeError, ArithmeticError, IndexError, KeyError, re.error) as exc:
             return self._error(f"{name}(): {exc}")
 
     def _strict_eval(self, expr: Any) -> Any:
@@ -332,7 +334,7 @@ class _Evaluator:
             if op == "%":
                 return a % b
             return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
-        except (ZeroDivisionError, OverflowError, KeyError):
+        except (ZeroDivisionError, OverflowError, KeyError, ValueError):  # NaN, inf
             return UNKNOWN
 
     def _TupleExpr(self, expr: ast.TupleExpr) -> Any:

@@ -89,7 +89,7 @@ class ModuleSource:
         for block in self.modules.values():
             source = _literal_source(block)
             if source is not None and _is_local(source):
-                yield FSPath(os.path.normpath(self.directory / source))
+                yield FSPath(os.path.normpath(self.directory / source.replace("\\", "/")))
 
 
 def _literal_source(block: ast.Block) -> Optional[str]:
@@ -128,7 +128,7 @@ class Project:
         parsed together (cached, in parallel when worth it)."""
         ordered = [(d, f) for d in sorted(directories) for f in directories[d]]
         results = parse_files([f for _, f in ordered], self.cache, self.workers)
-        by_dir: Dict[FSPath, List[Tuple[str, Any, Any]]] = {}
+        by_dir: Dict[FSPath, List[Tuple[str, Any, Any]]] = {d: [] for d in directories}
         for (directory, (display, _)), (hcl, error) in zip(ordered, results):
             by_dir.setdefault(directory, []).append((display, hcl, error))
         for directory, entries in by_dir.items():
@@ -262,11 +262,10 @@ class Project:
 
     def read_file(self, base: FSPath, path: str) -> Optional[str]:
         """file()/templatefile(): only inside the repository, only modest sizes."""
-        target = FSPath(path)
-        target = target if target.is_absolute() else base / target
         try:
-            real = target.resolve()
-        except (OSError, RuntimeError):
+            target = FSPath(path)
+            real = (target if target.is_absolute() else base / target).resolve()
+        except (OSError, RuntimeError, ValueError):  # a loop, a NUL byte...
             return None
         if not is_inside(real, self.repo_root) or not real.is_file():
             self.note(f"file {path!r} is outside the repository or missing; its content is unknown")

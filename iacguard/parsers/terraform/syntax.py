@@ -207,7 +207,11 @@ class _Reader:
         return ast.Literal({"true": True, "false": False, "null": None}[word], line)
 
     def _x_int_lit(self, node: Tree, line: int) -> ast.Expr:
-        return ast.Literal(int(str(node.children[0])), line)
+        text = str(node.children[0])
+        try:
+            return ast.Literal(int(text), line)
+        except ValueError:  # more digits than Python converts: a number all the same
+            return ast.Literal(float(text), line)
 
     def _x_float_lit(self, node: Tree, line: int) -> ast.Expr:
         return ast.Literal(float(str(node.children[0])), line)
