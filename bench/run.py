@@ -158,7 +158,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--checkov", help="path to a checkov executable (in its own virtualenv)")
     parser.add_argument("--synthetic", help="comma-separated module counts N for synthetic trees")
     parser.add_argument("--resources", type=int, default=20, help="resources per synthetic module (M)")
-    parser.add_argument("--output", type=Path, default=Path("bench/results.json"))
+    parser.add_argument("--output", type=Path, default=Path("bench/results/latest.json"))
     args = parser.parse_args(argv)
 
     trees: List[Path] = []

@@ -15,7 +15,7 @@ import re
 
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from ...model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, contains_unknown, is_unknown
+from ...model import UNKNOWN, UNKNOWN_PRESENT, contains_unknown, is_unknown
 from . import ast
 from ..partial import marked_text, partial_value
 from .functions import FUNCTIONS, FunctionError, to_number
