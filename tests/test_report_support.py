@@ -88,8 +88,9 @@ def test_xml_safe_keeps_text_and_drops_what_xml_forbids() -> None:
     assert xml_safe("a\x00b\x1bc\x0bd\ufffee\ud800f\x85g") == "abcdefg"
 
 
-def test_terminal_safe_replaces_control_characters_but_not_newlines() -> None:
-    assert terminal_safe("a\x1b[31mb\x07\n\tc\x9b") == "a?[31mb?\n\tc?"
+def test_terminal_safe_replaces_control_characters_and_line_breaks() -> None:
+    # A template value must not start a line of its own (CI reads "::command::" lines).
+    assert terminal_safe("a\x1b[31mb\x07\n\tc\x9b\u2028") == "a?[31mb??\tc??"
 
 
 def test_examined_is_one_entry_per_check_file_and_resource() -> None:
