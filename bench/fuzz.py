@@ -1,7 +1,7 @@
 """The long-running fuzzer: tests/test_fuzz.py's mutations, at volume.
 
     python bench/fuzz.py --minutes 10                 # mutation fuzzing, one worker per core
-    python bench/fuzz.py --minutes 10 --workers 2 --out /tmp/iacguard-fuzz
+    python bench/fuzz.py --minutes 10 --workers 2 --out fuzz-results
     python bench/fuzz.py --minutes 5 --atheris        # coverage-guided (pip install atheris)
 
 Inputs are the real fixtures (fixtures/IACG-*/{fail,pass}/, fixtures/_scenarios/)
