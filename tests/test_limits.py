@@ -567,19 +567,10 @@ def test_terraform_large_collections_are_bounded(tmp_path: Path, expression: str
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param("hcl-nested-for", marks=pytest.mark.xfail(strict=True, reason=(
-        "hang: nested for expressions multiply; evaluator._ForExpr caps each loop at MAX_COLLECTION "
-        "(100 000) but not their product: 10^10 iterations (fixtures/_hostile/hcl-nested-for)"))),
-    pytest.param("hcl-template-for", marks=pytest.mark.xfail(strict=True, reason=(
-        "hang: nested %{ for } template directives (evaluator._render) have no iteration bound at all: "
-        "100^5 iterations (fixtures/_hostile/hcl-template-for)"))),
-    pytest.param("hcl-toset-quadratic", marks=pytest.mark.xfail(strict=True, reason=(
-        "hang: toset()/distinct() deduplicate with `item not in out` on a list (functions._toset, "
-        "functions._distinct): O(n^2) for the 100 000 elements range() allows "
-        "(fixtures/_hostile/hcl-toset-quadratic)"))),
-    pytest.param("hcl-string-doubling", marks=pytest.mark.xfail(strict=True, reason=(
-        "hang/memory: locals that each double the previous string (\"${local.a}${local.a}\", 40 levels) are "
-        "rendered in full (evaluator._Template); no size budget (fixtures/_hostile/hcl-string-doubling)"))),
+    "hcl-nested-for",
+    "hcl-template-for",
+    "hcl-toset-quadratic",
+    "hcl-string-doubling",
     pytest.param("hcl-jsonencode-doubling", marks=pytest.mark.xfail(strict=True, reason=(
         "hang: locals that each hold the previous list twice are cheap (shared), but jsonencode() "
         "(functions._jsonencode) writes out all 2^40 leaves (fixtures/_hostile/hcl-jsonencode-doubling)"))),
@@ -587,10 +578,7 @@ def test_terraform_large_collections_are_bounded(tmp_path: Path, expression: str
         "hang: regex()/regexall()/replace() use Python's backtracking re (functions._regex) where "
         "Terraform uses linear-time RE2; \"^(a+)+$\" on 47 characters never ends "
         "(fixtures/_hostile/hcl-regex-redos)"))),
-    pytest.param("hcl-format-width", marks=pytest.mark.xfail(strict=True, reason=(
-        "memory: format(\"%999999999d\", 1) and format(\"%.999999999f\", 1) build 1-2 GB strings "
-        "(functions._format takes width and precision from the template unchecked) "
-        "(fixtures/_hostile/hcl-format-width)"))),
+    "hcl-format-width",
 ])
 def test_terraform_expression_bombs(name: str, known_hangs: Dict[str, Outcome]) -> None:
     outcome = known_hangs[name]

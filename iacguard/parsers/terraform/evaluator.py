@@ -64,11 +64,22 @@ class OpenMap(dict):
     present value, not an error."""
 
 
+class BudgetExhausted(Exception):
+    """An expression needs more work than a scan spends on one value
+    (nested loops multiplying, strings doubling); try() must not swallow it."""
+
+
+# Node evaluations one top-level expression may cost, and the longest string
+# it may build: far beyond real configurations, far below a hang.
+MAX_STEPS = 1_000_000
+MAX_STRING = 1_000_000
+
+
 def evaluate(expr: ast.Expr, scope: Scope) -> Any:
     """The value of ``expr``; UNKNOWN where it cannot be known. Never raises."""
     try:
         return _Evaluator(scope).eval(expr)
-    except (RecursionError, EvaluationError):
+    except (RecursionError, EvaluationError, BudgetExhausted, MemoryError):
         return UNKNOWN
 
 
@@ -77,6 +88,7 @@ class _Evaluator:
         self.scope = scope
         # Inside try()/can() arguments errors are raised, not turned into UNKNOWN.
         self.strict = 0
+        self.steps = 0
 
     def _error(self, message: str) -> Any:
         if self.strict:
@@ -84,6 +96,9 @@ class _Evaluator:
         return UNKNOWN
 
     def eval(self, expr: Any) -> Any:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise BudgetExhausted()
         method: Callable[[Any], Any] = getattr(self, "_" + type(expr).__name__, self._unknown)
         return method(expr)
 
@@ -101,6 +116,8 @@ class _Evaluator:
         if is_unknown(result):
             return UNKNOWN
         text = "".join(out)
+        if len(text) > MAX_STRING:
+            raise BudgetExhausted()
         if self.unknown_marker:
             # Some interpolations are unknown: the string exists, its text does
             # not; a JSON document keeps the structure around the unknowns.
@@ -110,6 +127,9 @@ class _Evaluator:
     def _render(self, parts: List[Any], start: int, end: int, out: List[str]) -> Any:
         i = start
         while i < end:
+            self.steps += 1  # nested %{for} multiply without evaluating anything
+            if self.steps > MAX_STEPS:
+                raise BudgetExhausted()
             part = parts[i]
             if isinstance(part, str):
                 out.append(part)

@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List
 from ...model import UNKNOWN, PartialDocument, contains_unknown, is_unknown
 
 MAX_RANGE = 100_000
+MAX_FORMAT_WIDTH = 10_000  # %999999999d would build a gigabyte
 
 
 class FunctionError(ValueError):
@@ -97,12 +98,22 @@ def _toset(value: Any) -> Any:
     items = _list(value)
     if any(is_unknown(v) for v in items):
         return UNKNOWN  # the set's members (and so its size) are not known
-    out: List[Any] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
+    out = _unique(items)
     if all(isinstance(v, str) for v in out):
         out.sort()
+    return out
+
+
+def _unique(items: List[Any]) -> List[Any]:
+    """Items in first-seen order without repeats, in linear time."""
+    seen = set()
+    out: List[Any] = []
+    for item in items:
+        key = json.dumps(item, sort_keys=True, default=repr) if isinstance(item, (dict, list)) \
+            else (type(item).__name__, item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
     return out
 
 
@@ -212,13 +223,10 @@ def _compact(items: Any) -> Any:
 def _distinct(items: Any) -> Any:
     if is_unknown(items):
         return UNKNOWN
-    out: List[Any] = []
-    for item in _list(items):
-        if is_unknown(item):
-            return UNKNOWN
-        if item not in out:
-            out.append(item)
-    return out
+    values = _list(items)
+    if any(is_unknown(item) for item in values):
+        return UNKNOWN
+    return _unique(values)
 
 
 def _flatten(items: Any) -> Any:
@@ -251,6 +259,8 @@ def _format(spec: str, *args: Any) -> str:
             return "%"
         if m.group(1):
             position = int(m.group(1)) - 1
+        if int(m.group(3) or 0) > MAX_FORMAT_WIDTH or int(m.group(4) or 0) > MAX_FORMAT_WIDTH:
+            raise FunctionError("format width or precision out of range")
         if position >= len(args):
             raise FunctionError("too few arguments for format")
         value = args[position]
