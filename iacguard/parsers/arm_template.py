@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 from ..model import UNKNOWN, UNKNOWN_PRESENT, Path, is_unknown
-from .arm_expressions import MAX_CALL_DEPTH, Scope, Session, UserFunction, evaluate_node
+from .arm_expressions import MAX_CALL_DEPTH, Scope, Session, UserFunction, evaluate_node, evaluate_text
 from .arm_syntax import describe, is_expression, literal_text
 from .arm_values import ArmError, Target
 
@@ -206,15 +206,7 @@ def copy_count(value: Any, session: Session, scope: Scope, sink: List[Target], w
 def evaluate_leaf(value: Any, scope: Scope, session: Session, sink: List[Target]) -> Any:
     """A template value that is not expanded further: a string is evaluated."""
     if isinstance(value, str):
-        if not is_expression(value):
-            return literal_text(value)
-        if session.exhausted:
-            return UNKNOWN
-        try:
-            node = session.parse(value)
-        except ArmError:
-            return UNKNOWN
-        return evaluate_node(node, scope, session, sink)
+        return evaluate_text(value, scope, session, sink)
     return value
 
 

@@ -146,7 +146,8 @@ class _StackReader:
         for logical_id, body in resources.items():
             # A resource a transform created (a SAM function's role) points
             # at the resource that declared it.
-            owner = declared.get(str(logical_id)) or _owner(str(logical_id), declared)
+            owner_id = _owner_id(str(logical_id), declared)
+            owner = declared[owner_id] if owner_id else None
             try:
                 resource = self._resource(display, str(logical_id), owner if owner is not None else logical_id,
                                           body, scope, is_json, prefix)
@@ -158,7 +159,6 @@ class _StackReader:
                 return
             if resource is None:
                 continue
-            owner_id = str(logical_id) if str(logical_id) in declared else _owner_id(str(logical_id), declared)
             owner_body = written.get(owner_id) if owner_id else None
             if isinstance(owner_body, dict) and str(owner_body.get("Type", "")).startswith("AWS::Serverless::"):
                 _lines_from_sam(resource, owner_body)
@@ -234,15 +234,11 @@ class _StackReader:
 
 
 def _owner_id(logical_id: str, declared: Dict[str, Any]) -> Optional[str]:
-    """The declared resource a generated one belongs to: SAM names what it
-    creates after the declaring resource (``Fn`` -> ``FnRole``)."""
+    """The declared resource a resource belongs to: itself, or for one a
+    transform generated, the declaring resource SAM named it after
+    (``Fn`` -> ``FnRole``)."""
     candidates = [name for name in declared if logical_id.startswith(name)]
     return max(candidates, key=len) if candidates else None
-
-
-def _owner(logical_id: str, declared: Dict[str, Any]) -> Any:
-    owner_id = _owner_id(logical_id, declared)
-    return declared[owner_id] if owner_id else None
 
 
 def _lines_from_sam(resource: Resource, sam_body: Dict[Any, Any]) -> None:
