@@ -5,7 +5,8 @@ version, so an edited file or a new release simply misses. Entries are
 written to a temporary file and renamed into place, so concurrent runs and a
 run killed mid-write never leave a half entry; an entry that cannot be read
 back is deleted and the file is parsed again. Only the classes of our own
-syntax tree may be loaded from an entry.
+syntax trees and decoded templates (and plain values) may be loaded from an
+entry.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from typing import Any, Optional
 
 from . import __version__
 
-_ALLOWED_MODULES = ("iacguard.parsers.terraform.ast", "iacguard.parsers.terraform.syntax")
+_ALLOWED_MODULES = ("iacguard.parsers.terraform.ast", "iacguard.parsers.terraform.syntax",
+                    "iacguard.parsers.cfn_document")
 _ALLOWED_BUILTINS = {"dict", "list", "tuple", "set", "frozenset", "str", "int", "float", "bool"}
+# YAML reads unquoted dates as dates.
+_ALLOWED_OTHER = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"),
+                  ("datetime", "timedelta")}
 
 
 def default_directory() -> Path:
@@ -33,7 +38,8 @@ class _Restricted(pickle.Unpickler):
     """Loads only our syntax-tree classes and plain containers."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if module in _ALLOWED_MODULES or (module == "builtins" and name in _ALLOWED_BUILTINS):
+        if module in _ALLOWED_MODULES or (module == "builtins" and name in _ALLOWED_BUILTINS) \
+                or (module, name) in _ALLOWED_OTHER:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
 

@@ -194,6 +194,8 @@ class TemplateContext:
     repo_root: "FSPath"
     parameter_files: Sequence["FSPath"] = ()
     cwd: Optional["FSPath"] = None
+    # The parse cache (cache.ParseCache), for parsers whose reading is costly.
+    cache: Any = None
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
             terraform_dirs[candidate.path.parent].append((candidate.display, text))
         else:
             context = TemplateContext(candidate.path, candidate.display, repo_root,
-                                      [Path(p) for p in options.parameters], cwd)
+                                      [Path(p) for p in options.parameters], cwd, options.cache)
             try:
                 parsed = _parse_single(fmt, text, context)
             except RecursionError:

@@ -159,15 +159,7 @@ def test_undecodable_terraform_is_a_clean_iacg000(tmp_path: Path, data: bytes) -
 # -- line separators other than LF ---------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param("template.yaml", marks=pytest.mark.xfail(strict=True, reason=(
-        "wrong line: YAML (PyYAML via cfn-lint) counts U+2028/U+2029/U+0085 inside a string as line breaks, "
-        "editors and git do not; every finding after it is one line late (IACG-AWS-004 on 13 instead of 12) "
-        "(fixtures/_hostile/yaml-line-separator/template.yaml)"))),
-    pytest.param("template.json", marks=pytest.mark.xfail(strict=True, reason=(
-        "wrong line: CloudFormation JSON read by cfn-lint counts U+0085 inside a string as a line break; "
-        "findings after it are one line late (fixtures/_hostile/yaml-line-separator/template.json)"))),
-])
+@pytest.mark.parametrize("name", ["template.yaml", "template.json"])
 def test_unicode_line_separators_inside_strings_do_not_shift_lines(tmp_path: Path, name: str) -> None:
     source = HOSTILE / "yaml-line-separator" / name
     text = source.read_text(encoding="utf-8")
@@ -198,10 +190,6 @@ def test_unicode_line_separators_in_terraform_and_arm_do_not_shift_lines(tmp_pat
         assert _findings(_scan(root), target.name) == expected, (sample.name, repr(separator))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "wrong line: a raw control character YAML forbids (ESC on line 5) is IACG-000 on line 1 - "
-    "cloudformation.parse_cloudformation takes cfn-lint's match linenumber, which is 1 for reader errors "
-    "that only carry a character position (fixtures/_hostile/yaml-control-char)"))
 def test_yaml_control_character_is_reported_on_its_line(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(HOSTILE / "yaml-control-char", root)

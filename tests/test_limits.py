@@ -371,11 +371,6 @@ def test_yaml_alias_bomb_in_mappings_and_parameters(tmp_path: Path) -> None:
     assert_bounded(run_isolated([root], root))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hang: with Transform: AWS::Serverless-2016-10-31 the SAM transform (cloudformation._transform -> "
-    "cfnlint Template.transform) runs on the alias-expanded template before the evaluator's "
-    "500 000-value budget applies; a 1 KB template with 7 alias levels takes ~50 s "
-    "(fixtures/_hostile/cfn-sam-alias-bomb)"))
 def test_yaml_alias_bomb_under_the_sam_transform(known_hangs: Dict[str, Outcome]) -> None:
     assert_bounded(known_hangs["cfn-sam-alias-bomb"])
 
@@ -504,9 +499,6 @@ LONG_LINE_BUGS = {
     "hcl-list": "hang: a 5-million-element list on one line of a .tf takes minutes: python-hcl2's lark parser "
                 "costs ~30 us per token (syntax.parse_hcl), and the 16 MiB limit bounds bytes, not tokens "
                 "(fixtures/_hostile/long-line/make.py hcl-list)",
-    "yaml-flow": "hang and memory: a 5-million-element YAML flow sequence on one line takes ~40 s and "
-                 "~4 GB in cfn-lint's decoder (cloudformation._decode) "
-                 "(fixtures/_hostile/long-line/make.py yaml-flow)",
     "arm-array": "hang, memory and lost result: a 5-million-element array on one line takes ~30 s and "
                  "~2 GB, and the evaluation budget then turns the account's properties unknown so "
                  "IACG-AZURE-001 is not reported (fixtures/_hostile/long-line/make.py arm-array)",
@@ -625,20 +617,12 @@ def test_module_count_fan_out(known_hangs: Dict[str, Outcome]) -> None:
     assert_still_finds(outcome, "IACG-AWS-004")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hang: Fn::ForEach (AWS::LanguageExtensions, expanded by cfn-lint in cloudformation._transform) has no "
-    "cap: three nested loops of 100 give 10^6 resources (CloudFormation allows 500; Terraform blocks are "
-    "capped at 10 000 instances) (fixtures/_hostile/cfn-foreach-bomb)"))
 def test_cloudformation_foreach_expansion(known_hangs: Dict[str, Outcome]) -> None:
     outcome = known_hangs["cfn-foreach-bomb"]
     assert_bounded(outcome)
     assert_reported(outcome, "IACG-AWS-001", "template.yaml")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hang: nested stacks are read once per reference (cloudformation._StackReader._nested guards only "
-    "against cycles): ten references per level over eight levels of local templates is 10^8 reads "
-    "(fixtures/_hostile/cfn-nested-stack-fanout)"))
 def test_cloudformation_nested_stack_fan_out(known_hangs: Dict[str, Outcome]) -> None:
     outcome = known_hangs["cfn-nested-stack-fanout"]
     assert_bounded(outcome)

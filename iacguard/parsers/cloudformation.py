@@ -1,10 +1,10 @@
 """AWS CloudFormation templates (YAML or JSON, SAM included) into resources.
 
-cfn-lint's decoder reads the template (short-form tags such as ``!Ref`` and
-``!Sub`` included) and marks every mapping and string with its position;
-cfn-lint's transforms expand ``AWS::LanguageExtensions`` (``Fn::ForEach``) and
-SAM (``AWS::Serverless-2016-10-31``) into the resources they create, keeping
-those positions. Values are then evaluated (``cfn_intrinsics``); resources
+``cfn_document`` reads the template with cfn-lint's decoder (short-form tags
+such as ``!Ref`` and ``!Sub`` included, a position on every mapping and
+string) and expands ``AWS::LanguageExtensions`` (``Fn::ForEach``) and SAM
+(``AWS::Serverless-2016-10-31``) with cfn-lint's transforms, keeping those
+positions. Values are then evaluated (``cfn_intrinsics``); resources
 whose ``Condition`` is false are not produced; nested stacks with a local
 ``TemplateURL`` are read with the parameters their parent passes.
 """
@@ -18,62 +18,16 @@ from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from ..model import Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
 from ..source import SourceError, decode_bytes, display_path, resolve_inside
+from .cfn_document import DecodedTemplate, read_template
 from .cfn_intrinsics import (
     Evaluator, TemplateScope, TemplateTooLarge, MAX_VALUES, mark_line,
 )
 
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
-_TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
 MAX_NESTING = 10
-
-
-def _decode(text: str) -> Tuple[Any, list]:
-    # cfn-lint is heavy to import; only templates that need it pay for it.
-    from cfnlint.decode import decode_str
-
-    template, matches = decode_str(text)
-    if template is None and matches and all(
-            str(getattr(m, "message", "")).startswith("Duplicate found") for m in matches):
-        # CloudFormation itself accepts a repeated key and keeps the last one.
-        template = _load_last_key_wins(text)
-    return template, matches
-
-
-def _load_last_key_wins(text: str) -> Any:
-    from cfnlint.decode import cfn_yaml
-
-    class LastKeyWinsLoader(cfn_yaml.CfnFullLoader):
-        def construct_yaml_map(self, node):  # type: ignore[override]
-            node.using_merge = True  # cfn-lint skips its duplicate check for merged maps
-            return cfn_yaml.NodeConstructor.construct_yaml_map(self, node)
-
-    LastKeyWinsLoader.add_constructor("tag:yaml.org,2002:map", LastKeyWinsLoader.construct_yaml_map)
-    loader = LastKeyWinsLoader(text, None)
-    loader.add_multi_constructor("!", cfn_yaml.multi_constructor)
-    try:
-        return loader.get_single_data()
-    except Exception:  # the fallback is best effort; the original error stands
-        return None
-
-
-def _transform(display: str, template: Any, notes: List[str]) -> Any:
-    """Expand SAM and language extensions as CloudFormation would."""
-    declared = template.get("Transform")
-    names = declared if isinstance(declared, list) else [declared]
-    if not any(isinstance(n, str) and n in _TRANSFORMS for n in names):
-        return template
-    from cfnlint.template import Template
-
-    try:
-        cfn = Template(display, template, ["us-east-1"])
-        matches = cfn.transform()
-    except Exception as exc:  # a transform's own failure must not end the scan
-        notes.append(f"{display}: transform not applied ({type(exc).__name__}: {exc}); read as written")
-        return template
-    if matches:
-        notes.append(f"{display}: transform not applied ({matches[0].message}); read as written")
-        return template
-    return cfn.template
+# Stack instances read below one template: each level may refer to the next
+# many times, and the count multiplies.
+MAX_NESTED_STACKS = 200
 
 
 def read_parameter_files(paths: List[FSPath], notes: List[str]) -> Dict[str, Any]:
@@ -98,19 +52,11 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
     """The template's resources; None when the file, once read, turns out not
     to be a template (e.g. a macro event that merely mentions AWS:: types)."""
     out = ParsedFile(display, "cloudformation")
-    try:
-        template, matches = _decode(text)
-    except RecursionError:
-        out.errors.append(ParseError(display, 1, "template nested too deeply to read", "cloudformation"))
+    decoded = read_template(text, context.cache if context else None)
+    if decoded.error is not None:
+        out.errors.append(ParseError(display, decoded.error[0], decoded.error[1], "cloudformation"))
         return out
-    if template is None:
-        for match in matches[:1]:
-            out.errors.append(ParseError(
-                display, max(int(getattr(match, "linenumber", 1) or 1), 1),
-                f"cannot parse template: {match.message}", "cloudformation"))
-        if not out.errors:
-            out.errors.append(ParseError(display, 1, "cannot parse template", "cloudformation"))
-        return out
+    template = decoded.written
     resources = template.get("Resources") if isinstance(template, dict) else None
     if not isinstance(resources, dict):
         if not isinstance(template, dict) or "AWSTemplateFormatVersion" not in template:
@@ -118,28 +64,40 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
         out.errors.append(ParseError(display, 1, "template has no Resources section", "cloudformation"))
         return out
     out.comments = _comments(text)
-    for match in matches:
-        out.notes.append(f"{display}:{getattr(match, 'linenumber', 1)}: {match.message}; the last value is used")
     supplied = read_parameter_files(list(context.parameter_files), out.notes) if context else {}
     reader = _StackReader(context, out)
-    is_json = text.lstrip("\ufeff \t\n").startswith("{")
     base_dir = context.path.parent if context else FSPath(".")
-    reader.read(display, base_dir, template, supplied, is_json, prefix="", chain=())
+    reader.read(display, base_dir, decoded, supplied, _is_json(text), prefix="", chain=())
     return out
+
+
+def _is_json(text: str) -> bool:
+    return text.lstrip("\ufeff \t\n").startswith("{")
 
 
 class _StackReader:
     def __init__(self, context: Optional[TemplateContext], out: ParsedFile) -> None:
         self.context = context
         self.out = out
+        self.stacks_read = 0
+        self.reported: Set[int] = set()
+        # A template referred to by many stacks is decoded once.
+        self.templates: Dict[FSPath, Tuple[DecodedTemplate, bool]] = {}
 
-    def read(self, display: str, base_dir: FSPath, template: Any, supplied: Mapping[str, Any],
+    def read(self, display: str, base_dir: FSPath, decoded: DecodedTemplate, supplied: Mapping[str, Any],
              is_json: bool, prefix: str, chain: Tuple[str, ...]) -> None:
-        written = template.get("Resources")
+        if id(decoded) not in self.reported:  # a template several stacks use speaks once
+            self.reported.add(id(decoded))
+            for line, message in decoded.duplicates:
+                self.out.notes.append(f"{display}:{line}: {message}")
+            for line, message in decoded.problems:
+                self.out.errors.append(ParseError(display, line, message, "cloudformation"))
+            self.out.notes.extend(f"{display}: {note}" for note in decoded.transform_notes)
+        written = decoded.written.get("Resources")
         written = written if isinstance(written, dict) else {}
         declared = {str(k): (k if not is_json else v) for k, v in written.items()}
-        template = _transform(display, template, self.out.notes)
-        resources = template.get("Resources")
+        template = decoded.expanded
+        resources = template.get("Resources") if isinstance(template, dict) else None
         if not isinstance(resources, dict):
             return
         scope = TemplateScope(template, supplied)
@@ -218,19 +176,29 @@ class _StackReader:
         child_display = display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
         if child_display in chain or not real.is_file():
             return
-        try:
-            text = decode_bytes(real.read_bytes())
-            template, _ = _decode(text)
-        except (OSError, SourceError, RecursionError) as exc:
-            self.out.notes.append(f"{display}: nested stack template {url!r} not read: {exc}")
+        if self.stacks_read >= MAX_NESTED_STACKS:
+            if self.stacks_read == MAX_NESTED_STACKS:
+                self.out.errors.append(ParseError(
+                    display, stack.location.line,
+                    f"more than {MAX_NESTED_STACKS} nested stacks; the rest are not read", "cloudformation"))
+            self.stacks_read += 1
             return
-        if not isinstance(template, dict):
+        self.stacks_read += 1
+        if real not in self.templates:
+            try:
+                text = decode_bytes(real.read_bytes())
+            except (OSError, SourceError) as exc:
+                self.out.notes.append(f"{display}: nested stack template {url!r} not read: {exc}")
+                return
+            self.templates[real] = (read_template(text, self.context.cache), _is_json(text))
+        decoded, is_json = self.templates[real]
+        if not isinstance(decoded.written, dict) or decoded.error is not None:
             return
         parameters = stack.attributes.get("Parameters")
         supplied = parameters if isinstance(parameters, dict) else {}
-        self.out.loaded_files.append(child_display)
-        self.read(child_display, real.parent, template, supplied, text.lstrip("\ufeff \t\n").startswith("{"),
-                  prefix=f"{stack.address}/", chain=chain)
+        if child_display not in self.out.loaded_files:
+            self.out.loaded_files.append(child_display)
+        self.read(child_display, real.parent, decoded, supplied, is_json, prefix=f"{stack.address}/", chain=chain)
 
 
 def _owner_id(logical_id: str, declared: Dict[str, Any]) -> Optional[str]:

@@ -1,0 +1,323 @@
+"""A CloudFormation template read once: decoded, transformed, and cached.
+
+cfn-lint's decoder reads the text (short-form tags such as ``!Ref``,
+duplicate keys, a position on every mapping and string) and its transforms
+expand ``AWS::LanguageExtensions`` (``Fn::ForEach``) and SAM
+(``AWS::Serverless-2016-10-31``). Both depend on the text alone and both are
+costly (importing cfn-lint takes about a second), so the result is converted
+to the small position-keeping containers below and kept in the parse cache:
+an unchanged template never loads cfn-lint again.
+
+Before a transform runs, the template's size with YAML aliases expanded and
+the number of copies ``Fn::ForEach`` would make are counted without
+expanding anything; a template over either limit is read as written and
+reported, since the transforms themselves have no limit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+# A template larger than this is not decoded: CloudFormation accepts at most
+# 1 MB, and cfn-lint's pure-Python reader needs seconds and hundreds of
+# megabytes per megabyte.
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+# Values in the template once YAML aliases are expanded (the evaluator's own
+# budget, cfn_intrinsics.MAX_VALUES, bounds what is evaluated afterwards).
+MAX_EXPANDED_VALUES = 500_000
+# Copies Fn::ForEach may make in one template (CloudFormation allows 500
+# resources; Terraform blocks are capped at 10 000 instances).
+MAX_FOREACH_COPIES = 10_000
+
+# The cache entry kind; bumped when DecodedTemplate changes shape.
+_CACHE_KIND = "cloudformation/1"
+TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
+_FOREACH = "Fn::ForEach::"
+# Line breaks as PyYAML counts them; editors and git count only LF (CRLF and
+# lone CR are normalised to LF when the file is read).
+_YAML_BREAKS = re.compile("[\n\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 0-based position, as cfn-lint's marks are."""
+
+    line: int
+    column: int
+
+
+class PositionedMap(dict):
+    start_mark: Optional[Mark] = None
+    end_mark: Optional[Mark] = None
+
+
+class PositionedList(list):
+    start_mark: Optional[Mark] = None
+    end_mark: Optional[Mark] = None
+
+
+class PositionedText(str):
+    start_mark: Optional[Mark] = None
+    end_mark: Optional[Mark] = None
+
+
+@dataclass
+class DecodedTemplate:
+    """``written`` is the template as decoded, ``expanded`` after transforms
+    (the same object when none applies or none could be applied)."""
+
+    written: Any = None
+    expanded: Any = None
+    # (line, message): the template could not be read at all.
+    error: Optional[Tuple[int, str]] = None
+    # (line, message): problems the reader recovered from, and limits hit.
+    duplicates: List[Tuple[int, str]] = field(default_factory=list)
+    problems: List[Tuple[int, str]] = field(default_factory=list)
+    # Transforms that failed on their own terms: the template is read as written.
+    transform_notes: List[str] = field(default_factory=list)
+
+
+def read_template(text: str, cache: Any = None) -> DecodedTemplate:
+    """The decoded template, from the cache when this text was read before."""
+    data = text.encode("utf-8", "surrogatepass")
+    if cache is not None:
+        hit = cache.get(_CACHE_KIND, data)
+        if isinstance(hit, DecodedTemplate):
+            return hit
+    decoded = _read(text, len(data))
+    if cache is not None:
+        cache.put(_CACHE_KIND, data, decoded)
+    return decoded
+
+
+def _read(text: str, size: int) -> DecodedTemplate:
+    if size > MAX_TEMPLATE_BYTES:
+        return DecodedTemplate(error=(1, f"template is {size / 1048576:.1f} MiB, larger than the "
+                                         f"{MAX_TEMPLATE_BYTES / 1048576:.0f} MiB limit (CloudFormation accepts "
+                                         "1 MB); not scanned"))
+    try:
+        raw, duplicates = _decode(text)
+    except RecursionError:
+        return DecodedTemplate(error=(1, "template nested too deeply to read"))
+    if isinstance(raw, tuple):
+        return DecodedTemplate(error=raw)
+    lines = _line_table(text)
+    out = DecodedTemplate(duplicates=duplicates)
+    expanded_size = _expanded_size(raw)
+    if expanded_size > MAX_EXPANDED_VALUES:
+        out.problems.append((1, f"template expands to more than {MAX_EXPANDED_VALUES} values (YAML aliases?); "
+                                "transforms not applied"))
+        transformed = raw
+    else:
+        transformed = _transform(raw, out)
+    memo: Dict[int, Any] = {}
+    try:
+        out.written = _convert(raw, memo, lines)
+        out.expanded = _convert(transformed, memo, lines)
+    except RecursionError:
+        return DecodedTemplate(error=(1, "template nested too deeply to read"))
+    return out
+
+
+def _decode(text: str) -> Tuple[Any, List[Tuple[int, str]]]:
+    """The decoded template and the duplicate keys it had, or ((line, message), [])."""
+    from cfnlint.decode import decode_str  # heavy: only on a cache miss
+
+    template, matches = decode_str(text)
+    if template is None and matches and all(
+            str(getattr(m, "message", "")).startswith("Duplicate found") for m in matches):
+        # CloudFormation itself accepts a repeated key and keeps the last one.
+        template = _load_last_key_wins(text)
+        if template is not None:
+            return template, [(_match_line(m, text), f"{m.message}; the last value is used") for m in matches]
+    if template is None:
+        match = matches[0] if matches else None
+        message = f"cannot parse template: {match.message}" if match is not None else "cannot parse template"
+        return (_match_line(match, text) if match is not None else 1, message), []
+    return template, []
+
+
+def _match_line(match: Any, text: str) -> int:
+    line = int(getattr(match, "linenumber", 1) or 1)
+    if line <= 1:
+        # Reader errors (a forbidden control character) carry only an offset.
+        found = re.search(r"position (\d+)", str(getattr(match, "message", "")))
+        if found:
+            offset = int(found.group(1))
+            return text.count("\n", 0, offset) + 1
+    return max(line, 1)
+
+
+def _load_last_key_wins(text: str) -> Any:
+    from cfnlint.decode import cfn_yaml
+
+    class LastKeyWinsLoader(cfn_yaml.CfnFullLoader):
+        def construct_yaml_map(self, node):  # type: ignore[override]
+            node.using_merge = True  # cfn-lint skips its duplicate check for merged maps
+            return cfn_yaml.NodeConstructor.construct_yaml_map(self, node)
+
+    LastKeyWinsLoader.add_constructor("tag:yaml.org,2002:map", LastKeyWinsLoader.construct_yaml_map)
+    loader = LastKeyWinsLoader(text, None)
+    loader.add_multi_constructor("!", cfn_yaml.multi_constructor)
+    try:
+        return loader.get_single_data()
+    except Exception:  # the fallback is best effort; the original error stands
+        return None
+
+
+def _transform(template: Any, out: DecodedTemplate) -> Any:
+    """Expand SAM and language extensions as CloudFormation would."""
+    if not isinstance(template, dict):
+        return template
+    declared = template.get("Transform")
+    names = declared if isinstance(declared, list) else [declared]
+    if not any(isinstance(n, str) and n in TRANSFORMS for n in names):
+        return template
+    copies, line = _foreach_copies(template)
+    if copies > MAX_FOREACH_COPIES:
+        out.problems.append((line, f"Fn::ForEach makes more than {MAX_FOREACH_COPIES} copies; "
+                                   "transforms not applied"))
+        return template
+    from cfnlint.template import Template
+
+    try:
+        cfn = Template("template", template, ["us-east-1"])
+        matches = cfn.transform()
+    except Exception as exc:  # a transform's own failure must not end the scan
+        out.transform_notes.append(f"transform not applied ({type(exc).__name__}: {exc}); read as written")
+        return template
+    if matches:
+        out.transform_notes.append(f"transform not applied ({matches[0].message}); read as written")
+        return template
+    return cfn.template
+
+
+def _expanded_size(node: Any) -> int:
+    """Values in the tree with shared (aliased) parts counted every time
+    they are used, computed once per distinct part."""
+    sizes: Dict[int, int] = {}
+    open_parts: set = set()
+    pending: List[Tuple[Any, bool]] = [(node, False)]
+    while pending:
+        item, children_done = pending.pop()
+        if id(item) in sizes:
+            continue
+        if not children_done and id(item) in open_parts:
+            return MAX_EXPANDED_VALUES + 1  # a recursive alias: endless once expanded
+        children = list(item.keys()) + list(item.values()) if isinstance(item, dict) else \
+            item if isinstance(item, list) else None
+        if children is None:
+            sizes[id(item)] = 1
+        elif children_done:
+            open_parts.discard(id(item))
+            sizes[id(item)] = min(1 + sum(sizes[id(c)] for c in children), MAX_EXPANDED_VALUES + 1)
+        else:
+            open_parts.add(id(item))
+            pending.append((item, True))
+            pending.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(node)]
+
+
+def _foreach_copies(template: Dict[Any, Any]) -> Tuple[int, int]:
+    """How many copies the Fn::ForEach loops make (products of collection
+    lengths along each nesting), and the line of the first loop."""
+    parameters = template.get("Parameters")
+    mappings = template.get("Mappings")
+    total, first_line = 0, 1
+    pending: List[Tuple[Any, int]] = [(template, 1)]
+    while pending:
+        node, factor = pending.pop()
+        if isinstance(node, list):
+            pending.extend((item, factor) for item in node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith(_FOREACH) and isinstance(value, list) and len(value) == 3:
+                if total == 0:
+                    first_line = _line_of(key)
+                inner = factor * max(_collection_length(value[1], parameters, mappings), 1)
+                total += inner
+                if total > MAX_FOREACH_COPIES:
+                    return total, first_line
+                pending.append((value[2], inner))
+            else:
+                pending.append((value, factor))
+    return total, first_line
+
+
+def _collection_length(collection: Any, parameters: Any, mappings: Any) -> int:
+    if isinstance(collection, list):
+        return len(collection)
+    if isinstance(collection, dict) and len(collection) == 1:
+        (function, argument), = collection.items()
+        if function == "Ref" and isinstance(parameters, dict):
+            declared = parameters.get(argument)
+            default = declared.get("Default") if isinstance(declared, dict) else None
+            if isinstance(default, list):
+                return len(default)
+            if isinstance(default, str):
+                return default.count(",") + 1
+        if function == "Fn::FindInMap" and isinstance(argument, list) and argument and isinstance(mappings, dict):
+            mapping = mappings.get(argument[0]) if isinstance(argument[0], str) else None
+            if isinstance(mapping, dict):
+                lengths = [len(v) for row in mapping.values() if isinstance(row, dict)
+                           for v in row.values() if isinstance(v, list)]
+                return max(lengths, default=1)
+    return 1
+
+
+def _line_of(node: Any) -> int:
+    mark = getattr(node, "start_mark", None)
+    return 1 if mark is None else mark.line + 1
+
+
+def _line_table(text: str) -> Optional[List[int]]:
+    """For each line number PyYAML reports, the line an editor shows; None
+    when they are the same (no U+0085, U+2028 or U+2029 in the text)."""
+    if not any(ch in text for ch in "\x85\u2028\u2029"):
+        return None
+    table = [0]
+    for match in _YAML_BREAKS.finditer(text):
+        table.append(table[-1] + (match.group() == "\n"))
+    return table
+
+
+def _mark(mark: Any, lines: Optional[List[int]]) -> Optional[Mark]:
+    if mark is None:
+        return None
+    line = int(mark.line)
+    if lines is not None and 0 <= line < len(lines):
+        line = lines[line]
+    return Mark(line, int(mark.column))
+
+
+def _convert(node: Any, memo: Dict[int, Any], lines: Optional[List[int]]) -> Any:
+    """cfn-lint's nodes as our containers; a part used twice (an alias) stays
+    one shared object, so conversion costs the text's size, not the expansion's."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known[1]
+    if isinstance(node, dict):
+        out: Any = PositionedMap()
+        memo[id(node)] = (node, out)
+        for key, value in node.items():
+            out[_convert(key, memo, lines)] = _convert(value, memo, lines)
+    elif isinstance(node, list):
+        out = PositionedList()
+        memo[id(node)] = (node, out)
+        out.extend(_convert(item, memo, lines) for item in node)
+    elif isinstance(node, str) and getattr(node, "start_mark", None) is not None:
+        out = PositionedText(node)
+    else:
+        return node
+    # The original is kept in the memo so its id cannot be reused meanwhile.
+    memo[id(node)] = (node, out)
+    start, end = _mark(getattr(node, "start_mark", None), lines), _mark(getattr(node, "end_mark", None), lines)
+    if start is not None:
+        out.start_mark = start
+    if end is not None:
+        out.end_mark = end
+    return out
