@@ -71,3 +71,34 @@ def test_a_new_version_or_other_content_misses(tmp_path: Path, monkeypatch) -> N
     assert cache.get("hcl", b"content!") is None
     monkeypatch.setattr("iacguard.cache.__version__", "999")
     assert cache.get("hcl", b"content") is None
+
+
+CFN_SCENARIOS = SCENARIOS.parent / "cloudformation"
+
+
+def test_cloudformation_templates_come_back_from_the_cache_unchanged(tmp_path: Path) -> None:
+    plain = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS))
+    cache = ParseCache(tmp_path / "cache")
+    cold = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS, cache=cache))
+    misses = cache.misses
+    warm = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS, cache=cache))
+    assert misses > 0 and cache.misses == misses and cache.hits >= misses
+    assert plain == cold == warm
+    assert json.loads(plain)["findings"]
+
+
+def test_a_warm_cloudformation_scan_does_not_load_cfn_lint(tmp_path: Path) -> None:
+    """Importing cfn-lint costs about a second; an unchanged template must not pay it."""
+    import subprocess
+    import sys
+
+    template = CFN_SCENARIOS / "sam"  # the transform needs cfn-lint too
+    code = ("import sys; from pathlib import Path; from iacguard.cache import ParseCache; "
+            "from iacguard.engine.checks import load_checks; from iacguard.scan import ScanOptions, scan; "
+            f"r = scan(ScanOptions(paths=[{str(template)!r}], cwd=Path({str(template)!r}), "
+            f"cache=ParseCache(Path({str(tmp_path / 'c')!r}))), load_checks()); "
+            "print(len(r.resources), 'cfnlint' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+            for _ in range(2)]
+    assert runs[0][0] == runs[1][0] != "0"
+    assert runs[0][1] == "True" and runs[1][1] == "False"
