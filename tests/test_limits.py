@@ -489,10 +489,6 @@ LONG_LINE_EXPECT = {
     "yaml-flow": "IACG-AWS-001", "arm-string": "IACG-AZURE-001", "arm-array": "IACG-AZURE-001",
     "cfn-json-string": "IACG-AWS-001", "plan-string": "IACG-AWS-001", "tfjson-string": "IACG-AWS-001",
 }
-_JSON_STRING_MEMORY = (
-    "memory: a 10 MB JSON string costs ~2.3 GB of peak RSS: the position-keeping tokenizer's "
-    "string pattern (json_positions._TOKEN, \"(?:[^\"\\\\]|\\\\.)*\") keeps a backtracking entry per "
-    "character (fixtures/_hostile/long-line/make.py {})")
 LONG_LINE_BUGS = {
     "hcl-string": "memory: a 10 MB string literal in a .tf costs ~2 GB of peak RSS while python-hcl2/lark "
                   "lexes it (syntax.parse_hcl) (fixtures/_hostile/long-line/make.py hcl-string)",
@@ -502,9 +498,6 @@ LONG_LINE_BUGS = {
     "arm-array": "hang, memory and lost result: a 5-million-element array on one line takes ~30 s and "
                  "~2 GB, and the evaluation budget then turns the account's properties unknown so "
                  "IACG-AZURE-001 is not reported (fixtures/_hostile/long-line/make.py arm-array)",
-    "arm-string": _JSON_STRING_MEMORY.format("arm-string"),
-    "plan-string": _JSON_STRING_MEMORY.format("plan-string"),
-    "tfjson-string": _JSON_STRING_MEMORY.format("tfjson-string"),
 }
 
 

@@ -16,18 +16,28 @@ from ..model import Path
 
 MAX_DEPTH = 256
 
+# Escapes one regular-expression match of a string takes. Python's re keeps
+# a backtracking entry per repetition of a group (never per character of a
+# single-character repeat such as [^"\\]*), so the run of plain characters is
+# one repeat and only escapes repeat the group; a string with more escapes
+# than this is finished chunk by chunk (_string_end), in bounded memory.
+_ESCAPES_PER_MATCH = 4096
+_STRING_BODY = r'[^"\\]*(?:\\.[^"\\]*){0,%d}' % _ESCAPES_PER_MATCH
+
 _TOKEN = re.compile(
     r"""
     (?P<ws>[ \t\r\n\ufeff]+)
   | (?P<line_comment>//[^\n]*)
   | (?P<block_comment>/\*.*?\*/)
-  | (?P<string>"(?:[^"\\]|\\.)*")
+  | (?P<string>"%s")
+  | (?P<long_string>")
   | (?P<number>-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<punct>[{}\[\]:,])
   | (?P<word>true|false|null)
-    """,
+    """ % _STRING_BODY,
     re.VERBOSE | re.DOTALL,
 )
+_STRING_CHUNK = re.compile(_STRING_BODY, re.DOTALL)
 
 
 class JSONPositionError(ValueError):
@@ -66,22 +76,33 @@ class _Reader:
         append = self.tokens.append
         comments = self.result.comments
         # finditer runs the matching loop in C; a gap between two matches is a
-        # character no token accepts.
-        for m in _TOKEN.finditer(text):
-            if m.start() != pos:
-                break
-            kind = m.lastgroup or ""
-            value = m.group()
-            if kind == "ws":
-                pass
-            elif kind == "line_comment" or kind == "block_comment":
-                comments[line] = comments.get(line, "") + value
-            else:
-                append((kind, value, line, pos - line_start + 1))
-            if "\n" in value:
-                line += value.count("\n")
-                line_start = pos + value.rindex("\n") + 1
-            pos = m.end()
+        # character no token accepts. It starts again after a string too long
+        # for one match.
+        restart = True
+        while restart and pos < n:
+            restart = False
+            for m in _TOKEN.finditer(text, pos):
+                if m.start() != pos:
+                    break
+                kind = m.lastgroup or ""
+                if kind == "long_string":
+                    kind = "string"
+                    value = text[pos:_string_end(text, pos, line, pos - line_start + 1)]
+                    restart = True
+                else:
+                    value = m.group()
+                if kind == "ws":
+                    pass
+                elif kind == "line_comment" or kind == "block_comment":
+                    comments[line] = comments.get(line, "") + value
+                else:
+                    append((kind, value, line, pos - line_start + 1))
+                if "\n" in value:
+                    line += value.count("\n")
+                    line_start = pos + value.rindex("\n") + 1
+                pos += len(value)
+                if restart:
+                    break
         if pos < n:
             raise JSONPositionError(f"unexpected character {text[pos]!r}", line, pos - line_start + 1)
         self.end_line = line
@@ -110,10 +131,7 @@ class _Reader:
         if kind == "string":
             return _decode_string(value, line)
         if kind == "number":
-            try:
-                return json.loads(value)
-            except ValueError:  # more digits than Python converts: a number all the same
-                return float(value)
+            return _number(value)
         if kind == "word":
             return {"true": True, "false": False, "null": None}[value]
         if value == "{":
@@ -178,6 +196,28 @@ class _Reader:
         if self.pos >= len(self.tokens) or self.tokens[self.pos][1] != punct:
             raise self._error(f"expected '{punct}'")
         self.pos += 1
+
+
+def _string_end(text: str, start: int, line: int, column: int) -> int:
+    """The end of the string opening at ``start`` that one token match could
+    not take (more escapes than _ESCAPES_PER_MATCH, or no closing quote)."""
+    end = start + 1
+    while True:
+        end = _STRING_CHUNK.match(text, end).end()  # type: ignore[union-attr] - it matches "" at worst
+        if end >= len(text) or (text[end] == "\\" and end + 1 >= len(text)):
+            raise JSONPositionError("unterminated string", line, column)
+        if text[end] == '"':
+            return end + 1
+        # Stopped at a backslash after _ESCAPES_PER_MATCH escapes: go on.
+
+
+def _number(token: str) -> Any:
+    if "." not in token and "e" not in token and "E" not in token:
+        try:
+            return int(token)
+        except ValueError:  # more digits than Python converts: a number all the same
+            return float(token)
+    return float(token)
 
 
 def _decode_string(token: str, line: int) -> str:
