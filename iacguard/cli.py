@@ -224,7 +224,7 @@ def _config_dir(config: Config) -> Path:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from .parsers.terraform.project import TerraformInputs
+    from .parsers.terraform.inputs import TerraformInputs
     from .report import Report, Summary, writer
     from .scan import ScanOptions, scan, select_checks, unmatched_patterns
     from .suppress import SkipRule, SuppressionSettings

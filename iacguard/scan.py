@@ -21,7 +21,7 @@ from .source import Limits, SourceError, read_text
 from .suppress import SuppressionSettings, apply_suppressions
 
 if TYPE_CHECKING:
-    from .parsers.terraform.project import TerraformInputs
+    from .parsers.terraform.inputs import TerraformInputs
 
 
 @dataclass

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from iacguard.engine.checks import load_checks
-from iacguard.parsers.terraform.project import TerraformInputs
+from iacguard.parsers.terraform.inputs import TerraformInputs
 from iacguard.scan import ScanOptions, scan, select_checks
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "fixtures" / "_scenarios"

@@ -32,7 +32,7 @@ MAX_EXPANDED_VALUES = 500_000
 MAX_FOREACH_COPIES = 10_000
 
 # The cache entry kind; bumped when DecodedTemplate changes shape.
-_CACHE_KIND = "cloudformation/1"
+_CACHE_KIND = "cloudformation/2"
 TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
 _FOREACH = "Fn::ForEach::"
 # Line breaks as PyYAML counts them; editors and git count only LF (CRLF and
@@ -40,27 +40,46 @@ _FOREACH = "Fn::ForEach::"
 _YAML_BREAKS = re.compile("[\n\x85\u2028\u2029]")
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A 0-based position, as cfn-lint's marks are."""
-
-    line: int
-    column: int
-
-
 class PositionedMap(dict):
-    start_mark: Optional[Mark] = None
-    end_mark: Optional[Mark] = None
+    """A mapping with the 1-based lines it starts and ends on."""
+
+    __slots__ = ("line", "end_line")
+
+    def __reduce__(self) -> Any:
+        # Compact in the cache: two numbers, then the items.
+        return _positioned_map, (self.line, self.end_line), None, None, iter(self.items())
 
 
 class PositionedList(list):
-    start_mark: Optional[Mark] = None
-    end_mark: Optional[Mark] = None
+    __slots__ = ("line", "end_line")
+
+    def __reduce__(self) -> Any:
+        return _positioned_list, (self.line, self.end_line), None, iter(self)
 
 
 class PositionedText(str):
-    start_mark: Optional[Mark] = None
-    end_mark: Optional[Mark] = None
+    """A string with the 1-based line it starts on."""
+
+    def __reduce__(self) -> Any:
+        return _positioned_text, (str(self), self.line)
+
+
+def _positioned_map(line: int, end_line: int) -> PositionedMap:
+    out = PositionedMap()
+    out.line, out.end_line = line, end_line
+    return out
+
+
+def _positioned_list(line: int, end_line: int) -> PositionedList:
+    out = PositionedList()
+    out.line, out.end_line = line, end_line
+    return out
+
+
+def _positioned_text(text: str, line: int) -> PositionedText:
+    out = PositionedText(text)
+    out.line = line
+    return out
 
 
 @dataclass
@@ -270,7 +289,7 @@ def _collection_length(collection: Any, parameters: Any, mappings: Any) -> int:
 
 
 def _line_of(node: Any) -> int:
-    mark = getattr(node, "start_mark", None)
+    mark = getattr(node, "start_mark", None)  # still one of cfn-lint's nodes here
     return 1 if mark is None else mark.line + 1
 
 
@@ -285,13 +304,14 @@ def _line_table(text: str) -> Optional[List[int]]:
     return table
 
 
-def _mark(mark: Any, lines: Optional[List[int]]) -> Optional[Mark]:
+def _line(mark: Any, lines: Optional[List[int]]) -> int:
+    """1-based editor line of one of cfn-lint's 0-based marks (0: none)."""
     if mark is None:
-        return None
+        return 0
     line = int(mark.line)
     if lines is not None and 0 <= line < len(lines):
         line = lines[line]
-    return Mark(line, int(mark.column))
+    return line + 1
 
 
 def _convert(node: Any, memo: Dict[int, Any], lines: Optional[List[int]]) -> Any:
@@ -300,24 +320,23 @@ def _convert(node: Any, memo: Dict[int, Any], lines: Optional[List[int]]) -> Any
     known = memo.get(id(node))
     if known is not None:
         return known[1]
+    start = _line(getattr(node, "start_mark", None), lines)
     if isinstance(node, dict):
-        out: Any = PositionedMap()
+        out: Any = _positioned_map(start, _line(getattr(node, "end_mark", None), lines))
+        # The original stays in the memo so its id cannot be reused meanwhile.
         memo[id(node)] = (node, out)
         for key, value in node.items():
-            out[_convert(key, memo, lines)] = _convert(value, memo, lines)
+            # A string value's own line is never asked for (its key's is), and
+            # plain strings are much cheaper to load from the cache.
+            out[_convert(key, memo, lines)] = str(value) if type(value) is not str and isinstance(value, str) \
+                else _convert(value, memo, lines)
     elif isinstance(node, list):
-        out = PositionedList()
+        out = _positioned_list(start, _line(getattr(node, "end_mark", None), lines))
         memo[id(node)] = (node, out)
         out.extend(_convert(item, memo, lines) for item in node)
-    elif isinstance(node, str) and getattr(node, "start_mark", None) is not None:
-        out = PositionedText(node)
+    elif isinstance(node, str) and start:
+        out = _positioned_text(node, start)
+        memo[id(node)] = (node, out)
     else:
         return node
-    # The original is kept in the memo so its id cannot be reused meanwhile.
-    memo[id(node)] = (node, out)
-    start, end = _mark(getattr(node, "start_mark", None), lines), _mark(getattr(node, "end_mark", None), lines)
-    if start is not None:
-        out.start_mark = start
-    if end is not None:
-        out.end_mark = end
     return out

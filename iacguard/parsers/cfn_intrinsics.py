@@ -48,8 +48,8 @@ _PSEUDO: Dict[str, Any] = {
 
 
 def mark_line(node: Any, default: int) -> int:
-    mark = getattr(node, "start_mark", None)
-    return default if mark is None else mark.line + 1
+    """The line a decoded node starts on (cfn_document's containers)."""
+    return getattr(node, "line", 0) or default
 
 
 def parameter_value(declaration: Any, supplied: Mapping[str, Any], name: str) -> Any:

@@ -134,8 +134,7 @@ class _StackReader:
         rtype = str(body["Type"])
         # YAML: the logical-id key's line. JSON: the '{' that opens the resource.
         first_line = mark_line(key, 1)
-        end_mark = getattr(body, "end_mark", None)
-        end_line = end_mark.line + 1 if end_mark is not None else first_line
+        end_line = getattr(body, "end_line", 0) or first_line
         lines: Dict[Path, int] = {(): first_line}
         props = body.get("Properties")
         attributes = Evaluator(scope, lines).value(props, ()) if isinstance(props, dict) else {}

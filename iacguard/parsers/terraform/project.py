@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -22,6 +21,7 @@ from ...model import UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Reso
 from ...source import SourceError, decode_bytes, display_path, is_inside
 from . import ast
 from .evaluator import LazyMapping, OpenMap, Scope, evaluate
+from .inputs import TerraformInputs
 from .module import block_values, instances, parse_files, provider_of
 from .policy_document import render_policy_document
 from .syntax import HCLSyntaxError, parse_hcl
@@ -34,15 +34,6 @@ MAX_MODULE_DEPTH = 32
 MAX_FILE_FUNCTION_BYTES = 1024 * 1024
 _MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 _NO_LINKS: Set[NodeKey] = set()
-
-
-@dataclass
-class TerraformInputs:
-    """Values for root-module variables, in Terraform's precedence order."""
-
-    var_files: Sequence[str] = ()
-    vars: Sequence[str] = ()  # "NAME=VALUE" as given on the command line
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
 class ModuleSource:
