@@ -55,6 +55,10 @@ class ParseCache:
         digest = hashlib.sha256(b"%s\0%s\0" % (__version__.encode(), kind.encode()) + data).hexdigest()
         return self.directory / digest[:2] / f"{digest[2:]}.pickle"
 
+    def has(self, kind: str, data: bytes) -> bool:
+        """Whether an entry exists (it may still turn out unreadable)."""
+        return self.enabled and self._path(kind, data).is_file()
+
     def get(self, kind: str, data: bytes) -> Any:
         if not self.enabled:
             return None

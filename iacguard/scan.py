@@ -110,6 +110,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     repo_root = _repository_root(found.candidates, cwd)
     terraform_dirs: Dict[Path, List[Tuple[str, str]]] = defaultdict(list)
     frameworks = set(options.frameworks)
+    templates: List[Tuple[Candidate, str, str]] = []
     for candidate in found.candidates:
         name = candidate.path.name
         try:
@@ -130,21 +131,8 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         if fmt == "terraform":
             terraform_dirs[candidate.path.parent].append((candidate.display, text))
         else:
-            context = TemplateContext(candidate.path, candidate.display, repo_root,
-                                      [Path(p) for p in options.parameters], cwd, options.cache)
-            try:
-                parsed = _parse_single(fmt, text, context)
-            except RecursionError:
-                parsed = ParsedFile(candidate.display, fmt, errors=[
-                    ParseError(candidate.display, 1, "nested too deeply to read", fmt)])
-            except Exception as exc:  # a parser bug must cost this file, not the scan
-                parsed = ParsedFile(candidate.display, fmt, errors=[ParseError(
-                    candidate.display, 1, f"internal error while reading: {type(exc).__name__}: {exc}", fmt)])
-                result.internal_errors.append(traceback.format_exc())
-            if parsed is None:
-                result.skipped_files += 1
-            else:
-                result.files.append(parsed)
+            templates.append((candidate, fmt, text))
+    _parse_templates(templates, options, repo_root, cwd, result)
     if terraform_dirs:
         from .parsers.terraform.project import Project
 
@@ -182,6 +170,32 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
 
 
 SNIPPET_LINES = 2
+
+
+def _parse_templates(templates: List[Tuple[Candidate, str, str]], options: ScanOptions, repo_root: Path,
+                     cwd: Path, result: ScanResult) -> None:
+    """CloudFormation, ARM and plan files, each on its own."""
+    if any(fmt == "cloudformation" for _, fmt, _ in templates):
+        from .parsers.cfn_document import read_templates_ahead
+
+        read_templates_ahead([t for _, fmt, t in templates if fmt == "cloudformation"], options.cache,
+                             options.workers)
+    for candidate, fmt, text in templates:
+        context = TemplateContext(candidate.path, candidate.display, repo_root,
+                                  [Path(p) for p in options.parameters], cwd, options.cache)
+        try:
+            parsed = _parse_single(fmt, text, context)
+        except RecursionError:
+            parsed = ParsedFile(candidate.display, fmt, errors=[
+                ParseError(candidate.display, 1, "nested too deeply to read", fmt)])
+        except Exception as exc:  # a parser bug must cost this file, not the scan
+            parsed = ParsedFile(candidate.display, fmt, errors=[ParseError(
+                candidate.display, 1, f"internal error while reading: {type(exc).__name__}: {exc}", fmt)])
+            result.internal_errors.append(traceback.format_exc())
+        if parsed is None:
+            result.skipped_files += 1
+        else:
+            result.files.append(parsed)
 
 
 def _link_plans_to_configuration(files: List[ParsedFile], cwd: Path) -> None:

@@ -87,6 +87,17 @@ def test_cloudformation_templates_come_back_from_the_cache_unchanged(tmp_path: P
     assert json.loads(plain)["findings"]
 
 
+def test_templates_decoded_ahead_in_worker_processes_equal_the_serial_scan(tmp_path: Path, monkeypatch) -> None:
+    from iacguard.parsers import cfn_document
+
+    plain = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS))
+    monkeypatch.setattr(cfn_document, "PARALLEL_THRESHOLD", 1)
+    cache = ParseCache(tmp_path / "cache")
+    parallel = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS, cache=cache, workers=2))
+    assert plain == parallel
+    assert cache.misses == 0 and cache.hits > 0  # the workers filled the cache
+
+
 def test_a_warm_cloudformation_scan_does_not_load_cfn_lint(tmp_path: Path) -> None:
     """Importing cfn-lint costs about a second; an unchanged template must not pay it."""
     import subprocess

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from pathlib import Path as FSPath
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ..parallel import map_in_processes
 
 # A template larger than this is not decoded: CloudFormation accepts at most
 # 1 MB, and cfn-lint's pure-Python reader needs seconds and hundreds of
@@ -96,6 +99,29 @@ class DecodedTemplate:
     problems: List[Tuple[int, str]] = field(default_factory=list)
     # Transforms that failed on their own terms: the template is read as written.
     transform_notes: List[str] = field(default_factory=list)
+
+
+# Templates to decode before worker processes pay for themselves (each
+# worker imports cfn-lint once).
+PARALLEL_THRESHOLD = 16
+
+
+def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int) -> None:
+    """Decode, in worker processes, the templates the cache does not hold
+    yet, so that reading them one by one afterwards finds each there."""
+    if cache is None or not cache.enabled or workers <= 1:
+        return
+    missing = [text for text in texts if not cache.has(_CACHE_KIND, text.encode("utf-8", "surrogatepass"))]
+    if len(missing) >= PARALLEL_THRESHOLD:
+        map_in_processes(_read_into_cache, [(text, str(cache.directory)) for text in missing], workers,
+                         PARALLEL_THRESHOLD, chunksize=4)
+
+
+def _read_into_cache(item: Tuple[str, str]) -> None:
+    from ..cache import ParseCache
+
+    text, directory = item
+    read_template(text, ParseCache(FSPath(directory)))
 
 
 def read_template(text: str, cache: Any = None) -> DecodedTemplate:
