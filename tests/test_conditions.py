@@ -30,6 +30,7 @@ def evaluate(spec: Any, attributes: Dict[str, Any], graph: Optional[ResourceGrap
 
 def test_paths() -> None:
     assert parse_path('a.b[*].c[0]["x.y"]') == ("a", "b", "*", "c", 0, "x.y")
+    assert parse_path("a{*}.b") == ("a", "{*}", "b")
     with pytest.raises(PathSyntaxError):
         parse_path("")
 
@@ -55,6 +56,11 @@ def test_paths() -> None:
     ({"path": "l", "contains": "x"}, {"l": ["a", UNKNOWN]}, Tri.UNKNOWN),
     ({"path": "name", "matches": "^prod-"}, {"name": "prod-db"}, Tri.TRUE),
     ({"path": "s", "equals": "enabled", "ignore_case": True}, {"s": "Enabled"}, Tri.TRUE),
+    ({"path": "n{*}.on", "equals": False}, {"n": {"a": {"on": True}, "b": {"on": False}}}, Tri.TRUE),
+    ({"path": "n{*}.on", "equals": False}, {"n": {"a": {"on": True}, "b": {"on": UNKNOWN}}}, Tri.UNKNOWN),
+    ({"path": "n{*}.on", "equals": False}, {"n": {"a": {"on": True}}}, Tri.FALSE),
+    ({"path": "n{*}.on", "equals": False}, {"n": UNKNOWN}, Tri.UNKNOWN),
+    ({"path": "n{*}.on", "equals": False}, {"n": {}}, Tri.FALSE),
 ])
 def test_leaf(spec: Any, attrs: Dict[str, Any], state: Tri) -> None:
     assert evaluate(spec, attrs).state is state
@@ -83,6 +89,13 @@ def test_evidence_points_at_each_offending_attribute() -> None:
 def test_not_turns_examined_paths_into_evidence() -> None:
     result = evaluate({"not": {"path": "v[0].mfa", "equals": True}}, {"v": [{"enabled": True}]})
     assert result.state is Tri.TRUE and result.evidence[0].path == ("v", 0, "mfa")
+
+
+def test_map_values_report_the_key_that_violates() -> None:
+    result = evaluate({"path": "properties.notifications{*}.enabled", "equals": False},
+                      {"properties": {"notifications": {"actual": {"enabled": True}, "forecast": {"enabled": False}}}})
+    assert result.state is Tri.TRUE
+    assert [e.path for e in result.evidence] == [("properties", "notifications", "forecast", "enabled")]
 
 
 def test_each_reports_per_element_and_respects_when() -> None:

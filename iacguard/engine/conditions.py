@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
 from ..model import PartialString, Path, Resource, contains_unknown, is_present, is_unknown
-from .paths import ABSENT, WILDCARD, PathSyntaxError, Step, parse_path, resolve
+from .paths import ABSENT, MAP_VALUES, WILDCARD, PathSyntaxError, Step, parse_path, resolve
 
 
 class Tri(enum.Enum):
@@ -367,7 +367,7 @@ class Each(Condition):
             path = ctx.base_path + match.path
             if match.value is ABSENT:
                 continue
-            if isinstance(match.value, list) and self.steps[-1] != WILDCARD:
+            if isinstance(match.value, list) and self.steps[-1] not in (WILDCARD, MAP_VALUES):
                 out.extend((path + (i,), item) for i, item in enumerate(match.value))
             else:
                 out.append((path, match.value))

@@ -1,5 +1,6 @@
 """Attribute paths in check conditions: ``ingress[*].cidr_blocks[0]``,
-``properties.networkAcls.defaultAction``, ``tags["kubernetes.io/x"]``."""
+``properties.networkAcls.defaultAction``, ``tags["kubernetes.io/x"]``,
+``properties.notifications{*}.enabled`` (every value of a map)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from typing import Any, Iterator, List, Tuple, Union
 from ..model import UNKNOWN, Path, is_unknown
 
 WILDCARD = "*"
-_SEGMENT = re.compile(r"""\s*(?:\[\s*(\*|-?\d+|"(?:[^"\\]|\\.)*"|'[^']*')\s*\]|([^.\[\]]+))\s*(\.)?""")
+# Every value of a map (an ARM budget's named notifications, a for_each map):
+# the map's keys become the path.
+MAP_VALUES = "{*}"
+_SEGMENT = re.compile(
+    r"""\s*(?:\[\s*(\*|-?\d+|"(?:[^"\\]|\\.)*"|'[^']*')\s*\]|(\{\*\})|([^.\[\]{}]+))\s*(\.)?""")
 
 Step = Union[str, int]
 
@@ -28,8 +33,10 @@ def parse_path(text: str) -> Tuple[Step, ...]:
         m = _SEGMENT.match(text, pos)
         if m is None or m.end() == pos:
             raise PathSyntaxError(f"cannot read path {text!r} at position {pos}")
-        bracket, name = m.group(1), m.group(2)
-        if name is not None:
+        bracket, values, name = m.group(1), m.group(2), m.group(3)
+        if values is not None:
+            steps.append(MAP_VALUES)
+        elif name is not None:
             steps.append(name.strip())
         elif bracket == "*":
             steps.append(WILDCARD)
@@ -74,12 +81,20 @@ def _resolve(value: Any, steps: Tuple[Step, ...], done: Path, ignore_case: bool)
         yield Match(done, value)
         return
     if is_unknown(value):
-        yield Match(done + tuple(s for s in steps if s != WILDCARD), UNKNOWN)
+        yield Match(done + tuple(s for s in steps if s not in (WILDCARD, MAP_VALUES)), UNKNOWN)
         return
     if value is ABSENT or value is None:
-        yield Match(done + tuple(s if s != WILDCARD else 0 for s in steps), ABSENT)
+        yield Match(done + tuple(s if s != WILDCARD else 0 for s in steps if s != MAP_VALUES), ABSENT)
         return
     step, rest = steps[0], steps[1:]
+    if step == MAP_VALUES:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from _resolve(item, rest, done + (key,), ignore_case)
+        elif isinstance(value, list):  # a map's entries written as a list of objects
+            for i, item in enumerate(value):
+                yield from _resolve(item, rest, done + (i,), ignore_case)
+        return
     if step == WILDCARD:
         if isinstance(value, list):
             for i, item in enumerate(value):
