@@ -31,6 +31,7 @@ def evaluate(spec: Any, attributes: Dict[str, Any], graph: Optional[ResourceGrap
 def test_paths() -> None:
     assert parse_path('a.b[*].c[0]["x.y"]') == ("a", "b", "*", "c", 0, "x.y")
     assert parse_path("a{*}.b") == ("a", "{*}", "b")
+    assert parse_path("a{json}[0].b") == ("a", "{json}", 0, "b")
     with pytest.raises(PathSyntaxError):
         parse_path("")
 
@@ -61,6 +62,14 @@ def test_paths() -> None:
     ({"path": "n{*}.on", "equals": False}, {"n": {"a": {"on": True}}}, Tri.FALSE),
     ({"path": "n{*}.on", "equals": False}, {"n": UNKNOWN}, Tri.UNKNOWN),
     ({"path": "n{*}.on", "equals": False}, {"n": {}}, Tri.FALSE),
+    ({"path": "d{json}[*].p", "equals": True}, {"d": '[{"p": false}, {"p": true}]'}, Tri.TRUE),
+    ({"path": "d{json}[*].p", "equals": True}, {"d": '[{"p": false}]'}, Tri.FALSE),
+    ({"path": "d{json}[*].p", "equals": True}, {"d": [{"p": True}]}, Tri.TRUE),  # already structured
+    ({"path": "d{json}[*].p", "equals": True}, {"d": PartialDocument([{"p": True, "x": UNKNOWN}])}, Tri.TRUE),
+    ({"path": "d{json}[*].p", "equals": True}, {"d": PartialDocument([{"p": UNKNOWN}])}, Tri.UNKNOWN),
+    ({"path": "d{json}[*].p", "equals": True}, {"d": "not json"}, Tri.UNKNOWN),
+    ({"path": "d{json}[*].p", "equals": True}, {"d": UNKNOWN}, Tri.UNKNOWN),
+    ({"path": "d{json}[*].p", "equals": True}, {}, Tri.FALSE),
 ])
 def test_leaf(spec: Any, attrs: Dict[str, Any], state: Tri) -> None:
     assert evaluate(spec, attrs).state is state

@@ -1,21 +1,29 @@
 """Attribute paths in check conditions: ``ingress[*].cidr_blocks[0]``,
 ``properties.networkAcls.defaultAction``, ``tags["kubernetes.io/x"]``,
-``properties.notifications{*}.enabled`` (every value of a map)."""
+``properties.notifications{*}.enabled`` (every value of a map),
+``container_definitions{json}[*].privileged`` (inside a JSON document held
+in a string, as Terraform writes ``jsonencode(...)``)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator, List, Tuple, Union
 
-from ..model import UNKNOWN, Path, is_unknown
+from ..model import UNKNOWN, PartialDocument, Path, is_unknown
 
 WILDCARD = "*"
 # Every value of a map (an ARM budget's named notifications, a for_each map):
 # the map's keys become the path.
 MAP_VALUES = "{*}"
+# The JSON document a string holds; a value already structured passes as is.
+JSON_DOCUMENT = "{json}"
+_TRANSFORMS = (MAP_VALUES, JSON_DOCUMENT)
+# A larger "document" is not read (it is unknown, never absent).
+MAX_JSON_DOCUMENT = 1024 * 1024
 _SEGMENT = re.compile(
-    r"""\s*(?:\[\s*(\*|-?\d+|"(?:[^"\\]|\\.)*"|'[^']*')\s*\]|(\{\*\})|([^.\[\]{}]+))\s*(\.)?""")
+    r"""\s*(?:\[\s*(\*|-?\d+|"(?:[^"\\]|\\.)*"|'[^']*')\s*\]|(\{\*\}|\{json\})|([^.\[\]{}]+))\s*(\.)?""")
 
 Step = Union[str, int]
 
@@ -33,9 +41,9 @@ def parse_path(text: str) -> Tuple[Step, ...]:
         m = _SEGMENT.match(text, pos)
         if m is None or m.end() == pos:
             raise PathSyntaxError(f"cannot read path {text!r} at position {pos}")
-        bracket, values, name = m.group(1), m.group(2), m.group(3)
-        if values is not None:
-            steps.append(MAP_VALUES)
+        bracket, transform, name = m.group(1), m.group(2), m.group(3)
+        if transform is not None:
+            steps.append(transform)
         elif name is not None:
             steps.append(name.strip())
         elif bracket == "*":
@@ -80,13 +88,20 @@ def _resolve(value: Any, steps: Tuple[Step, ...], done: Path, ignore_case: bool)
     if not steps:
         yield Match(done, value)
         return
+    step, rest = steps[0], steps[1:]
+    if step == JSON_DOCUMENT:
+        if isinstance(value, PartialDocument):
+            value = value.document  # its known structure; the unknown parts stay unknown
+        elif isinstance(value, str):
+            value = _json_document(value)
+        yield from _resolve(value, rest, done, ignore_case)
+        return
     if is_unknown(value):
-        yield Match(done + tuple(s for s in steps if s not in (WILDCARD, MAP_VALUES)), UNKNOWN)
+        yield Match(done + tuple(s for s in steps if s != WILDCARD and s not in _TRANSFORMS), UNKNOWN)
         return
     if value is ABSENT or value is None:
-        yield Match(done + tuple(s if s != WILDCARD else 0 for s in steps if s != MAP_VALUES), ABSENT)
+        yield Match(done + tuple(s if s != WILDCARD else 0 for s in steps if s not in _TRANSFORMS), ABSENT)
         return
-    step, rest = steps[0], steps[1:]
     if step == MAP_VALUES:
         if isinstance(value, dict):
             for key, item in value.items():
@@ -123,3 +138,14 @@ def _resolve(value: Any, steps: Tuple[Step, ...], done: Path, ignore_case: bool)
         lowered = key.lower()
         key = next((k for k in value if isinstance(k, str) and k.lower() == lowered), key)
     yield from _resolve(value.get(key, ABSENT), rest, done + (key,), ignore_case)
+
+
+def _json_document(text: str) -> Any:
+    """The document, or UNKNOWN when the text is not one we can read: a
+    check must not call a value absent because it was not JSON."""
+    if len(text) > MAX_JSON_DOCUMENT:
+        return UNKNOWN
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return UNKNOWN
