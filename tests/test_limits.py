@@ -375,10 +375,6 @@ def test_yaml_alias_bomb_under_the_sam_transform(known_hangs: Dict[str, Outcome]
     assert_bounded(known_hangs["cfn-sam-alias-bomb"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hang: yamldecode() of a YAML alias bomb builds a shared structure cheaply, then jsonencode() "
-    "(functions._jsonencode) writes out all 9^9 leaves; no value budget in the Terraform evaluator "
-    "(fixtures/_hostile/hcl-yamldecode-bomb)"))
 def test_yaml_alias_bomb_through_terraform_yamldecode(known_hangs: Dict[str, Outcome]) -> None:
     outcome = known_hangs["hcl-yamldecode-bomb"]
     assert_bounded(outcome)
@@ -556,13 +552,8 @@ def test_terraform_large_collections_are_bounded(tmp_path: Path, expression: str
     "hcl-template-for",
     "hcl-toset-quadratic",
     "hcl-string-doubling",
-    pytest.param("hcl-jsonencode-doubling", marks=pytest.mark.xfail(strict=True, reason=(
-        "hang: locals that each hold the previous list twice are cheap (shared), but jsonencode() "
-        "(functions._jsonencode) writes out all 2^40 leaves (fixtures/_hostile/hcl-jsonencode-doubling)"))),
-    pytest.param("hcl-regex-redos", marks=pytest.mark.xfail(strict=True, reason=(
-        "hang: regex()/regexall()/replace() use Python's backtracking re (functions._regex) where "
-        "Terraform uses linear-time RE2; \"^(a+)+$\" on 47 characters never ends "
-        "(fixtures/_hostile/hcl-regex-redos)"))),
+    "hcl-jsonencode-doubling",
+    "hcl-regex-redos",
     "hcl-format-width",
 ])
 def test_terraform_expression_bombs(name: str, known_hangs: Dict[str, Outcome]) -> None:

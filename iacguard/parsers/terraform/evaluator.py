@@ -18,7 +18,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from ...model import UNKNOWN, UNKNOWN_PRESENT, contains_unknown, is_unknown
 from . import ast
 from ..partial import marked_text, partial_value
-from .functions import FUNCTIONS, FunctionError, to_number
+from .functions import (_CURRENT, FUNCTIONS, MAX_STEPS, MAX_STRING, Budget, BudgetExhausted, FunctionError,
+                        charge_walk, measure, to_number)
 
 MAX_COLLECTION = 100_000
 class EvaluationError(Exception):
@@ -64,31 +65,38 @@ class OpenMap(dict):
     present value, not an error."""
 
 
-class BudgetExhausted(Exception):
-    """An expression needs more work than a scan spends on one value
-    (nested loops multiplying, strings doubling); try() must not swallow it."""
-
-
-# Node evaluations one top-level expression may cost, and the longest string
-# it may build: far beyond real configurations, far below a hang.
-MAX_STEPS = 1_000_000
-MAX_STRING = 1_000_000
-
-
 def evaluate(expr: ast.Expr, scope: Scope) -> Any:
-    """The value of ``expr``; UNKNOWN where it cannot be known. Never raises."""
+    """The value of ``expr``; UNKNOWN where it cannot be known. Never raises.
+
+    One evaluation may cost MAX_STEPS (node evaluations plus the elements
+    functions visit) and build strings of MAX_STRING characters; a value
+    holding more than MAX_STEPS elements (counting each use of a shared
+    list) is too large for anything to walk. Beyond those the value is
+    UNKNOWN."""
+    evaluator = _Evaluator(scope)
+    # Functions charge the budget of the expression they are called from;
+    # a local evaluated on the way has its own.
+    token = _CURRENT.set(evaluator)
     try:
-        return _Evaluator(scope).eval(expr)
+        value = evaluator.eval(expr)
+        # Referring to a list twice is free, so forty locals each holding the
+        # previous one twice are cheap to build; every check or reporter
+        # that walks the result would still meet 2^40 elements.
+        if isinstance(value, (list, dict)) and measure(value, MAX_STEPS)[0] > MAX_STEPS:
+            return UNKNOWN
+        return value
     except (RecursionError, EvaluationError, BudgetExhausted, MemoryError):
         return UNKNOWN
+    finally:
+        _CURRENT.reset(token)
 
 
-class _Evaluator:
+class _Evaluator(Budget):
     def __init__(self, scope: Scope) -> None:
+        super().__init__()
         self.scope = scope
         # Inside try()/can() arguments errors are raised, not turned into UNKNOWN.
         self.strict = 0
-        self.steps = 0
 
     def _error(self, message: str) -> Any:
         if self.strict:
@@ -332,6 +340,8 @@ class _Evaluator:
                 return UNKNOWN
             return rb
         right = self.eval(expr.right)
+        if isinstance(left, (list, dict)) or isinstance(right, (list, dict)):
+            charge_walk(left, right)  # comparing visits every element
         if contains_unknown(left) or contains_unknown(right):
             return UNKNOWN_PRESENT  # a number or a bool, whatever the inputs
         if op == "==":

@@ -18,23 +18,130 @@ import ipaddress
 import json
 import math
 import re
+import time
 import urllib.parse
-from typing import Any, Callable, Dict, List
+from contextvars import ContextVar
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ...model import UNKNOWN, PartialDocument, contains_unknown, is_unknown
 
 MAX_RANGE = 100_000
 MAX_FORMAT_WIDTH = 10_000  # %999999999d would build a gigabyte
 
+# Node evaluations one top-level expression may cost (functions add one step
+# per element they visit), and the longest string it may build: far beyond
+# real configurations, far below a hang.
+MAX_STEPS = 1_000_000
+MAX_STRING = 1_000_000
+# One regex()/regexall()/replace() match may run this long (real patterns
+# need microseconds); the time it takes is charged to the step budget too.
+REGEX_TIMEOUT_S = 0.1
+STEPS_PER_SECOND = 1_000_000
+
 
 class FunctionError(ValueError):
     """The arguments are known but Terraform would reject them."""
+
+
+class BudgetExhausted(Exception):
+    """An expression needs more work than a scan spends on one value
+    (nested loops multiplying, strings doubling, shared lists written out);
+    try() must not swallow it: the value is unknown, not an error."""
+
+
+class Budget:
+    """The work one top-level expression may still do. The evaluator spends
+    a step per node it evaluates; functions that walk values spend a step
+    per element they visit, so that a value cheap to build (a list holding
+    the previous one twice, forty times over) is not costly to use."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def charge(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps > MAX_STEPS:
+            raise BudgetExhausted()
+
+    def left(self) -> int:
+        return MAX_STEPS - self.steps
+
+
+# The budget of the expression being evaluated (set by evaluator.evaluate).
+_CURRENT: ContextVar[Optional[Budget]] = ContextVar("iacguard_terraform_budget", default=None)
+
+
+def current_budget() -> Budget:
+    """The budget to charge; a call made outside an evaluation gets its own."""
+    return _CURRENT.get() or Budget()
+
+
+def measure(value: Any, limit: int) -> Tuple[int, int]:
+    """(elements, characters) of ``value`` counted as a walk would meet them:
+    a list held twice counts twice. Shared parts are measured once, so this
+    costs the number of distinct lists and maps, not their expansion; it stops
+    counting past ``limit`` elements. A list inside itself (a recursive YAML
+    alias) has no end: more than ``limit``."""
+    memo: Dict[int, Tuple[int, int]] = {}
+
+    def size(item: Any) -> Tuple[int, int]:
+        if isinstance(item, str):
+            return 1, len(item) + 2
+        if not isinstance(item, (list, dict)):
+            return 1, 8
+        key = id(item)
+        known = memo.get(key)
+        if known is not None:
+            return known
+        memo[key] = (limit + 1, 0)  # seen again before it is finished: a cycle
+        count, chars = 1, 2
+        if isinstance(item, dict):
+            for k, v in item.items():
+                n, c = size(v)
+                count, chars = count + n, chars + c + len(k) + 4
+                if count > limit:
+                    break
+        else:
+            for v in item:
+                n, c = size(v)
+                count, chars = count + n, chars + c + 1
+                if count > limit:
+                    break
+        memo[key] = (count, chars)
+        return count, chars
+
+    return size(value)
+
+
+def charge_walk(*values: Any) -> int:
+    """Charge the current budget for walking ``values`` element by element
+    (BudgetExhausted when that is more than it has left); their characters."""
+    budget = current_budget()
+    total_chars = 0
+    for value in values:
+        if isinstance(value, (list, dict)):
+            count, chars = measure(value, budget.left())
+            budget.charge(count)
+            total_chars += chars
+    return total_chars
+
+
+def _walks(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a function that visits every element of its arguments."""
+
+    def wrapper(*args: Any) -> Any:
+        charge_walk(*args)
+        return func(*args)
+
+    wrapper.__name__ = func.__name__
+    return wrapper
 
 
 def _strict(func: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a function that needs all of its arguments fully known."""
 
     def wrapper(*args: Any) -> Any:
+        charge_walk(*args)  # contains_unknown visits every element
         if any(contains_unknown(a) for a in args):
             return UNKNOWN
         return func(*args)
@@ -314,11 +421,12 @@ def _split(separator: Any, text: Any) -> Any:
 _GROUP_REF = re.compile(r"\$(?:\{(\w+)\}|(\d+))")
 
 
-def _replace(text: str, search: str, replacement: str) -> str:
+def _replace(text: str, search: str, replacement: str) -> Any:
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        pattern = re.compile(search[1:-1])
+        pattern = _compile(search[1:-1])
+        written = [len(text)]
 
-        def expand(m: re.Match) -> str:
+        def expand(m: Any) -> str:
             # Terraform (Go) writes group references as $1 or ${name}.
             def group(ref: re.Match) -> str:
                 name = ref.group(1) or ref.group(2)
@@ -327,9 +435,15 @@ def _replace(text: str, search: str, replacement: str) -> str:
                 except IndexError:  # no such group
                     return ""
 
-            return _GROUP_REF.sub(group, replacement)
+            out = _GROUP_REF.sub(group, replacement)
+            written[0] += len(out)
+            if written[0] > MAX_STRING:
+                raise BudgetExhausted()
+            return out
 
-        return pattern.sub(expand, text)
+        return _bounded_match(lambda timeout: pattern.sub(expand, text, timeout=timeout))
+    if search and len(text) + text.count(search) * (len(replacement) - len(search)) > MAX_STRING:
+        raise BudgetExhausted()
     return text.replace(search, replacement)
 
 
@@ -440,8 +554,15 @@ def _trim(text: str, chars: str) -> str:
 
 
 def _jsonencode(value: Any) -> str:
+    # Shared lists cost nothing to build but are written out in full: charge
+    # every element and refuse output beyond MAX_STRING before writing it.
+    if charge_walk(value) > MAX_STRING:
+        raise BudgetExhausted()
     # cty orders object attributes by name, so Terraform's output is sorted.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    if len(text) > MAX_STRING:  # escapes make it longer than measured
+        raise BudgetExhausted()
+    return text
 
 
 def _jsondecode(text: Any) -> Any:
@@ -456,6 +577,7 @@ def _jsonencode_partial(value: Any) -> Any:
     structure for the checks that read policies."""
     if isinstance(value, PartialDocument):
         return value
+    charge_walk(value)  # contains_unknown visits every element
     if contains_unknown(value):
         return PartialDocument(value)
     return _jsonencode(value)
@@ -473,9 +595,14 @@ def _yamldecode(text: Any) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(_string(text))
+        value = yaml.safe_load(_string(text))
     except yaml.YAMLError as exc:
         raise FunctionError(f"invalid YAML: {exc}") from None
+    # Aliases share one object however often they are used (nine aliases of
+    # nine aliases ... is a billion elements from a few lines): what they
+    # expand to is what every later walk pays, so it is charged here.
+    charge_walk(value)
+    return value
 
 
 def _sort(items: Any) -> Any:
@@ -502,13 +629,59 @@ def _setsubtract(first: Any, second: Any) -> Any:
     return [v for v in _toset(first) if v not in _list(second)]
 
 
+def _compile(source: str) -> Any:
+    """A pattern of regex()/regexall()/replace(), compiled for the ``regex``
+    module (which can stop a match after a time); FunctionError for what
+    does not compile. Python's ``re`` checks the syntax first: it refuses
+    more of what RE2 refuses (a group name used twice) than ``regex`` does."""
+    import regex
+
+    try:
+        re.compile(source)
+        return regex.compile(source)
+    except (re.error, regex.error, OverflowError) as exc:
+        raise FunctionError(f"invalid regular expression: {exc}") from None
+
+
+def _bounded_match(run: Callable[[float], Any]) -> Any:
+    """``run(timeout)``, a match on a compiled pattern, UNKNOWN when it does
+    not end in time.
+
+    Terraform matches with RE2, in time linear in the text; Python's engines
+    backtrack, and ``^(a|aa)+$`` on sixty characters would run for years. A
+    match may take REGEX_TIMEOUT_S (real patterns need microseconds), and
+    the time it takes is charged to the expression's step budget, so that a
+    loop of slow matches ends too. A match that times out has a result we do
+    not know, which is not an error (try()/can() must not see one)."""
+    budget = current_budget()
+    timeout = min(REGEX_TIMEOUT_S, budget.left() / STEPS_PER_SECOND)
+    if timeout <= 0:
+        raise BudgetExhausted()
+    start = time.perf_counter()
+    try:
+        return run(timeout)
+    except TimeoutError:
+        return UNKNOWN
+    finally:
+        budget.charge(int((time.perf_counter() - start) * STEPS_PER_SECOND))
+
+
 def _regex(pattern: str, text: str) -> Any:
-    m = re.search(pattern, text)
+    compiled = _compile(pattern)
+    m = _bounded_match(lambda timeout: compiled.search(text, timeout=timeout))
+    if is_unknown(m):
+        return UNKNOWN
     if m is None:
         raise FunctionError("no match")
     if m.groupdict():
         return m.groupdict()
     return list(m.groups()) if m.groups() else m.group(0)
+
+
+def _regexall(pattern: str, text: str) -> Any:
+    compiled = _compile(pattern)
+    matches = _bounded_match(lambda timeout: list(compiled.finditer(text, timeout=timeout)))
+    return UNKNOWN if is_unknown(matches) else [m.group(0) for m in matches]
 
 
 FUNCTIONS: Dict[str, Callable[..., Any]] = {
@@ -525,12 +698,12 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "endswith": _strict(lambda s, p: _string(s).endswith(_string(p))),
     "strrev": _strict(lambda s: _string(s)[::-1]),
     "format": _strict(lambda spec, *a: _format(_string(spec), *a)),
-    "join": _join,
+    "join": _walks(_join),
     "split": _strict(_split),
     "replace": _strict(lambda s, a, b: _replace(_string(s), _string(a), _string(b))),
     "substr": _strict(lambda s, o, l: _substr(_string(s), o, l)),
     "regex": _strict(lambda p, s: _regex(_string(p), _string(s))),
-    "regexall": _strict(lambda p, s: [m.group(0) for m in re.finditer(_string(p), _string(s))]),
+    "regexall": _strict(lambda p, s: _regexall(_string(p), _string(s))),
     # collections
     "concat": _concat,
     "merge": _merge,
@@ -539,13 +712,13 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "length": _length,
     "keys": _keys,
     "values": _values,
-    "contains": _contains,
+    "contains": _walks(_contains),
     "coalesce": _coalesce,
     "coalescelist": _coalescelist,
     "compact": _compact,
-    "distinct": _distinct,
-    "flatten": _flatten,
-    "zipmap": _zipmap,
+    "distinct": _walks(_distinct),
+    "flatten": _walks(_flatten),
+    "zipmap": _walks(_zipmap),
     "range": _strict(_range),
     "one": _one,
     "index": _strict(_index_of),
@@ -569,7 +742,7 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "tobool": _strict(_tobool),
     "tonumber": _strict(_tonumber),
     "tolist": _tolist,
-    "toset": _toset,
+    "toset": _walks(_toset),
     "tomap": _tomap,
     # encoding
     "jsonencode": _jsonencode_partial,
