@@ -312,20 +312,31 @@ def test_verbose_notes_do_not_carry_terminal_escapes(tmp_path: Path, monkeypatch
 
 
 @pytest.mark.parametrize("name, check_id", [("azuredeploy.json", "IACG-AZURE-001"), ("main.tf", "IACG-AWS-001")])
-@pytest.mark.xfail(strict=True, reason=(
-    "crash: a JSON (\\ud800) or HCL (\"\\ud800\") escape yields a lone surrogate in a resource name or "
-    "for_each key; findings.fingerprint's .encode('utf-8') raises UnicodeEncodeError (from "
-    "suppress.apply_suppressions) and the traceback reaches the user, exit status 1 "
-    "(fixtures/_hostile/lone-surrogate)"))
 def test_lone_surrogate_from_an_escape(tmp_path: Path, name: str, check_id: str) -> None:
+    """A JSON (\\ud800) or HCL ("\\ud800") escape leaves a lone surrogate in a
+    resource name or for_each key: every format (and a baseline) is still
+    written, as UTF-8, with U+FFFD in its place."""
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
     shutil.copy(HOSTILE / "lone-surrogate" / name, root / name)
-    for fmt in ("json", "sarif", "text"):
+    for fmt in FORMATS:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = cli_main(["scan", str(root / name), "--format", fmt, "--output", str(tmp_path / f"o.{fmt}")])
-        assert code == 1
+        assert code == 1, (fmt, err.getvalue())
         text = (tmp_path / f"o.{fmt}").read_text(encoding="utf-8")
+        assert "\ud800" not in text, fmt
         if fmt == "json":
-            assert check_id in {f["check_id"] for f in json.loads(text)["findings"]}
+            findings = json.loads(text)["findings"]
+            assert check_id in {f["check_id"] for f in findings}
+            assert any("\ufffd" in f["resource"] for f in findings), findings
+        CHECKERS.get(fmt, check_generic)(text, {})
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli_main(["scan", str(root / name), "--compact"])
+    assert code == 1 and check_id in out.getvalue(), err.getvalue()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = cli_main(["scan", str(root / name), "--create-baseline", str(tmp_path / "baseline.json")])
+    assert code in (0, 1), err.getvalue()
+    entries = json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))["findings"]
+    assert check_id in {e["check_id"] for e in entries}

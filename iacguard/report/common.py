@@ -31,6 +31,18 @@ _TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _XML_INVALID = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """Text that encodes as UTF-8. A template escape such as ``"\\ud800"``
+    leaves a lone surrogate in a name, which no encoder writes: it becomes
+    U+FFFD (a surrogate pair written as two escapes becomes its character)."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def terminal_safe(text: str, replacement: str = "?") -> str:
     """No terminal control sequence from template content reaches a screen."""
     return _TERMINAL_CONTROLS.sub(replacement, text)

@@ -19,7 +19,7 @@ from typing import Dict, List
 
 from ..findings import Finding
 from . import Report
-from .common import LEVEL, by_priority, message, summary_line, terminal_safe
+from .common import LEVEL, by_priority, encodable, message, summary_line, terminal_safe
 from .i18n import t
 
 ANNOTATIONS_SHOWN_PER_KIND = 10
@@ -66,4 +66,4 @@ def render(report: Report) -> str:
             lines.append(t("github.limit", report.lang, count=counts[kind], level=kind,
                            limit=ANNOTATIONS_SHOWN_PER_KIND))
     lines.append(summary_line(report))
-    return "\n".join(lines) + "\n"
+    return encodable("\n".join(lines) + "\n")

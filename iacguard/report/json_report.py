@@ -6,6 +6,7 @@ import json
 from typing import Any, Dict
 
 from . import Report
+from .common import encodable
 
 
 def finding_dict(finding: Any, lang: str) -> Dict[str, Any]:
@@ -52,4 +53,4 @@ def document(report: Report) -> Dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(document(report), ensure_ascii=False, indent=2) + "\n"
+    return encodable(json.dumps(document(report), ensure_ascii=False, indent=2) + "\n")

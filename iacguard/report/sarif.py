@@ -24,7 +24,7 @@ from urllib.parse import quote
 from ..engine.checks import Check, known_controls
 from ..findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding
 from . import Report
-from .common import LEVEL, by_priority, message, suppression_kind, suppression_reason, truncate
+from .common import LEVEL, by_priority, encodable, message, suppression_kind, suppression_reason, truncate
 from .i18n import t
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -92,7 +92,7 @@ def render(report: Report, limits: UploadLimits = GITHUB) -> str:
 
 
 def _dump(doc: Dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return encodable(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
 def _log(report: Report, kept: Sequence[Finding], cuts: _Cuts, limits: UploadLimits) -> Dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import List
 
 from ..findings import Finding
 from . import Report
-from .common import message, summary_line, terminal_safe
+from .common import encodable, message, summary_line, terminal_safe
 from .i18n import t
 
 _COLOURS = MappingProxyType({"CRITICAL": "1;35", "HIGH": "1;31", "MEDIUM": "33", "LOW": "36",
@@ -38,6 +38,10 @@ def _shown(report: Report) -> List[Finding]:
 
 
 def render(report: Report) -> str:
+    return encodable(_render(report))
+
+
+def _render(report: Report) -> str:
     if report.compact:
         return _compact(report)
     lang = report.lang
