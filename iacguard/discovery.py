@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Set
@@ -37,6 +38,8 @@ class Candidate:
 class DiscoveryResult:
     candidates: List[Candidate] = field(default_factory=list)
     skipped_links: List[str] = field(default_factory=list)
+    # Things worth telling the user (shown with --verbose).
+    notes: List[str] = field(default_factory=list)
 
 
 def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResult:
@@ -50,13 +53,16 @@ def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResul
         given = Path(os.path.normpath(given))
         if given.is_dir():
             root = given.resolve()
-            for file in _walk(given, root, result):
+            for file in _walk(given, root, cwd, result):
                 _add(file, root, cwd, seen, result)
         elif given.exists() or given.is_symlink():
             root = given.parent.resolve()
             target = _resolved(given)
             if given.is_symlink() and (target is None or not is_inside(target, root)):
                 result.skipped_links.append(display_path(given, cwd))
+                continue
+            if target is not None and not _is_regular(target):
+                _note_special(given, cwd, result)
                 continue
             _add(given, root, cwd, seen, result)
         else:
@@ -72,6 +78,20 @@ def _resolved(path: Path) -> Optional[Path]:
         return None
 
 
+def _is_regular(path: Path) -> bool:
+    """A regular file (after links)? Reading a named pipe blocks until
+    someone writes to it, a device may never end."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _note_special(path: Path, cwd: Path, result: DiscoveryResult) -> None:
+    result.notes.append(f"{display_path(path, cwd)}: not a regular file (a named pipe, a device or a socket); "
+                        "not read")
+
+
 def _add(file: Path, root: Path, cwd: Path, seen: Set[Path], result: DiscoveryResult) -> None:
     real = _resolved(file)
     if real is None:
@@ -83,7 +103,7 @@ def _add(file: Path, root: Path, cwd: Path, seen: Set[Path], result: DiscoveryRe
     result.candidates.append(Candidate(file, display_path(file, cwd), root))
 
 
-def _walk(top: Path, root: Path, result: DiscoveryResult) -> Iterator[Path]:
+def _walk(top: Path, root: Path, cwd: Path, result: DiscoveryResult) -> Iterator[Path]:
     visited_dirs: Set[Path] = set()
     stack = [top]
     while stack:
@@ -108,12 +128,18 @@ def _walk(top: Path, root: Path, result: DiscoveryResult) -> Iterator[Path]:
                     if entry.name not in SKIPPED_DIRS:
                         subdirs.append(path)
                     continue
+                if not _is_regular(target):  # a link to a pipe: reading it would block
+                    _note_special(path, cwd, result)
+                    continue
                 yield path
             elif entry.is_dir(follow_symlinks=False):
                 if entry.name not in SKIPPED_DIRS:
                     subdirs.append(path)
-            elif entry.is_file(follow_symlinks=False) and _maybe_template(entry.name):
-                yield path
+            elif entry.is_file(follow_symlinks=False):
+                if _maybe_template(entry.name):
+                    yield path
+            elif _maybe_template(entry.name):
+                _note_special(path, cwd, result)
         stack.extend(reversed(subdirs))
 
 

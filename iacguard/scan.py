@@ -17,7 +17,7 @@ from .engine.runner import CheckError, run_checks
 from .findings import BUILTIN_TITLES, PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
 from .graph import ResourceGraph
 from .model import FORMATS, ParsedFile, ParseError, Resource, TemplateContext
-from .source import Limits, SourceError, read_text
+from .source import Limits, SourceError, read_head, read_text
 from .suppress import SuppressionSettings, apply_suppressions
 
 if TYPE_CHECKING:
@@ -106,6 +106,7 @@ def _explicit(candidate: Candidate, options: ScanOptions) -> bool:
 def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result = ScanResult()
     found = discover(options.paths, options.cwd)
+    result.notes.extend(found.notes)
     cwd = (options.cwd or Path.cwd()).absolute()
     repo_root = _repository_root(found.candidates, cwd)
     terraform_dirs: Dict[Path, List[Tuple[str, str]]] = defaultdict(list)
@@ -254,11 +255,7 @@ def _sniff_format(path: Path) -> Optional[str]:
     """Whether a file that could not be read whole (too large, not UTF-8)
     looks like a template by its beginning: then it must be reported, not
     skipped."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(65536)
-    except OSError:
-        return None
+    head = read_head(path, 65536)
     return detect_format(path.name, head.decode("utf-8", errors="replace"))
 
 

@@ -32,23 +32,49 @@ def read_text(path: Path, limits: Limits = Limits()) -> str:
     normalised to LF so that line numbers match what editors show; anything
     else is reported rather than guessed at.
     """
+    return decode_bytes(read_regular_bytes(path, limits.max_file_bytes))
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file (of any size); empty for
+    anything else or what cannot be read. Never blocks on a pipe."""
     try:
-        info = path.stat()
-    except (OSError, ValueError, RuntimeError) as exc:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError):
+        return b""
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            return handle.read(size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+        except OSError:
+            return b""
+
+
+def read_regular_bytes(path: Path, max_bytes: int) -> bytes:
+    """The content of a regular file of at most ``max_bytes``; SourceError
+    for anything else. A named pipe or a device (perhaps behind a link) is
+    refused without reading: the file is opened without blocking and what was
+    opened is checked, so a pipe put in its place after a check cannot
+    block the scan either."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError) as exc:
         raise SourceError(f"cannot read file: {getattr(exc, 'strerror', None) or exc}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise SourceError("not a regular file (a pipe, a device...); not read")
-    size = info.st_size
-    if size > limits.max_file_bytes:
-        raise SourceError(
-            f"file is {size / 1048576:.1f} MiB, larger than the "
-            f"{limits.max_file_bytes / 1048576:.0f} MiB limit; not scanned"
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
-    return decode_bytes(data)
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise SourceError("not a regular file (a pipe, a device...); not read")
+            if info.st_size > max_bytes:
+                raise SourceError(
+                    f"file is {info.st_size / 1048576:.1f} MiB, larger than the "
+                    f"{max_bytes / 1048576:.0f} MiB limit; not scanned"
+                )
+            data = handle.read(max_bytes + 1)  # it may grow while it is read
+        except OSError as exc:
+            raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise SourceError(f"file is larger than the {max_bytes / 1048576:.0f} MiB limit; not scanned")
+    return data
 
 
 def decode_bytes(data: bytes) -> str:

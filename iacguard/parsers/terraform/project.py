@@ -18,7 +18,7 @@ from pathlib import Path as FSPath
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ...model import UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Resource, is_unknown
-from ...source import SourceError, decode_bytes, display_path, is_inside
+from ...source import DEFAULT_MAX_FILE_BYTES, SourceError, decode_bytes, display_path, is_inside, read_regular_bytes
 from . import ast
 from .evaluator import LazyMapping, OpenMap, Scope, evaluate
 from .inputs import TerraformInputs
@@ -156,7 +156,7 @@ class Project:
             if path.is_file() and path.name.endswith((".tf", ".tf.json")) and is_inside(path.resolve(), self.repo_root):
                 display = self.display(path)
                 try:
-                    files.append((display, decode_bytes(path.read_bytes())))
+                    files.append((display, decode_bytes(read_regular_bytes(path, DEFAULT_MAX_FILE_BYTES))))
                 except (OSError, SourceError) as exc:
                     self.parsed_files[display] = ParsedFile(display, "terraform")
                     self.note(f"{display}: not read ({exc})")
@@ -233,7 +233,7 @@ class Project:
                 self.note(f"variable file {path} not found")
             return {}
         try:
-            text = decode_bytes(path.read_bytes())
+            text = decode_bytes(read_regular_bytes(path, DEFAULT_MAX_FILE_BYTES))
         except (OSError, SourceError) as exc:
             self.note(f"variable file {self.display(path)} not read: {exc}")
             return {}
@@ -261,11 +261,9 @@ class Project:
         if not is_inside(real, self.repo_root) or not real.is_file():
             self.note(f"file {path!r} is outside the repository or missing; its content is unknown")
             return None
-        if real.stat().st_size > MAX_FILE_FUNCTION_BYTES:
-            return None
         try:
-            return decode_bytes(real.read_bytes())
-        except (OSError, SourceError):
+            return decode_bytes(read_regular_bytes(real, MAX_FILE_FUNCTION_BYTES))
+        except (OSError, SourceError):  # too large, not text, or a pipe swapped in
             return None
 
 
