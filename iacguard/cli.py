@@ -8,12 +8,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
 from . import baseline
 from .cache import ParseCache
-from .config import Config, ConfigError, defaults, find_config, load_file, merge, validate_check_ids
+from .config import Config, ConfigError, defaults, find_config, load_file, merge, parse_limits, validate_check_ids
 from .config import show as show_config
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import BUILTIN_TITLES, SEVERITY_ORDER
@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--verbose", action="store_true",
                       help="also list checks that could not decide (unresolved values)")
     scan.add_argument("--debug", action="store_true", help="show tracebacks of check errors")
+    scan.add_argument("--limit", action="append", metavar="NAME=NUMBER",
+                      help="raise or lower a resource limit (see docs/limits.md); repeatable")
     scan.add_argument("--no-cache", action="store_true",
                       help="parse every file afresh instead of using the parse cache")
 
@@ -180,6 +182,16 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
+def _cli_limits(config: Config, given: Optional[List[str]]) -> Optional[Dict[str, int]]:
+    """Limits given on the command line, over those of the configuration file."""
+    if not given:
+        return None
+    try:
+        return {**config.get("limits"), **parse_limits(given, "--limit", "command line")}
+    except ConfigError as exc:
+        raise UsageError(exc.message) from None
+
+
 def effective_config(args: argparse.Namespace) -> Config:
     """Defaults, then the configuration file, then the command line."""
     config = defaults()
@@ -205,6 +217,7 @@ def effective_config(args: argparse.Namespace) -> Config:
         "quiet": getattr(args, "quiet", False),
         "compact": getattr(args, "compact", False),
         "verbose": getattr(args, "verbose", False),
+        "limits": _cli_limits(config, getattr(args, "limit", None)),
     }
     bad = [f for f in cli["frameworks"] if f not in FORMATS]
     if bad:
@@ -227,6 +240,7 @@ def _scan(args: argparse.Namespace) -> int:
     from .parsers.terraform.inputs import TerraformInputs
     from .report import Report, Summary, writer
     from .scan import ScanOptions, scan, select_checks, unmatched_patterns
+    from .source import Limits
     from .suppress import SkipRule, SuppressionSettings
 
     config = effective_config(args)
@@ -267,6 +281,7 @@ def _scan(args: argparse.Namespace) -> int:
         severity_overrides=config.get("severity_overrides"),
         cache=cache,
         workers=os.cpu_count() or 1,
+        limits=Limits(**config.get("limits")),
     )
     try:
         result = scan(options, selected)

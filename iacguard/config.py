@@ -8,6 +8,7 @@ with the closest valid name as a suggestion.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import fnmatch
 from dataclasses import dataclass, field
@@ -82,6 +83,40 @@ def _severity_map(value: Any, key: str, source: str) -> Dict[str, str]:
     return out
 
 
+def limit_names() -> List[str]:
+    from .source import Limits
+
+    return [f.name for f in dataclasses.fields(Limits)]
+
+
+def parse_limits(value: Any, key: str, source: str) -> Dict[str, int]:
+    """``{name: number}`` in a file, ``["name=number"]`` on the command line."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        pairs = []
+        for item in value:
+            if "=" not in item:
+                raise ConfigError(source, f"'{key}' takes NAME=NUMBER, not {item!r}")
+            pairs.append(tuple(part.strip() for part in item.split("=", 1)))
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise ConfigError(source, f"'{key}' maps limit names to numbers")
+    names = limit_names()
+    out: Dict[str, int] = {}
+    for name, raw in pairs:
+        if name not in names:
+            raise ConfigError(source, f"unknown limit '{name}' in '{key}'{_suggest(str(name), names)}; "
+                                      f"known: {', '.join(names)}")
+        try:
+            number = int(raw) if not isinstance(raw, bool) else 0
+        except (TypeError, ValueError):
+            number = 0
+        if number < 1:
+            raise ConfigError(source, f"limit '{name}' must be a positive whole number, not {raw!r}")
+        out[str(name)] = number
+    return out
+
+
 def _skips(value: Any, key: str, source: str) -> List[Dict[str, Any]]:
     if not isinstance(value, list):
         raise ConfigError(source, f"'{key}' takes a list of {{id, paths, reason}}")
@@ -126,6 +161,7 @@ _KEYS: Dict[str, Any] = {
     "quiet": (_bool, False),
     "compact": (_bool, False),
     "verbose": (_bool, False),
+    "limits": (parse_limits, {}),
 }
 # Paths in a config file are relative to the file, not to where iacguard runs.
 _PATH_KEYS = {"checks_dirs", "var_files", "parameters", "baseline", "output"}

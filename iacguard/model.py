@@ -196,6 +196,8 @@ class TemplateContext:
     cwd: Optional["FSPath"] = None
     # The parse cache (cache.ParseCache), for parsers whose reading is costly.
     cache: Any = None
+    # source.Limits; None means the defaults.
+    limits: Any = None
 
 
 @dataclass(frozen=True)

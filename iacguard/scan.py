@@ -180,10 +180,10 @@ def _parse_templates(templates: List[Tuple[Candidate, str, str]], options: ScanO
         from .parsers.cfn_document import read_templates_ahead
 
         read_templates_ahead([t for _, fmt, t in templates if fmt == "cloudformation"], options.cache,
-                             options.workers)
+                             options.workers, options.limits)
     for candidate, fmt, text in templates:
         context = TemplateContext(candidate.path, candidate.display, repo_root,
-                                  [Path(p) for p in options.parameters], cwd, options.cache)
+                                  [Path(p) for p in options.parameters], cwd, options.cache, options.limits)
         try:
             parsed = _parse_single(fmt, text, context)
         except RecursionError:

@@ -10,6 +10,16 @@ from pathlib import Path
 from typing import Optional
 
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
+# CloudFormation accepts templates of at most 1 MB; cfn-lint's pure-Python
+# reader needs seconds and hundreds of megabytes per megabyte.
+DEFAULT_MAX_CLOUDFORMATION_BYTES = 2 * 1024 * 1024
+# Values of one template with YAML aliases expanded, and values evaluated.
+DEFAULT_MAX_CLOUDFORMATION_VALUES = 500_000
+# Copies Fn::ForEach may make in one template (CloudFormation allows 500 resources).
+DEFAULT_MAX_CLOUDFORMATION_COPIES = 10_000
+# Nested stack instances read below one template (each level may refer to
+# the next many times, and the count multiplies).
+DEFAULT_MAX_NESTED_STACKS = 200
 
 
 class SourceError(Exception):
@@ -23,6 +33,10 @@ class SourceError(Exception):
 @dataclass(frozen=True)
 class Limits:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_cloudformation_bytes: int = DEFAULT_MAX_CLOUDFORMATION_BYTES
+    max_cloudformation_values: int = DEFAULT_MAX_CLOUDFORMATION_VALUES
+    max_cloudformation_copies: int = DEFAULT_MAX_CLOUDFORMATION_COPIES
+    max_nested_stacks: int = DEFAULT_MAX_NESTED_STACKS
 
 
 def read_text(path: Path, limits: Limits = Limits()) -> str:
@@ -49,6 +63,10 @@ def read_head(path: Path, size: int) -> bytes:
             return b""
 
 
+def describe_size(size: int) -> str:
+    return f"{size / 1048576:.1f} MiB" if size >= 1048576 else f"{size} bytes"
+
+
 def read_regular_bytes(path: Path, max_bytes: int) -> bytes:
     """The content of a regular file of at most ``max_bytes``; SourceError
     for anything else. A named pipe or a device (perhaps behind a link) is
@@ -65,15 +83,13 @@ def read_regular_bytes(path: Path, max_bytes: int) -> bytes:
             if not stat.S_ISREG(info.st_mode):
                 raise SourceError("not a regular file (a pipe, a device...); not read")
             if info.st_size > max_bytes:
-                raise SourceError(
-                    f"file is {info.st_size / 1048576:.1f} MiB, larger than the "
-                    f"{max_bytes / 1048576:.0f} MiB limit; not scanned"
-                )
+                raise SourceError(f"file is {describe_size(info.st_size)}, larger than the "
+                                  f"{describe_size(max_bytes)} limit (max_file_bytes); not scanned")
             data = handle.read(max_bytes + 1)  # it may grow while it is read
         except OSError as exc:
             raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > max_bytes:
-        raise SourceError(f"file is larger than the {max_bytes / 1048576:.0f} MiB limit; not scanned")
+        raise SourceError(f"file is larger than the {describe_size(max_bytes)} limit (max_file_bytes); not scanned")
     return data
 
 

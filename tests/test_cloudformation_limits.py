@@ -10,16 +10,17 @@ from typing import List, Tuple
 from iacguard.engine.checks import load_checks
 from iacguard.findings import PARSE_ERROR_ID
 from iacguard.scan import ScanOptions, scan
+from iacguard.source import Limits
 
 HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "_hostile"
 CHECKS = load_checks()
 
 
-def _findings(tmp_path: Path, name: str) -> List[Tuple[str, str, int, str]]:
+def _findings(tmp_path: Path, name: str, limits: Limits = Limits()) -> List[Tuple[str, str, int, str]]:
     root = tmp_path / "repo"
     shutil.copytree(HOSTILE / name, root)
     (root / ".git").mkdir()
-    result = scan(ScanOptions(paths=[str(root)], cwd=root), CHECKS)
+    result = scan(ScanOptions(paths=[str(root)], cwd=root, limits=limits), CHECKS)
     return [(f.check_id, f.file, f.line, f.message["en"]) for f in result.findings]
 
 
@@ -33,7 +34,7 @@ def test_nested_stack_fan_out_stops_reading_but_keeps_the_parent(tmp_path: Path)
     found = _findings(tmp_path, "cfn-nested-stack-fanout")
     errors = [f for f in found if f[0] == PARSE_ERROR_ID]
     # Every levelN.yaml is also a template of its own whose fan-out hits the limit.
-    assert errors and all(f[3] == "more than 200 nested stacks; the rest are not read" for f in errors)
+    assert errors and all(f[3] == "more than 200 nested stacks (max_nested_stacks); the rest are not read" for f in errors)
     assert ("IACG-AWS-001", "parent.yaml") in {(f[0], f[1]) for f in found}
 
 
@@ -41,3 +42,21 @@ def test_alias_bomb_under_a_transform_is_reported_not_expanded(tmp_path: Path) -
     errors = [f for f in _findings(tmp_path, "cfn-sam-alias-bomb") if f[0] == PARSE_ERROR_ID]
     assert errors and all(f[1] == "template.yaml" for f in errors)
     assert any("transforms not applied" in f[3] for f in errors)
+
+
+def test_limits_can_be_raised_or_lowered(tmp_path: Path) -> None:
+    lowered = _findings(tmp_path / "a", "cfn-nested-stack-fanout", Limits(max_nested_stacks=3))
+    assert any(f[3].startswith("more than 3 nested stacks") for f in lowered)
+    small = _findings(tmp_path / "b", "cfn-foreach-bomb", Limits(max_cloudformation_bytes=100))
+    assert [(f[0], f[1], f[2]) for f in small] == [(PARSE_ERROR_ID, "template.yaml", 1)]
+    assert "larger than the 100 bytes limit (max_cloudformation_bytes" in small[0][3]
+    # Raised enough, the three loops of 10 (a smaller copy of the bomb) are expanded and judged.
+    root = tmp_path / "c"
+    root.mkdir()
+    text = (HOSTILE / "cfn-foreach-bomb" / "template.yaml").read_text(encoding="utf-8")
+    for letter in "abc":
+        text = text.replace(", ".join(f"{letter}{i}" for i in range(10, 100)), "").replace(f"{letter}9, ]", f"{letter}9]")
+    (root / "template.yaml").write_text(text, encoding="utf-8")
+    result = scan(ScanOptions(paths=[str(root)], cwd=root, limits=Limits(max_cloudformation_copies=2000)), CHECKS)
+    public = [f for f in result.findings if f.check_id == "IACG-AWS-001"]
+    assert len(public) == 1000 and PARSE_ERROR_ID not in {f.check_id for f in result.findings}

@@ -56,12 +56,30 @@ def test_pyproject_section(tmp_path: Path, run) -> None:
     ("frameworks: [terrafrom]\n", "did you mean 'terraform'?"),
     ("severity_threshold: URGENT\n", "'severity_threshold' must be one of"),
     ("- just a list\n", "must be a mapping"),
+    ("limits: {max_file_byte: 10}\n", "unknown limit 'max_file_byte' in 'limits' (did you mean 'max_file_bytes'?)"),
+    ("limits: {max_file_bytes: 0}\n", "limit 'max_file_bytes' must be a positive whole number, not 0"),
+    ("limits: [max_file_bytes]\n", "'limits' takes NAME=NUMBER, not 'max_file_bytes'"),
 ])
 def test_config_errors_name_the_file_and_key(tmp_path: Path, run, content: str, expected: str) -> None:
     (tmp_path / ".iacguard.yaml").write_text(content)
     code, _, err = run(["scan", "."], tmp_path)
     assert code == 2
     assert ".iacguard.yaml" in err and expected in err
+
+
+def test_limits_from_the_file_and_the_command_line(tmp_path: Path, run) -> None:
+    (tmp_path / ".iacguard.yaml").write_text("limits:\n  max_file_bytes: 20\n  max_nested_stacks: 5\n")
+    (tmp_path / "main.tf").write_text(PUBLIC.format(acl="public-read"))
+    code, out, _ = run(["scan", ".", "--format", "json"], tmp_path)
+    assert code == 1 and _findings(out) == [("IACG-000", "main.tf", 1, False)]
+    assert "larger than the 20 bytes limit (max_file_bytes)" in json.loads(out)["findings"][0]["message"]
+    code, out, _ = run(["scan", ".", "--format", "json", "--limit", "max_file_bytes=4096"], tmp_path)
+    assert ("IACG-AWS-001", "main.tf", 2, False) in _findings(out)
+    assert "IACG-000" not in {f[0] for f in _findings(out)}
+    code, out, _ = run(["config", "show"], tmp_path)
+    assert "max_nested_stacks" in out and ".iacguard.yaml" in out
+    code, _, err = run(["scan", ".", "--limit", "max_files=3"], tmp_path)
+    assert code == 2 and "unknown limit 'max_files'" in err
 
 
 def test_config_show_says_where_values_come_from(tmp_path: Path, run) -> None:

@@ -22,17 +22,7 @@ from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..parallel import map_in_processes
-
-# A template larger than this is not decoded: CloudFormation accepts at most
-# 1 MB, and cfn-lint's pure-Python reader needs seconds and hundreds of
-# megabytes per megabyte.
-MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
-# Values in the template once YAML aliases are expanded (the evaluator's own
-# budget, cfn_intrinsics.MAX_VALUES, bounds what is evaluated afterwards).
-MAX_EXPANDED_VALUES = 500_000
-# Copies Fn::ForEach may make in one template (CloudFormation allows 500
-# resources; Terraform blocks are capped at 10 000 instances).
-MAX_FOREACH_COPIES = 10_000
+from ..source import Limits, describe_size
 
 # The cache entry kind; bumped when DecodedTemplate changes shape.
 _CACHE_KIND = "cloudformation/2"
@@ -106,42 +96,50 @@ class DecodedTemplate:
 PARALLEL_THRESHOLD = 16
 
 
-def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int) -> None:
+def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int, limits: Limits = Limits()) -> None:
     """Decode, in worker processes, the templates the cache does not hold
     yet, so that reading them one by one afterwards finds each there."""
     if cache is None or not cache.enabled or workers <= 1:
         return
-    missing = [text for text in texts if not cache.has(_CACHE_KIND, text.encode("utf-8", "surrogatepass"))]
+    kind = _cache_kind(limits)
+    missing = [text for text in texts if not cache.has(kind, text.encode("utf-8", "surrogatepass"))]
     if len(missing) >= PARALLEL_THRESHOLD:
-        map_in_processes(_read_into_cache, [(text, str(cache.directory)) for text in missing], workers,
+        map_in_processes(_read_into_cache, [(text, str(cache.directory), limits) for text in missing], workers,
                          PARALLEL_THRESHOLD, chunksize=4)
 
 
-def _read_into_cache(item: Tuple[str, str]) -> None:
+def _read_into_cache(item: Tuple[str, str, Limits]) -> None:
     from ..cache import ParseCache
 
-    text, directory = item
-    read_template(text, ParseCache(FSPath(directory)))
+    text, directory, limits = item
+    read_template(text, ParseCache(FSPath(directory)), limits)
 
 
-def read_template(text: str, cache: Any = None) -> DecodedTemplate:
+def _cache_kind(limits: Limits) -> str:
+    # The limits decide what a template reads as, so they are part of the key.
+    return (f"{_CACHE_KIND}/{limits.max_cloudformation_bytes}/{limits.max_cloudformation_values}/"
+            f"{limits.max_cloudformation_copies}")
+
+
+def read_template(text: str, cache: Any = None, limits: Limits = Limits()) -> DecodedTemplate:
     """The decoded template, from the cache when this text was read before."""
     data = text.encode("utf-8", "surrogatepass")
+    kind = _cache_kind(limits)
     if cache is not None:
-        hit = cache.get(_CACHE_KIND, data)
+        hit = cache.get(kind, data)
         if isinstance(hit, DecodedTemplate):
             return hit
-    decoded = _read(text, len(data))
+    decoded = _read(text, len(data), limits)
     if cache is not None:
-        cache.put(_CACHE_KIND, data, decoded)
+        cache.put(kind, data, decoded)
     return decoded
 
 
-def _read(text: str, size: int) -> DecodedTemplate:
-    if size > MAX_TEMPLATE_BYTES:
-        return DecodedTemplate(error=(1, f"template is {size / 1048576:.1f} MiB, larger than the "
-                                         f"{MAX_TEMPLATE_BYTES / 1048576:.0f} MiB limit (CloudFormation accepts "
-                                         "1 MB); not scanned"))
+def _read(text: str, size: int, limits: Limits) -> DecodedTemplate:
+    if size > limits.max_cloudformation_bytes:
+        return DecodedTemplate(error=(1, f"template is {describe_size(size)}, larger than the "
+                                         f"{describe_size(limits.max_cloudformation_bytes)} limit "
+                                         "(max_cloudformation_bytes; CloudFormation accepts 1 MB); not scanned"))
     try:
         raw, duplicates = _decode(text)
     except RecursionError:
@@ -150,13 +148,12 @@ def _read(text: str, size: int) -> DecodedTemplate:
         return DecodedTemplate(error=raw)
     lines = _line_table(text)
     out = DecodedTemplate(duplicates=duplicates)
-    expanded_size = _expanded_size(raw)
-    if expanded_size > MAX_EXPANDED_VALUES:
-        out.problems.append((1, f"template expands to more than {MAX_EXPANDED_VALUES} values (YAML aliases?); "
-                                "transforms not applied"))
+    if _expanded_size(raw, limits.max_cloudformation_values) > limits.max_cloudformation_values:
+        out.problems.append((1, f"template expands to more than {limits.max_cloudformation_values} values "
+                                "(YAML aliases?; max_cloudformation_values); transforms not applied"))
         transformed = raw
     else:
-        transformed = _transform(raw, out)
+        transformed = _transform(raw, out, limits.max_cloudformation_copies)
     memo: Dict[int, Any] = {}
     try:
         out.written = _convert(raw, memo, lines)
@@ -212,7 +209,7 @@ def _load_last_key_wins(text: str) -> Any:
         return None
 
 
-def _transform(template: Any, out: DecodedTemplate) -> Any:
+def _transform(template: Any, out: DecodedTemplate, max_copies: int) -> Any:
     """Expand SAM and language extensions as CloudFormation would."""
     if not isinstance(template, dict):
         return template
@@ -220,10 +217,10 @@ def _transform(template: Any, out: DecodedTemplate) -> Any:
     names = declared if isinstance(declared, list) else [declared]
     if not any(isinstance(n, str) and n in TRANSFORMS for n in names):
         return template
-    copies, line = _foreach_copies(template)
-    if copies > MAX_FOREACH_COPIES:
-        out.problems.append((line, f"Fn::ForEach makes more than {MAX_FOREACH_COPIES} copies; "
-                                   "transforms not applied"))
+    copies, line = _foreach_copies(template, max_copies)
+    if copies > max_copies:
+        out.problems.append((line, f"Fn::ForEach makes more than {max_copies} copies "
+                                   "(max_cloudformation_copies); transforms not applied"))
         return template
     from cfnlint.template import Template
 
@@ -239,7 +236,7 @@ def _transform(template: Any, out: DecodedTemplate) -> Any:
     return cfn.template
 
 
-def _expanded_size(node: Any) -> int:
+def _expanded_size(node: Any, cap: int) -> int:
     """Values in the tree with shared (aliased) parts counted every time
     they are used, computed once per distinct part."""
     sizes: Dict[int, int] = {}
@@ -250,14 +247,14 @@ def _expanded_size(node: Any) -> int:
         if id(item) in sizes:
             continue
         if not children_done and id(item) in open_parts:
-            return MAX_EXPANDED_VALUES + 1  # a recursive alias: endless once expanded
+            return cap + 1  # a recursive alias: endless once expanded
         children = list(item.keys()) + list(item.values()) if isinstance(item, dict) else \
             item if isinstance(item, list) else None
         if children is None:
             sizes[id(item)] = 1
         elif children_done:
             open_parts.discard(id(item))
-            sizes[id(item)] = min(1 + sum(sizes[id(c)] for c in children), MAX_EXPANDED_VALUES + 1)
+            sizes[id(item)] = min(1 + sum(sizes[id(c)] for c in children), cap + 1)
         else:
             open_parts.add(id(item))
             pending.append((item, True))
@@ -265,7 +262,7 @@ def _expanded_size(node: Any) -> int:
     return sizes[id(node)]
 
 
-def _foreach_copies(template: Dict[Any, Any]) -> Tuple[int, int]:
+def _foreach_copies(template: Dict[Any, Any], cap: int) -> Tuple[int, int]:
     """How many copies the Fn::ForEach loops make (products of collection
     lengths along each nesting), and the line of the first loop."""
     parameters = template.get("Parameters")
@@ -285,7 +282,7 @@ def _foreach_copies(template: Dict[Any, Any]) -> Tuple[int, int]:
                     first_line = _line_of(key)
                 inner = factor * max(_collection_length(value[1], parameters, mappings), 1)
                 total += inner
-                if total > MAX_FOREACH_COPIES:
+                if total > cap:
                     return total, first_line
                 pending.append((value[2], inner))
             else:

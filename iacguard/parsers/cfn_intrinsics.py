@@ -20,7 +20,6 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 from ..model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, Path, contains_unknown, is_unknown
 from .partial import UNKNOWN_MARKER, marked_text, partial_value
 
-MAX_VALUES = 500_000
 
 
 class TemplateTooLarge(Exception):
@@ -79,7 +78,7 @@ def parameter_value(declaration: Any, supplied: Mapping[str, Any], name: str) ->
 class TemplateScope:
     """What intrinsic functions can see in one template."""
 
-    def __init__(self, template: Mapping[str, Any], supplied: Mapping[str, Any]) -> None:
+    def __init__(self, template: Mapping[str, Any], supplied: Mapping[str, Any], budget: int) -> None:
         parameters = template.get("Parameters")
         self.parameters: Dict[str, Any] = {}
         if isinstance(parameters, dict):
@@ -93,7 +92,9 @@ class TemplateScope:
         self.resource_ids: Set[str] = set(map(str, resources)) if isinstance(resources, dict) else set()
         self._conditions: Dict[str, Any] = {}
         self._busy: Set[str] = set()
-        self.budget = MAX_VALUES
+        # Values evaluated in this template at most (YAML aliases can make
+        # a small text enormous).
+        self.budget = budget
 
     # -- conditions ----------------------------------------------------------
     def condition(self, name: str) -> Any:

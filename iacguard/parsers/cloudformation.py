@@ -17,17 +17,14 @@ from pathlib import Path as FSPath
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from ..model import Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
-from ..source import SourceError, decode_bytes, display_path, resolve_inside
+from ..source import Limits, SourceError, decode_bytes, display_path, resolve_inside
 from .cfn_document import DecodedTemplate, read_template
 from .cfn_intrinsics import (
-    Evaluator, TemplateScope, TemplateTooLarge, MAX_VALUES, mark_line,
+    Evaluator, TemplateScope, TemplateTooLarge, mark_line,
 )
 
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 MAX_NESTING = 10
-# Stack instances read below one template: each level may refer to the next
-# many times, and the count multiplies.
-MAX_NESTED_STACKS = 200
 
 
 def read_parameter_files(paths: List[FSPath], notes: List[str]) -> Dict[str, Any]:
@@ -52,7 +49,7 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
     """The template's resources; None when the file, once read, turns out not
     to be a template (e.g. a macro event that merely mentions AWS:: types)."""
     out = ParsedFile(display, "cloudformation")
-    decoded = read_template(text, context.cache if context else None)
+    decoded = read_template(text, context.cache if context else None, _limits(context))
     if decoded.error is not None:
         out.errors.append(ParseError(display, decoded.error[0], decoded.error[1], "cloudformation"))
         return out
@@ -71,6 +68,10 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
     return out
 
 
+def _limits(context: Optional[TemplateContext]) -> Limits:
+    return context.limits if context is not None and context.limits is not None else Limits()
+
+
 def _is_json(text: str) -> bool:
     return text.lstrip("\ufeff \t\n").startswith("{")
 
@@ -79,6 +80,7 @@ class _StackReader:
     def __init__(self, context: Optional[TemplateContext], out: ParsedFile) -> None:
         self.context = context
         self.out = out
+        self.limits = _limits(context)
         self.stacks_read = 0
         self.reported: Set[int] = set()
         # A template referred to by many stacks is decoded once.
@@ -100,7 +102,7 @@ class _StackReader:
         resources = template.get("Resources") if isinstance(template, dict) else None
         if not isinstance(resources, dict):
             return
-        scope = TemplateScope(template, supplied)
+        scope = TemplateScope(template, supplied, self.limits.max_cloudformation_values)
         for logical_id, body in resources.items():
             # A resource a transform created (a SAM function's role) points
             # at the resource that declared it.
@@ -112,7 +114,8 @@ class _StackReader:
             except TemplateTooLarge:
                 self.out.errors.append(ParseError(
                     display, mark_line(logical_id, 1),
-                    f"template expands to more than {MAX_VALUES} values (YAML aliases?); not scanned further",
+                    f"template expands to more than {self.limits.max_cloudformation_values} values (YAML aliases?; "
+                    "max_cloudformation_values); not scanned further",
                     "cloudformation"))
                 return
             if resource is None:
@@ -175,11 +178,12 @@ class _StackReader:
         child_display = display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
         if child_display in chain or not real.is_file():
             return
-        if self.stacks_read >= MAX_NESTED_STACKS:
-            if self.stacks_read == MAX_NESTED_STACKS:
+        if self.stacks_read >= self.limits.max_nested_stacks:
+            if self.stacks_read == self.limits.max_nested_stacks:
                 self.out.errors.append(ParseError(
                     display, stack.location.line,
-                    f"more than {MAX_NESTED_STACKS} nested stacks; the rest are not read", "cloudformation"))
+                    f"more than {self.limits.max_nested_stacks} nested stacks (max_nested_stacks); the rest are not "
+                    "read", "cloudformation"))
             self.stacks_read += 1
             return
         self.stacks_read += 1
@@ -189,7 +193,7 @@ class _StackReader:
             except (OSError, SourceError) as exc:
                 self.out.notes.append(f"{display}: nested stack template {url!r} not read: {exc}")
                 return
-            self.templates[real] = (read_template(text, self.context.cache), _is_json(text))
+            self.templates[real] = (read_template(text, self.context.cache, self.limits), _is_json(text))
         decoded, is_json = self.templates[real]
         if not isinstance(decoded.written, dict) or decoded.error is not None:
             return
