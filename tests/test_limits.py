@@ -491,9 +491,6 @@ LONG_LINE_BUGS = {
     "hcl-list": "hang: a 5-million-element list on one line of a .tf takes minutes: python-hcl2's lark parser "
                 "costs ~30 us per token (syntax.parse_hcl), and the 16 MiB limit bounds bytes, not tokens "
                 "(fixtures/_hostile/long-line/make.py hcl-list)",
-    "arm-array": "hang, memory and lost result: a 5-million-element array on one line takes ~30 s and "
-                 "~2 GB, and the evaluation budget then turns the account's properties unknown so "
-                 "IACG-AZURE-001 is not reported (fixtures/_hostile/long-line/make.py arm-array)",
 }
 
 

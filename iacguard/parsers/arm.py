@@ -39,7 +39,7 @@ from .arm_parameters import read_parameter_file, template_parameters
 from .arm_syntax import is_expression, literal_text, render
 from .arm_template import (CopyScope, Expander, TemplateScope, Trace, copy_count, evaluate_leaf)
 from .arm_values import ArmError, Target, parse_resource_id, to_attribute
-from .json_positions import JSONPositionError, PositionedJSON, parse_json
+from .json_positions import JSONLimitError, JSONPositionError, PositionedJSON, parse_json
 
 # Resources one file may expand to (copy loops times nested deployments).
 MAX_RESOURCES = 10_000
@@ -57,6 +57,9 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
     out = ParsedFile(display, "arm")
     try:
         doc = parse_json(text)
+    except JSONLimitError as exc:
+        out.errors.append(ParseError(display, exc.line, f"template not read: {exc}", "arm"))
+        return out
     except JSONPositionError as exc:
         out.errors.append(ParseError(display, exc.line, f"JSON syntax error: {exc}", "arm"))
         return out
@@ -126,7 +129,6 @@ class _Reader:
         self.out = out
         self.session = Session(notes=out.notes, label=display)
         self.pending: List[_Pending] = []
-        self.orders: Dict[str, Tuple[List[Path], Dict[Path, int]]] = {}
         self.by_type_name: Dict[Tuple[str, str], List[str]] = defaultdict(list)
         self.by_name: Dict[str, List[str]] = defaultdict(list)
         self.by_full: Dict[str, List[str]] = defaultdict(list)
@@ -391,23 +393,10 @@ class _Reader:
             return found
         return [] if "[" in target.name or not target.name else [target.name]
 
-    def _end_line(self, source: _Source, path: Path, first: int) -> int:
-        """The last line written inside the value at ``path``. The reader
-        records paths in document order, so a value's descendants follow it."""
-        order = self.orders.get(source.display)
-        if order is None:
-            paths = list(source.doc.lines)
-            order = (paths, {p: i for i, p in enumerate(paths)})
-            self.orders[source.display] = order
-        paths, position = order
-        start = position.get(path)
-        if start is None:
-            return first
-        n, end, last = len(path), start + 1, first
-        while end < len(paths) and paths[end][:n] == path:
-            last = max(last, source.doc.lines[paths[end]])
-            end += 1
-        return last
+    @staticmethod
+    def _end_line(source: _Source, path: Path, first: int) -> int:
+        """The last line written inside the value at ``path``."""
+        return max(first, source.doc.end_lines.get(path, first))
 
 
 def _entries(resources: Any, path: Path) -> Iterator[Tuple[Path, Optional[str], Any]]:

@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..model import Path
 
 MAX_DEPTH = 256
+# Values (scalars, objects and arrays, members' values and array elements)
+# one document may hold. Real templates and plans spend 12 bytes or more per
+# value, so the 16 MiB file limit keeps them well below this; what goes past
+# it (a single-line array of millions of numbers) would cost seconds and a
+# gigabyte to read and is reported instead (JSONLimitError).
+MAX_VALUES = 2_000_000
 
 # Escapes one regular-expression match of a string takes. Python's re keeps
 # a backtracking entry per repetition of a group (never per character of a
@@ -27,17 +33,26 @@ _STRING_BODY = r'[^"\\]*(?:\\.[^"\\]*){0,%d}' % _ESCAPES_PER_MATCH
 _TOKEN = re.compile(
     r"""
     (?P<ws>[ \t\r\n\ufeff]+)
-  | (?P<line_comment>//[^\n]*)
-  | (?P<block_comment>/\*.*?\*/)
+  | (?P<punct>[{}\[\]:,])
   | (?P<string>"%s")
   | (?P<long_string>")
   | (?P<number>-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)
-  | (?P<punct>[{}\[\]:,])
   | (?P<word>true|false|null)
+  | (?P<line_comment>//[^\n]*)
+  | (?P<block_comment>/\*.*?\*/)
     """ % _STRING_BODY,
     re.VERBOSE | re.DOTALL,
 )
 _STRING_CHUNK = re.compile(_STRING_BODY, re.DOTALL)
+# Scalars, each followed by a comma, on the line of an array's '[': decoded
+# in one call of the standard library's C decoder, all on that one line.
+# Nothing with an escape, a line break or a comment, which the token loop
+# handles. A long literal array costs a fraction of the token loop's time.
+_RUN_LENGTH = 4096  # scalars per match: the group repeats, so its backtracking entries are bounded
+_SCALAR_RUN = re.compile(
+    r'(?:[ \t]*(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|"[^"\\\n]*")[ \t]*,){1,%d}'
+    % _RUN_LENGTH)
+_RUN_DECODER = json.JSONDecoder(strict=False)  # ARM accepts control characters in strings
 
 
 class JSONPositionError(ValueError):
@@ -48,6 +63,10 @@ class JSONPositionError(ValueError):
         self.column = column
 
 
+class JSONLimitError(JSONPositionError):
+    """Well-formed as far as it was read, but more than the reader reads."""
+
+
 @dataclass
 class PositionedJSON:
     value: Any
@@ -56,146 +75,184 @@ class PositionedJSON:
     lines: Dict[Path, int] = field(default_factory=dict)
     # Line of the opening brace/bracket of every object or array value.
     open_lines: Dict[Path, int] = field(default_factory=dict)
+    # Of every object or array value: the last line in ``lines`` of anything
+    # inside it (the value's own line or before when it is empty).
+    end_lines: Dict[Path, int] = field(default_factory=dict)
     comments: Dict[int, str] = field(default_factory=dict)
 
 
-class _Reader:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens: List[Tuple[str, str, int, int]] = []
-        self.pos = 0
-        self.result = PositionedJSON(None)
-        self._tokenize()
+# What the reader expects next: a value (at the top, after a key's ':'), an
+# element or ']' (in an array), a key or '}', the ':', a ',' or the closer,
+# nothing more.
+_VALUE, _ELEMENT, _KEY, _COLON, _SEPARATOR, _END = range(6)
+_WORDS = {"true": True, "false": False, "null": None}
+_EXPECTED_AT_END = {_KEY: "unterminated object", _ELEMENT: "unterminated array", _COLON: "expected ':'",
+                    _VALUE: "expected a value"}
 
-    def _tokenize(self) -> None:
-        text = self.text
-        line = 1
-        line_start = 0
-        pos = 0
-        n = len(text)
-        append = self.tokens.append
-        comments = self.result.comments
-        # finditer runs the matching loop in C; a gap between two matches is a
-        # character no token accepts. It starts again after a string too long
-        # for one match.
-        restart = True
-        while restart and pos < n:
-            restart = False
-            for m in _TOKEN.finditer(text, pos):
-                if m.start() != pos:
-                    break
-                kind = m.lastgroup or ""
-                if kind == "long_string":
-                    kind = "string"
-                    value = text[pos:_string_end(text, pos, line, pos - line_start + 1)]
-                    restart = True
-                else:
-                    value = m.group()
-                if kind == "ws":
-                    pass
-                elif kind == "line_comment" or kind == "block_comment":
+
+def _read(text: str, max_values: int) -> PositionedJSON:
+    """One pass over the tokens as they are matched: a state machine with an
+    explicit stack instead of recursion and a token list, so that memory is
+    the document's values and positions only."""
+    result = PositionedJSON(None)
+    lines = result.lines
+    open_lines = result.open_lines
+    end_lines = result.end_lines
+    comments = result.comments
+    n = len(text)
+    line, line_start, pos = 1, 0, 0
+    state = _VALUE
+    # The container being filled (None at the top), its path, and whether it
+    # is an object; the enclosing ones wait on the stack.
+    current: Any = None
+    path: Path = ()
+    is_object = False
+    stack: List[Tuple[Any, Path, bool]] = []
+    key, key_line = "", 0
+    last_line = 1  # of the latest entry in lines: a closing container's end line
+    values = 0
+    restart = True
+    while restart:
+        restart = False
+        for m in _TOKEN.finditer(text, pos):
+            start, end = m.span()
+            if start != pos:
+                break  # a character no token accepts: reported below
+            kind = m.lastgroup
+            if kind == "ws" or kind == "line_comment" or kind == "block_comment":
+                value = m.group()
+                if kind != "ws":
                     comments[line] = comments.get(line, "") + value
-                else:
-                    append((kind, value, line, pos - line_start + 1))
                 if "\n" in value:
                     line += value.count("\n")
                     line_start = pos + value.rindex("\n") + 1
-                pos += len(value)
-                if restart:
-                    break
-        if pos < n:
-            raise JSONPositionError(f"unexpected character {text[pos]!r}", line, pos - line_start + 1)
-        self.end_line = line
+                pos = end
+                continue
+            if kind == "long_string":
+                # Too long for one match: finished here, then matching starts again.
+                end = _string_end(text, pos, line, pos - line_start + 1)
+                kind = "string"
+                restart = True
+            value = text[pos:end]
+            token_line = line
+            if kind == "string" and "\n" in value:  # ARM accepts raw line breaks in strings
+                line += value.count("\n")
+                line_start = pos + value.rindex("\n") + 1
 
-    def _error(self, message: str) -> JSONPositionError:
-        if self.pos < len(self.tokens):
-            _, value, line, col = self.tokens[self.pos]
-            return JSONPositionError(f"{message} (found {value[:20]!r})", line, col)
-        return JSONPositionError(f"{message} (found end of file)", self.end_line, 1)
-
-    def parse(self) -> PositionedJSON:
-        if not self.tokens:
+            if state <= _ELEMENT and not (value == "]" and state == _ELEMENT):
+                # A value starts here.
+                if len(stack) > MAX_DEPTH:
+                    raise _found(f"nesting deeper than {MAX_DEPTH} levels", value, token_line, pos, line_start)
+                values += 1
+                if values > max_values:
+                    raise JSONLimitError(
+                        f"more than {max_values} values in one document, the reader's limit "
+                        f"(at {_describe(path)})", token_line, pos - line_start + 1)
+                if kind == "number":
+                    item: Any = _number(value)
+                elif kind == "string":
+                    item = _decode_string(value, token_line) if "\\" in value else value[1:-1]
+                elif kind == "word":
+                    item = _WORDS[value]
+                elif value == "{":
+                    item = {}
+                elif value == "[":
+                    item = []
+                else:
+                    raise _found("expected a value", value, token_line, pos, line_start)
+                if current is None:
+                    child: Path = ()
+                    result.value = item
+                elif is_object:
+                    child = path + (key,)
+                    lines[child] = last_line = key_line
+                    current[key] = item
+                else:
+                    child = path + (len(current),)
+                    lines[child] = last_line = token_line
+                    current.append(item)
+                if kind == "punct":
+                    open_lines[child] = token_line
+                    stack.append((current, path, is_object))
+                    current, path, is_object = item, child, value == "{"
+                    state = _KEY if is_object else _ELEMENT
+                    run_end = end
+                    while value == "[":
+                        run = _SCALAR_RUN.match(text, run_end)
+                        items = None if run is None else _decode_run(run.group())
+                        if items is None:
+                            break
+                        if values + len(items) > max_values:
+                            raise JSONLimitError(
+                                f"more than {max_values} values in one document, the reader's limit "
+                                f"(at {_describe(path)})", token_line, run_end - line_start + 1)
+                        values += len(items)
+                        base = len(item)
+                        item.extend(items)
+                        lines.update(dict.fromkeys([path + (i,) for i in range(base, base + len(items))],
+                                                   token_line))
+                        last_line = token_line
+                        run_end = run.end()  # type: ignore[union-attr]
+                        if len(items) < _RUN_LENGTH:
+                            break
+                    if run_end != end:
+                        end = run_end
+                        restart = True  # matching goes on after the run
+                else:
+                    state = _SEPARATOR if stack else _END
+            elif state == _SEPARATOR:
+                if value == ",":
+                    state = _KEY if is_object else _ELEMENT
+                elif value == ("}" if is_object else "]"):
+                    end_lines[path] = last_line
+                    current, path, is_object = stack.pop()
+                    state = _SEPARATOR if stack else _END
+                else:
+                    raise _found(f"expected ',' or '{'}' if is_object else ']'}'", value, token_line, pos, line_start)
+            elif state == _KEY:
+                if kind == "string":
+                    key = _decode_string(value, token_line) if "\\" in value else value[1:-1]
+                    key_line = token_line
+                    state = _COLON
+                elif value == "}":
+                    end_lines[path] = last_line
+                    current, path, is_object = stack.pop()
+                    state = _SEPARATOR if stack else _END
+                else:
+                    raise _found("expected a string key", value, token_line, pos, line_start)
+            elif state == _COLON:
+                if value != ":":
+                    raise _found("expected ':'", value, token_line, pos, line_start)
+                state = _VALUE
+            elif state == _ELEMENT:  # the ']' closing an array
+                end_lines[path] = last_line
+                current, path, is_object = stack.pop()
+                state = _SEPARATOR if stack else _END
+            else:
+                raise _found("extra data after the document", value, token_line, pos, line_start)
+            pos = end
+            if restart:
+                break
+    if pos < n:
+        raise JSONPositionError(f"unexpected character {text[pos]!r}", line, pos - line_start + 1)
+    if state != _END:
+        if values == 0:
             raise JSONPositionError("empty document", 1, 1)
-        self.result.value = self._value((), 0)
-        if self.pos != len(self.tokens):
-            raise self._error("extra data after the document")
-        return self.result
+        expected = _EXPECTED_AT_END.get(state) or f"expected ',' or '{'}' if is_object else ']'}'"
+        raise JSONPositionError(f"{expected} (found end of file)", line, 1)
+    return result
 
-    def _value(self, path: Path, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            raise self._error(f"nesting deeper than {MAX_DEPTH} levels")
-        if self.pos >= len(self.tokens):
-            raise self._error("expected a value")
-        kind, value, line, _ = self.tokens[self.pos]
-        self.pos += 1
-        if kind == "string":
-            return _decode_string(value, line)
-        if kind == "number":
-            return _number(value)
-        if kind == "word":
-            return {"true": True, "false": False, "null": None}[value]
-        if value == "{":
-            self.result.open_lines[path] = line
-            return self._object(path, depth)
-        if value == "[":
-            self.result.open_lines[path] = line
-            return self._array(path, depth)
-        self.pos -= 1
-        raise self._error("expected a value")
 
-    def _object(self, path: Path, depth: int) -> Dict[str, Any]:
-        obj: Dict[str, Any] = {}
-        lines = self.result.lines
-        while True:
-            if self.pos >= len(self.tokens):
-                raise self._error("unterminated object")
-            kind, value, line, _ = self.tokens[self.pos]
-            if value == "}":
-                self.pos += 1
-                return obj
-            if kind != "string":
-                raise self._error("expected a string key")
-            self.pos += 1
-            key = _decode_string(value, line)
-            self._expect(":")
-            child = path + (key,)
-            lines[child] = line
-            obj[key] = self._value(child, depth + 1)
-            if not self._separator("}"):
-                return obj
+def _found(message: str, token: str, line: int, pos: int, line_start: int) -> JSONPositionError:
+    return JSONPositionError(f"{message} (found {token[:20]!r})", line, pos - line_start + 1)
 
-    def _array(self, path: Path, depth: int) -> List[Any]:
-        arr: List[Any] = []
-        lines = self.result.lines
-        while True:
-            if self.pos >= len(self.tokens):
-                raise self._error("unterminated array")
-            if self.tokens[self.pos][1] == "]":
-                self.pos += 1
-                return arr
-            child = path + (len(arr),)
-            lines[child] = self.tokens[self.pos][2]
-            arr.append(self._value(child, depth + 1))
-            if not self._separator("]"):
-                return arr
 
-    def _separator(self, closer: str) -> bool:
-        """Consume ',' (True: more may follow) or the closer (False: done)."""
-        if self.pos >= len(self.tokens):
-            raise self._error(f"expected ',' or '{closer}'")
-        value = self.tokens[self.pos][1]
-        self.pos += 1
-        if value == ",":
-            return True
-        if value == closer:
-            return False
-        self.pos -= 1
-        raise self._error(f"expected ',' or '{closer}'")
-
-    def _expect(self, punct: str) -> None:
-        if self.pos >= len(self.tokens) or self.tokens[self.pos][1] != punct:
-            raise self._error(f"expected '{punct}'")
-        self.pos += 1
+def _describe(path: Path) -> str:
+    """A JSON path as written in messages: ``resources[0].tags``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the top level"
 
 
 def _string_end(text: str, start: int, line: int, column: int) -> int:
@@ -211,6 +268,15 @@ def _string_end(text: str, start: int, line: int, column: int) -> int:
         # Stopped at a backslash after _ESCAPES_PER_MATCH escapes: go on.
 
 
+def _decode_run(run: str) -> Optional[List[Any]]:
+    """The scalars of a _SCALAR_RUN (each followed by a comma); None for a
+    number Python will not convert from that many digits."""
+    try:
+        return _RUN_DECODER.decode("[" + run[:-1] + "]")
+    except ValueError:
+        return None
+
+
 def _number(token: str) -> Any:
     if "." not in token and "e" not in token and "E" not in token:
         try:
@@ -221,8 +287,6 @@ def _number(token: str) -> Any:
 
 
 def _decode_string(token: str, line: int) -> str:
-    if "\\" not in token:
-        return token[1:-1]  # nothing to unescape: most strings
     try:
         # ARM's reader accepts raw line breaks inside strings; so do we.
         return json.loads(token, strict=False)
@@ -230,6 +294,8 @@ def _decode_string(token: str, line: int) -> str:
         raise JSONPositionError(f"invalid string: {exc.args[0]}", line, 1) from None
 
 
-def parse_json(text: str) -> PositionedJSON:
-    """Parse JSON (with comments and trailing commas) keeping positions."""
-    return _Reader(text).parse()
+def parse_json(text: str, max_values: Optional[int] = None) -> PositionedJSON:
+    """Parse JSON (with comments and trailing commas) keeping positions.
+    Raises JSONPositionError; JSONLimitError past ``max_values`` values
+    (default MAX_VALUES)."""
+    return _read(text, MAX_VALUES if max_values is None else max_values)

@@ -8,10 +8,10 @@ value never reads as "not set".
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 from ..model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource
-from .json_positions import JSONPositionError, parse_json
+from .json_positions import JSONLimitError, JSONPositionError, parse_json
 from .terraform.module import provider_of
 
 _MODULE = re.compile(r"(?:^|\.)module\.([^.\[]+)")
@@ -21,6 +21,9 @@ def parse_tfplan(display: str, text: str) -> ParsedFile:
     out = ParsedFile(display, "tfplan")
     try:
         doc = parse_json(text)
+    except JSONLimitError as exc:
+        out.errors.append(ParseError(display, exc.line, f"plan not read: {exc}", "tfplan"))
+        return out
     except JSONPositionError as exc:
         out.errors.append(ParseError(display, exc.line, f"JSON syntax error: {exc}", "tfplan"))
         return out
@@ -30,17 +33,15 @@ def parse_tfplan(display: str, text: str) -> ParsedFile:
         out.errors.append(ParseError(display, 1, "plan has no planned_values.root_module", "tfplan"))
         return out
     unknowns = _after_unknown(plan)
-    for path, item in _module_resources(root, ("planned_values", "root_module")):
-        if not isinstance(item, dict) or item.get("mode", "managed") != "managed":
-            continue
-        address, rtype = item.get("address"), item.get("type")
-        if not isinstance(address, str) or not isinstance(rtype, str):
-            continue
+    managed = [(path, item) for path, item in _module_resources(root, ("planned_values", "root_module"))
+               if isinstance(item, dict) and item.get("mode", "managed") == "managed"
+               and isinstance(item.get("address"), str) and isinstance(item.get("type"), str)]
+    lines_of = _lines_under(doc.lines, [path + ("values",) for path, _ in managed])
+    for path, item in managed:
+        address, rtype = item["address"], item["type"]
         values = item.get("values") if isinstance(item.get("values"), dict) else {}
         _mark_unknown(values, unknowns.get(address))
-        values_path = path + ("values",)
-        lines = {p[len(values_path):]: l for p, l in doc.lines.items()
-                 if len(p) > len(values_path) and p[:len(values_path)] == values_path}
+        lines = lines_of[path + ("values",)]
         first = doc.open_lines.get(path, doc.lines.get(path, 1))
         out.resources.append(Resource(
             address=address,
@@ -53,6 +54,21 @@ def parse_tfplan(display: str, text: str) -> ParsedFile:
             module_path=tuple(_MODULE.findall(address)),
             namespace=display,
         ))
+    return out
+
+
+def _lines_under(lines: Dict[Path, int], prefixes: List[Path]) -> Dict[Path, Dict[Path, int]]:
+    """The entries of ``lines`` below each prefix, relative to it, in one
+    pass over the document (not one per resource: plans hold thousands)."""
+    out: Dict[Path, Dict[Path, int]] = {p: {} for p in prefixes}
+    sizes = sorted({len(p) for p in prefixes})
+    for path, line in lines.items():
+        for size in sizes:
+            if len(path) <= size:
+                break
+            group = out.get(path[:size])
+            if group is not None:
+                group[path[size:]] = line
     return out
 
 
