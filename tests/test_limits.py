@@ -486,11 +486,6 @@ LONG_LINE_EXPECT = {
     "cfn-json-string": "IACG-AWS-001", "plan-string": "IACG-AWS-001", "tfjson-string": "IACG-AWS-001",
 }
 LONG_LINE_BUGS = {
-    "hcl-string": "memory: a 10 MB string literal in a .tf costs ~2 GB of peak RSS while python-hcl2/lark "
-                  "lexes it (syntax.parse_hcl) (fixtures/_hostile/long-line/make.py hcl-string)",
-    "hcl-list": "hang: a 5-million-element list on one line of a .tf takes minutes: python-hcl2's lark parser "
-                "costs ~30 us per token (syntax.parse_hcl), and the 16 MiB limit bounds bytes, not tokens "
-                "(fixtures/_hostile/long-line/make.py hcl-list)",
 }
 
 

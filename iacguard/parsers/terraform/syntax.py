@@ -51,8 +51,19 @@ def _parser() -> Lark:
     return Lark.open(grammar, parser="lalr", propagate_positions=False, postlex=PostLexer(), cache=True)
 
 
+# What one .tf file may hold before it is parsed at all (HCLSyntaxError, so
+# IACG-000 on the line where the limit is passed). Lark spends about 25 us per
+# token, so a five-million-element list would take minutes; and its patterns
+# for quoted strings, heredocs and /* comments keep some 200 bytes per
+# character of one token, so a 10 MB string would need 2 GB.
+MAX_HCL_TOKENS = 200_000         # words and punctuation marks: about 5 s of parsing
+MAX_HCL_TOKEN_CHARS = 1_000_000  # one string, heredoc or comment: about 200 MB
+
+
 def parse_hcl(text: str, file: str = "") -> HCLFile:
-    """Parse HCL text; raise HCLSyntaxError with the line of the problem."""
+    """Parse HCL text; raise HCLSyntaxError with the line of the problem
+    (also for a file beyond MAX_HCL_TOKENS or MAX_HCL_TOKEN_CHARS)."""
+    check_size(text)
     try:
         tree = _parser().parse(text + "\n")
     except UnexpectedInput as exc:
@@ -68,6 +79,126 @@ def parse_hcl(text: str, file: str = "") -> HCLFile:
     reader.read_body(body, result.attributes, result.blocks)
     result.comments = reader.comments
     return result
+
+
+# A word (name or number) or any other visible character: at least as many
+# as Lark's tokens, except inside strings, heredocs and comments.
+_TOKENISH = re.compile(r"[A-Za-z0-9_]+|\S")
+# Where a long token may start, in code and inside a quoted string.
+_CODE_EVENT = re.compile(r'"|#|//|/\*|<<-?(?=[A-Za-z])|\\"|\{|\}')
+_STRING_EVENT = re.compile(r'["\\]|\$\$\{|%%\{|\$\{|%\{')
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
+
+
+def check_size(text: str) -> None:
+    """HCLSyntaxError for a file Lark would take too long or too much memory
+    to read (MAX_HCL_TOKENS, MAX_HCL_TOKEN_CHARS). Each count is made only
+    for a text long enough to pass its limit, so ordinary files pay nothing."""
+    if len(text) > MAX_HCL_TOKENS:
+        for count, match in enumerate(_TOKENISH.finditer(text)):
+            if count >= MAX_HCL_TOKENS:
+                raise HCLSyntaxError(f"more than {MAX_HCL_TOKENS:,} tokens in one file; not parsed",
+                                     _line_at(text, match.start()))
+    if len(text) > MAX_HCL_TOKEN_CHARS:
+        start = _longest_token(text)
+        if start >= 0:
+            raise HCLSyntaxError(f"a string, heredoc or comment longer than {MAX_HCL_TOKEN_CHARS:,} "
+                                 "characters; not parsed", _line_at(text, start))
+
+
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _longest_token(text: str) -> int:
+    """Where a string part, heredoc or block comment longer than
+    MAX_HCL_TOKEN_CHARS starts, or -1. A small lexer that only follows what
+    can make a long token: quoted strings (with ${ } inside), heredocs,
+    comments. It runs after the token count, so it meets at most
+    MAX_HCL_TOKENS marks; an unterminated token runs to the end."""
+    limit, end = MAX_HCL_TOKEN_CHARS, len(text)
+    depths: List[int] = []  # open braces of each interpolation we are in
+    pos = 0
+    while pos < end:
+        m = _CODE_EVENT.search(text, pos)
+        if m is None:
+            return -1
+        mark, pos = m.group(), m.end()
+        if mark == "{":
+            if depths:
+                depths[-1] += 1
+            continue
+        if mark == "}":
+            if depths:
+                depths[-1] -= 1
+                if depths[-1] == 0:  # back in the string the interpolation is in
+                    depths.pop()
+                    pos, long_at = _string(text, pos, pos)
+                    if long_at >= 0:
+                        return long_at
+                    if pos < 0:  # the next interpolation of the same string
+                        pos = -pos
+                        depths.append(1)
+            continue
+        if mark in ("#", "//"):
+            newline = text.find("\n", pos)
+            pos = end if newline < 0 else newline + 1
+            continue
+        if mark == "/*":
+            close = text.find("*/", pos)
+            stop = end if close < 0 else close + 2
+            if stop - m.start() > limit:
+                return m.start()
+            pos = stop
+            continue
+        if mark.startswith("<<"):
+            head = _HEREDOC_START.match(text, m.start())
+            if head is None:
+                continue
+            closing = re.compile(r"^[ \t]*" + re.escape(head.group(1)) + r"\r?$", re.M).search(text, head.end())
+            stop = end if closing is None else closing.end()
+            if stop - m.start() > limit:
+                return m.start()
+            pos = stop
+            continue
+        if mark == '\\"':  # a template string written with escaped quotes
+            close = text.find('\\"', pos)
+            stop = end if close < 0 else close + 2
+            if stop - m.start() > limit:
+                return m.start()
+            pos = stop
+            continue
+        # '"': a quoted string, in parts between its interpolations
+        pos, long_at = _string(text, pos, m.start())
+        if long_at >= 0:
+            return long_at
+        if pos < 0:  # an interpolation opened: code until its closing brace
+            pos = -pos
+            depths.append(1)
+    return -1
+
+
+def _string(text: str, pos: int, part_start: int) -> Tuple[int, int]:
+    """Follow a quoted string from ``pos``: (where to go on, or minus where
+    an interpolation starts; where an over-long part starts, or -1)."""
+    limit = MAX_HCL_TOKEN_CHARS
+    while True:
+        m = _STRING_EVENT.search(text, pos)
+        stop = len(text) if m is None else m.start()
+        if stop - part_start > limit:
+            return stop, part_start
+        if m is None:
+            return len(text), -1
+        mark = m.group()
+        if mark == "\\":
+            pos = m.start() + 2
+            continue
+        if mark == '"':
+            return m.end(), -1
+        if mark in ("$${", "%%{"):  # escaped: literal text
+            pos = m.end()
+            continue
+        return -m.end(), -1  # ${ or %{
 
 
 def _describe(exc: UnexpectedInput) -> str:
@@ -426,8 +557,9 @@ _TEMPLATE_OPEN = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
 def parse_expression(text: str, line: int = 1, file: str = "") -> ast.Expr:
     """Parse one HCL expression, e.g. the inside of ``${...}``."""
     try:
+        check_size(text)  # an interpolation in a .tf.json or a template file
         tree = _parser().parse(f"x = {text}\n")
-    except (LarkError, RecursionError):
+    except (HCLSyntaxError, LarkError, RecursionError):
         return ast.Unparsed(text, line)
     reader = _Reader(file, line - 1)
     attrs: List[ast.Attribute] = []
