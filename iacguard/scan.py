@@ -137,7 +137,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     if terraform_dirs:
         from .parsers.terraform.project import Project
 
-        project = Project(repo_root, cwd, options.terraform, options.cache, options.workers)
+        project = Project(repo_root, cwd, options.terraform, options.cache, options.workers, options.limits)
         project.add_directories(terraform_dirs)
         result.files.extend(project.evaluate())
         result.notes.extend(project.notes)

@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Optional
 
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
+# Terraform resource, data and module instances one run evaluates in all:
+# count and for_each multiply through nested module calls (100 x 100 x 100
+# is a million), and every check judges each instance (about 0.3 ms each).
+DEFAULT_MAX_TERRAFORM_INSTANCES = 5_000
 # CloudFormation accepts templates of at most 1 MB; cfn-lint's pure-Python
 # reader needs seconds and hundreds of megabytes per megabyte.
 DEFAULT_MAX_CLOUDFORMATION_BYTES = 2 * 1024 * 1024
@@ -33,6 +37,7 @@ class SourceError(Exception):
 @dataclass(frozen=True)
 class Limits:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_terraform_instances: int = DEFAULT_MAX_TERRAFORM_INSTANCES
     max_cloudformation_bytes: int = DEFAULT_MAX_CLOUDFORMATION_BYTES
     max_cloudformation_values: int = DEFAULT_MAX_CLOUDFORMATION_VALUES
     max_cloudformation_copies: int = DEFAULT_MAX_CLOUDFORMATION_COPIES

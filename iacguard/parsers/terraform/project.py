@@ -18,7 +18,8 @@ from pathlib import Path as FSPath
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ...model import UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Resource, is_unknown
-from ...source import DEFAULT_MAX_FILE_BYTES, SourceError, decode_bytes, display_path, is_inside, read_regular_bytes
+from ...source import (DEFAULT_MAX_FILE_BYTES, Limits, SourceError, decode_bytes, display_path, is_inside,
+                       read_regular_bytes)
 from . import ast
 from .evaluator import LazyMapping, OpenMap, Scope, evaluate
 from .inputs import TerraformInputs
@@ -98,7 +99,7 @@ class Project:
     """Every Terraform module directory of a scan."""
 
     def __init__(self, repo_root: FSPath, cwd: FSPath, inputs: Optional[TerraformInputs] = None,
-                 cache: Optional["ParseCache"] = None, workers: int = 1) -> None:
+                 cache: Optional["ParseCache"] = None, workers: int = 1, limits: Optional[Limits] = None) -> None:
         self.repo_root = repo_root.resolve()
         self.cwd = cwd
         self.inputs = inputs or TerraformInputs()
@@ -109,6 +110,11 @@ class Project:
         self.notes: List[str] = []
         self._noted: Set[str] = set()
         self.internal_errors: List[str] = []
+        # Instances made so far in this run, against limits.max_terraform_instances
+        # (module.MAX_INSTANCES bounds one block; nesting multiplies blocks).
+        self.max_instances = (limits or Limits()).max_terraform_instances
+        self.instance_count = 0
+        self._limited_roots: Set[FSPath] = set()
 
     # -- loading -----------------------------------------------------------
     def display(self, path: FSPath) -> str:
@@ -162,6 +168,31 @@ class Project:
                     self.note(f"{display}: not read ({exc})")
         self.add_files(directory, files)
         return self.sources[directory]
+
+    def allow_instances(self, items: List[Any], block: ast.Block, owner: "ModuleInstance") -> List[Any]:
+        """The instances of ``block`` (in ``owner``) that still fit in the run's
+        budget; when some do not, the call that multiplied them is reported."""
+        room = max(self.max_instances - self.instance_count, 0)
+        if len(items) > room:
+            items = items[:room]
+            self._instance_limit_reached(block, owner)
+        self.instance_count += len(items)
+        return items
+
+    def _instance_limit_reached(self, block: ast.Block, owner: "ModuleInstance") -> None:
+        # Blame the root module's block that leads here (the outermost module
+        # call): that is where the multiplying starts and what the user wrote
+        # in the scanned configuration. Once per root module.
+        while owner.call is not None and owner.caller is not None:
+            block, owner = owner.call, owner.caller
+        if owner.root_dir in self._limited_roots:
+            return
+        self._limited_roots.add(owner.root_dir)
+        message = (f"{_block_address(block)} is expanded only in part: this run reached its limit of "
+                   f"{self.max_instances:,} Terraform resource, data and module instances (count and for_each "
+                   "multiply through nested modules); the instances beyond it are not evaluated")
+        target = self.parsed_files.setdefault(block.file, ParsedFile(block.file, "terraform"))
+        target.errors.append(ParseError(block.file, block.line, message, "terraform"))
 
     def note(self, message: str) -> None:
         if message not in self._noted:
@@ -311,8 +342,12 @@ class ModuleInstance(Scope):
 
     def __init__(self, project: Project, source: ModuleSource, prefix: str, inputs: Dict[str, Any],
                  input_links: Dict[str, Set[NodeKey]], root_dir: FSPath, chain: Tuple[FSPath, ...],
-                 module_key: str = "") -> None:
+                 module_key: str = "", caller: Optional["ModuleInstance"] = None,
+                 call: Optional[ast.Block] = None) -> None:
         self.project = project
+        # The module block (and the instance it is written in) that made this one.
+        self.caller = caller
+        self.call = call
         self.source = source
         self.prefix = prefix
         self.inputs = inputs
@@ -406,7 +441,7 @@ class ModuleInstance(Scope):
         self._busy.add(key)
         try:
             out = []
-            for suffix, scope in instances(block, self):
+            for suffix, scope in self.project.allow_instances(instances(block, self), block, self):
                 lines: Dict[Path, int] = {}
                 attrs = OpenMap(block_values(block, scope, (), lines, top=True))
                 if kind == "data" and block.labels[0] == "aws_iam_policy_document":
@@ -441,13 +476,13 @@ class ModuleInstance(Scope):
                 self.project.note(f"module {self.prefix}module.{name} calls itself; not expanded")
             return [(suffix, None) for suffix, _ in instances(block, self)]
         out: List[Tuple[str, Optional[ModuleInstance]]] = []
-        for suffix, scope in instances(block, self):
+        for suffix, scope in self.project.allow_instances(instances(block, self), block, self):
             inputs = {a.name: evaluate(a.expr, scope) for a in block.attributes if a.name not in _MODULE_META}
             links = {a.name: self.links(a.expr) for a in block.attributes if a.name not in _MODULE_META}
             child_key = f"{self.module_key}.{name}" if self.module_key else name
             out.append((suffix, ModuleInstance(
                 self.project, source, f"{self.prefix}module.{name}{suffix}.", inputs, links,
-                self.root_dir, self.chain + (directory,), child_key)))
+                self.root_dir, self.chain + (directory,), child_key, caller=self, call=block)))
         return out
 
     def _module_dir(self, name: str, block: ast.Block) -> Optional[FSPath]:
@@ -600,6 +635,15 @@ class ModuleInstance(Scope):
             kind=kind,
             namespace=self.namespace,
         ) for suffix, _, attrs, lines in expanded]
+
+
+def _block_address(block: ast.Block) -> str:
+    """How the configuration names a block: ``module.a``, ``aws_s3_bucket.b``, ``data.x.y``."""
+    if block.type == "module":
+        return f"module.{block.labels[0]}"
+    if block.type == "data":
+        return "data." + ".".join(block.labels)
+    return ".".join(block.labels)
 
 
 def _collection(block: ast.Block, items: List[Tuple[str, Any]]) -> Any:

@@ -1,0 +1,66 @@
+"""The run-wide Terraform instance limit (Limits.max_terraform_instances):
+count and for_each multiply through nested module calls, so one block's cap
+(module.MAX_INSTANCES) does not bound a run. What fits is kept and judged;
+the module call that multiplies past the limit is reported as IACG-000."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict
+
+from iacguard.engine.checks import load_checks
+from iacguard.findings import PARSE_ERROR_ID
+from iacguard.scan import ScanOptions, ScanResult, scan
+from iacguard.source import Limits
+
+CHECKS = load_checks()
+OPEN_SG = ('resource "aws_security_group" "sg" {\n  count = %d\n  ingress {\n    from_port   = 22\n'
+           '    to_port     = 22\n    protocol    = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n')
+
+
+def _scan(tmp_path: Path, files: Dict[str, str], limit: int) -> ScanResult:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return scan(ScanOptions(paths=[str(root)], cwd=root, limits=Limits(max_terraform_instances=limit)), CHECKS)
+
+
+def test_the_module_call_that_multiplies_past_the_limit_is_reported(tmp_path: Path) -> None:
+    # module.a: 3 instances, each with 5 security groups: 18 instances; the limit is 12.
+    result = _scan(tmp_path, {"main.tf": '# root\nmodule "a" {\n  source = "./a"\n  count  = 3\n}\n',
+                              "a/main.tf": OPEN_SG % 5}, limit=12)
+    assert sorted(r.address for r in result.resources) == sorted(
+        [f"module.a[0].aws_security_group.sg[{i}]" for i in range(5)]
+        + [f"module.a[1].aws_security_group.sg[{i}]" for i in range(4)])
+    errors = [f for f in result.findings if f.check_id == PARSE_ERROR_ID]
+    assert [(f.file, f.line) for f in errors] == [("main.tf", 2)]
+    assert "module.a is expanded only in part" in errors[0].message["en"]
+    assert "12 Terraform resource, data and module instances" in errors[0].message["en"]
+    assert len([f for f in result.findings if f.check_id == "IACG-AWS-004"]) == 9
+
+
+def test_a_resource_past_the_limit_in_the_root_module_is_reported_on_its_block(tmp_path: Path) -> None:
+    # Blocks are expanded in address order: the buckets first, then the groups.
+    result = _scan(tmp_path, {"main.tf": OPEN_SG % 4 + 'resource "aws_s3_bucket" "b" {\n  count = 3\n'
+                                                     '  acl   = "public-read"\n}\n'}, limit=5)
+    assert sorted(r.address for r in result.resources) == [
+        f"aws_s3_bucket.b[{i}]" for i in range(3)] + ["aws_security_group.sg[0]", "aws_security_group.sg[1]"]
+    errors = [f for f in result.findings if f.check_id == PARSE_ERROR_ID]
+    assert [(f.file, f.line) for f in errors] == [("main.tf", 1)]
+    assert errors[0].message["en"].startswith("aws_security_group.sg is expanded only in part")
+
+
+def test_within_the_limit_nothing_is_reported(tmp_path: Path) -> None:
+    result = _scan(tmp_path, {"main.tf": 'module "a" {\n  source = "./a"\n  count  = 3\n}\n',
+                              "a/main.tf": OPEN_SG % 5}, limit=18)
+    assert len(result.resources) == 15
+    assert PARSE_ERROR_ID not in {f.check_id for f in result.findings}
+
+
+def test_the_limit_is_for_the_run_not_for_each_root_module(tmp_path: Path) -> None:
+    result = _scan(tmp_path, {"one/main.tf": OPEN_SG % 4, "two/main.tf": OPEN_SG % 4}, limit=6)
+    assert sorted(r.address for r in result.resources) == [f"aws_security_group.sg[{i}]" for i in (0, 0, 1, 1, 2, 3)]
+    errors = [(f.file, f.line) for f in result.findings if f.check_id == PARSE_ERROR_ID]
+    assert errors == [("two/main.tf", 1)]
