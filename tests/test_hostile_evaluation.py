@@ -271,12 +271,6 @@ def test_arm_hostile_declarations(tmp_path: Path, declarations: str, value: str)
     assert_value_costs_only_itself(result, "IACG-AZURE-001")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lost result (evasion): one expensive expression in any resource (a map() of 10 000 inside a map() of "
-    "10 000) exhausts the per-file evaluation step budget (arm_expressions.Session.charge) and every later "
-    "value of the file, literals included, becomes unknown: the storage account's literal "
-    "allowBlobPublicAccess: true is not reported, no IACG-000, exit 0; only a --verbose note "
-    "(fixtures/_hostile/arm-budget-evasion)"))
 def test_arm_budget_exhaustion_does_not_hide_literal_values(tmp_path: Path) -> None:
     result = scan_hostile(tmp_path, "arm-budget-evasion")
     assert_value_costs_only_itself(result, "IACG-AZURE-001")

@@ -79,6 +79,16 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
         # Deeply nested JSON with nested deployments and expressions inside.
         out.errors.append(ParseError(display, 1, "template nested too deeply to evaluate", "arm"))
     reader.finish()
+    session = reader.session
+    if session.exhausted:
+        # Values past this point are unknown: reported, so that a template
+        # cannot hide its findings behind expensive expressions.
+        file, line = session.exhausted_at
+        where = f"line {line}" if file == display else f"{file} line {line}"
+        out.errors.append(ParseError(
+            display, line if file == display and line else 1,
+            f"evaluation stopped at {where}: the template needs more than {session.max_file_steps} "
+            "evaluation steps (ARM expressions and copies of literal values); later values are unknown", "arm"))
     return out
 
 
@@ -148,8 +158,16 @@ class _Reader:
             scope = TemplateScope(template, self.session, supplied or {}, symbols,
                                   unknown_parameters=supplied is None)
         current = _Template(scope, source, prefix, depth, chain, language_v2)
+        outside = (self.session.source, self.session.line)
         for res_path, symbolic, body in _entries(resources, path + ("resources",)):
+            self._at(source, res_path)
             self._declaration(current, body, res_path, scope, None, symbolic)
+        self.session.source, self.session.line = outside
+
+    def _at(self, source: _Source, path: Path) -> None:
+        """Where evaluation is, for its notes and errors."""
+        self.session.source = source.display
+        self.session.line = source.doc.lines.get(path, self.session.line)
 
     def _declaration(self, template: _Template, body: Any, path: Path, scope: Scope,
                      parent: Optional[_Parent], symbolic: Optional[str]) -> None:
@@ -192,6 +210,7 @@ class _Reader:
         self._register(template, resource, rtype, key, symbolic, loop, targets)
         here = _Parent(rtype, name, key)
         for child_path, _, child in _entries(body.get("resources"), path + ("resources",)):
+            self._at(template.source, child_path)
             self._declaration(template, child, child_path, scope, here, None)
         if rtype.lower() == _DEPLOYMENTS and not existing:
             self._deployment(template, body, path, scope, attributes, f"{template.prefix}{shown}/")
@@ -247,7 +266,7 @@ class _Reader:
                     template: _Template) -> Tuple[Dict[str, Any], Trace, List[Tuple[Target, str]]]:
         """Every member but ``resources`` and ``copy``, evaluated, with lines,
         origins and the resources referred to (by the attribute that refers)."""
-        trace = Trace(template.source.doc.lines)
+        trace = Trace(template.source.doc.lines, end_lines=template.source.doc.end_lines)
         sinks: Dict[str, List[Target]] = defaultdict(list)
         expander = Expander(self.session, trace, lambda out: sinks[_via(out)])
         deployment = rtype.lower() == _DEPLOYMENTS
@@ -481,29 +500,48 @@ def _as_written(value: Any, src: Path, out: Path, trace: Trace, top: bool = Fals
 
 
 def _bounded_attributes(attributes: Dict[str, Any]) -> Dict[str, Any]:
-    cut = _Cut(MAX_ATTRIBUTE_NODES)
-    return {k: to_attribute_bounded(v, cut) for k, v in attributes.items()}
+    """Evaluated values as attributes (see ``to_attribute``): copies that
+    share nothing, cut to UNKNOWN_PRESENT below MAX_VALUE_DEPTH levels or
+    past MAX_ATTRIBUTE_NODES nodes in the resource, so that no later walk can
+    run away. Copied level by level, the smallest containers of a level
+    first: a large value is what gets cut, never a small one beside it (a
+    million tags must not make ``properties`` unknown)."""
+    out: Dict[str, Any] = {}
+    left = MAX_ATTRIBUTE_NODES
+    # Containers to copy at this depth: (value, the copy's parent, its key there).
+    level: List[Tuple[Any, Any, Any]] = []
+    for key, value in attributes.items():
+        left -= 1
+        out[key] = UNKNOWN_PRESENT if left < 0 else _bounded_leaf(value, level, out, key)
+    depth = 1
+    while level:
+        level.sort(key=lambda entry: len(entry[0]))
+        below: List[Tuple[Any, Any, Any]] = []
+        deep = depth > MAX_VALUE_DEPTH
+        for value, parent, key in level:
+            if left <= 0:
+                parent[key] = UNKNOWN_PRESENT
+                continue
+            if isinstance(value, dict):
+                copy: Any = {}
+                for k, item in value.items():
+                    left -= 1
+                    copy[k] = UNKNOWN_PRESENT if left < 0 or deep else _bounded_leaf(item, below, copy, k)
+            else:
+                copy = []
+                for item in value:
+                    left -= 1
+                    copy.append(UNKNOWN_PRESENT if left < 0 or deep else _bounded_leaf(item, below, copy, len(copy)))
+            parent[key] = copy
+        level = below
+        depth += 1
+    return out
 
 
-class _Cut:
-    """What is left of a resource's allowance of attribute nodes."""
-
-    def __init__(self, nodes: int) -> None:
-        self.nodes = nodes
-
-
-def to_attribute_bounded(value: Any, cut: _Cut, depth: int = 0) -> Any:
-    """An evaluated value as an attribute (see ``to_attribute``), a copy that
-    shares nothing; cut to unknown below MAX_VALUE_DEPTH levels or past the
-    resource's node allowance, so that no later walk can run away."""
-    cut.nodes -= 1
-    if depth > MAX_VALUE_DEPTH or cut.nodes < 0:
-        return UNKNOWN_PRESENT
-    if isinstance(value, dict):
-        return {k: to_attribute_bounded(v, cut, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_attribute_bounded(v, cut, depth + 1) for v in value]
+def _bounded_leaf(value: Any, later: List[Tuple[Any, Any, Any]], parent: Any, key: Any) -> Any:
+    """A scalar as an attribute; a container is queued for its level (None
+    holds its place meanwhile)."""
+    if isinstance(value, (dict, list)):
+        later.append((value, parent, key))
+        return None
     return to_attribute(value)
-
-
-

@@ -10,8 +10,8 @@ Values are evaluated, never guessed. What only exists at deployment time
 unknown; an unknown input gives an unknown output; what ARM would reject (a
 bad argument, a missing property, a syntax error) makes the whole expression
 unknown. Nothing raises past ``evaluate_text`` / ``evaluate_node``: hostile
-input ends quickly, bounded by the syntax limits, the call depth and a
-per-file step budget.
+input ends quickly, bounded by the syntax limits, the call depth, a step
+budget per value and a larger one per file.
 """
 
 from __future__ import annotations
@@ -27,37 +27,95 @@ from .arm_values import ArmError, LambdaValue, Target, get_field, get_index, wei
 
 # Variables, parameter defaults and user-defined functions calling each other.
 MAX_CALL_DEPTH = 48
-# Evaluation steps for one template file, nested and linked templates included.
-DEFAULT_BUDGET = 500_000
+# Evaluation steps one value may cost, as in the Terraform evaluator: a step
+# is one expression node evaluated (or an element a function builds), and
+# each "[...]" string is a value, wherever it is written (a variable is
+# evaluated once, when first read, at its own cost, not its reader's). A
+# value that needs more is unknown on its own; everything else is still
+# evaluated. Far beyond real templates.
+MAX_STEPS = 500_000
+# Steps one template file may spend in all, nested and linked templates
+# included, with every literal value walked counted as a step: it bounds
+# many expensive values, and copy loops that repeat literal values. Past it
+# the file's remaining values are unknown and the file is reported (IACG-000
+# on the line being evaluated), never lost in silence.
+MAX_FILE_STEPS = 2_000_000
 # Nodes in one evaluated value, shared parts counted each time they occur:
 # what a later walk of it visits (arrays of references to one big array).
 MAX_WEIGHT = 1_000_000
 
 
 class BudgetExhausted(ArmError):
-    """The file used up its evaluation steps."""
+    """A value, or the file, used up its evaluation steps; if() and the other
+    guarded forms must not swallow it."""
 
 
 @dataclass
 class Session:
-    """Per-file evaluation state: the step budget, parsed expressions (copy
+    """Per-file evaluation state: the step budgets, parsed expressions (copy
     loops evaluate the same text many times) and notes for the user."""
 
-    budget: int = DEFAULT_BUDGET
+    # The limits as the module sets them when the session starts.
+    max_steps: int = field(default_factory=lambda: MAX_STEPS)
+    max_file_steps: int = field(default_factory=lambda: MAX_FILE_STEPS)
     parsed: Dict[str, Union[Node, ExpressionError]] = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
     label: str = ""  # the file, for notes
+    # Where the value being evaluated is written (the template file: this
+    # one or a linked one; the line, 0 when not known), for notes.
+    source: str = ""
+    line: int = 0
+    # The file's steps are spent: set once, with where it happened.
     exhausted: bool = False
+    exhausted_at: Tuple[str, int] = ("", 0)
     weights: Dict[int, Tuple[Any, int]] = field(default_factory=dict)
+    steps: int = field(init=False, default=0)  # left for the value being evaluated
+    file_steps: int = field(init=False, default=0)  # left for the file
+
+    def __post_init__(self) -> None:
+        self.steps = self.max_steps
+        self.file_steps = self.max_file_steps
 
     def spend(self, steps: int = 1) -> None:
-        self.budget -= steps
-        if self.budget < 0:
-            if not self.exhausted:
-                self.exhausted = True
-                self.notes.append(f"{self.label}: evaluation step budget exhausted; the remaining values "
-                                  "are unknown")
-            raise BudgetExhausted("evaluation step budget exhausted")
+        """Charge the value being evaluated, and the file."""
+        self.steps -= steps
+        self.file_steps -= steps
+        if self.file_steps < 0:
+            self._file_exhausted()
+        if self.steps < 0:
+            raise BudgetExhausted("evaluation step budget of the value exhausted")
+
+    def walk(self, nodes: int = 1) -> None:
+        """Charge the file for literal values walked: they need no evaluation,
+        so they cost the value nothing, but copy loops repeat them."""
+        self.file_steps -= nodes
+        if self.file_steps < 0:
+            self._file_exhausted()
+
+    def _file_exhausted(self) -> None:
+        if not self.exhausted:
+            self.exhausted = True
+            self.exhausted_at = (self.source or self.label, self.line)
+            self.notes.append(f"{self._where()}: evaluation step budget exhausted: the file needs more than "
+                              f"{self.max_file_steps} steps; the remaining values are unknown")
+        raise BudgetExhausted("evaluation step budget of the file exhausted")
+
+    def begin_value(self) -> int:
+        """Start a value with a budget of its own; returns what end_value
+        needs to give the enclosing value (if any) its remaining steps back."""
+        saved = self.steps
+        self.steps = self.max_steps
+        return saved
+
+    def end_value(self, saved: int) -> None:
+        if self.steps < 0 and not self.exhausted:
+            self.notes.append(f"{self._where()}: evaluation step budget exhausted: a value needs more than "
+                              f"{self.max_steps} steps; that value is unknown")
+        self.steps = saved
+
+    def _where(self) -> str:
+        file = self.source or self.label
+        return f"{file}:{self.line}" if self.line else file
 
     def check_weight(self, value: Any) -> None:
         """Refuse a value that later walks could not finish."""
@@ -234,13 +292,17 @@ class Evaluator:
 
 
 def evaluate_node(node: Node, scope: Scope, session: Session, sink: List[Target]) -> Any:
-    """The value of an AST; UNKNOWN where it cannot be known. Never raises."""
+    """The value of an AST, a value with its own step budget; UNKNOWN where
+    it cannot be known. Never raises."""
     if session.exhausted:
         return UNKNOWN
+    saved = session.begin_value()
     try:
         return Evaluator(scope, session, sink).eval(node)
     except (ArmError, RecursionError):
         return UNKNOWN
+    finally:
+        session.end_value(saved)
 
 
 def evaluate_text(text: str, scope: Scope, session: Session, sink: List[Target]) -> Any:
@@ -274,7 +336,8 @@ def evaluate_value(value: Any, scope: Scope, session: Session, sink: List[Target
 
 __all__ = [
     "BudgetExhausted", "Call", "DictScope", "Evaluator", "ExpressionError", "Index", "Literal",
-    "MAX_CALL_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_NESTING", "Member", "Node", "Scope", "Session",
+    "MAX_CALL_DEPTH", "MAX_EXPRESSION_CHARS", "MAX_FILE_STEPS", "MAX_NESTING", "MAX_STEPS", "MAX_WEIGHT",
+    "Member", "Node", "Scope", "Session",
     "UserFunction", "describe", "evaluate_node", "evaluate_text", "evaluate_value", "is_expression",
     "literal_text", "parse_expression", "render", "tokenize",
 ]

@@ -22,6 +22,9 @@ from .arm_values import ArmError, Target
 # ARM refuses more copies than this in one loop.
 MAX_COPY = 800
 
+# The types of literal JSON scalars: nothing to evaluate.
+_SCALARS = frozenset({type(None), bool, int, float})
+
 _IN_PROGRESS = object()
 
 
@@ -218,6 +221,8 @@ class Trace:
     lines: Mapping[Path, int]
     out_lines: Dict[Path, int] = field(default_factory=dict)
     origins: Dict[Path, str] = field(default_factory=dict)
+    # The last line inside each container (PositionedJSON.end_lines).
+    end_lines: Mapping[Path, int] = field(default_factory=dict)
 
 
 def is_copy_section(value: Any) -> bool:
@@ -239,16 +244,18 @@ class Expander:
         self.sink_for = sink_for
 
     def value(self, raw: Any, scope: Scope, sink: List[Target], src: Path = (), out: Path = ()) -> Any:
-        if self.session.exhausted:
+        session = self.session
+        if session.exhausted:
             return UNKNOWN
         try:
-            self.session.spend()  # walking large literal values costs too
+            session.walk()  # literal values need no evaluation, but copy loops repeat them
         except ArmError:
             return UNKNOWN
         if self.trace is not None and out:
             line = self.trace.lines.get(src)
             if line:
                 self.trace.out_lines[out] = line
+                session.line = line
         if self.sink_for is not None and out:
             sink = self.sink_for(out)
         if isinstance(raw, str):
@@ -256,8 +263,46 @@ class Expander:
         if isinstance(raw, dict):
             return self._object(raw, scope, sink, src, out)
         if isinstance(raw, list):
-            return [self.value(v, scope, sink, src + (i,), out + (i,)) for i, v in enumerate(raw)]
+            return self._array(raw, scope, sink, src, out)
         return raw
+
+    def _array(self, raw: List[Any], scope: Scope, sink: List[Target], src: Path, out: Path) -> Any:
+        # Literal scalars (most elements of a long array) are taken as they
+        # are, without a call each; the file is charged for them at the end.
+        result: List[Any] = []
+        literals = 0
+        lines = self._element_lines(src, out)
+        for i, item in enumerate(raw):
+            if type(item) in _SCALARS or (type(item) is str and not is_expression(item)):
+                literals += 1
+                result.append(literal_text(item) if type(item) is str else item)
+                if lines is not None:
+                    self._element_line(lines, src + (i,), out + (i,))
+            else:
+                result.append(self.value(item, scope, sink, src + (i,), out + (i,)))
+        try:
+            self.session.walk(literals)
+        except ArmError:
+            return UNKNOWN
+        return result
+
+    def _element_lines(self, src: Path, out: Path) -> Optional[Tuple[Mapping[Path, int], int]]:
+        """Where to look up the lines of a container's literal members, and
+        its own line; None when there is nothing to record: no trace, or
+        everything inside is written on the container's line (``line_of``
+        falls back to it, so a long one-line array costs no entry per element)."""
+        trace = self.trace
+        if trace is None or not out:
+            return None
+        own = trace.lines.get(src, 0)
+        if own and trace.end_lines.get(src, own) <= own:
+            return None
+        return trace.lines, trace.out_lines.get(out, 0)
+
+    def _element_line(self, lines: Tuple[Mapping[Path, int], int], src: Path, out: Path) -> None:
+        line = lines[0].get(src)
+        if line and line != lines[1]:
+            self.trace.out_lines[out] = line  # type: ignore[union-attr] - lines come from the trace
 
     def _string(self, raw: str, scope: Scope, sink: List[Target], out: Path) -> Any:
         if not is_expression(raw):
@@ -277,10 +322,22 @@ class Expander:
     def _object(self, raw: Dict[str, Any], scope: Scope, sink: List[Target], src: Path, out: Path) -> Any:
         copies = raw.get("copy") if is_copy_section(raw.get("copy")) else None
         result: Dict[str, Any] = {}
+        literals = 0
+        lines = self._element_lines(src, out)
         for key, item in raw.items():
             if copies is not None and key == "copy":
                 continue
-            result[key] = self.value(item, scope, sink, src + (key,), out + (key,))
+            if type(item) in _SCALARS or (type(item) is str and not is_expression(item)):
+                literals += 1  # as in _array
+                result[key] = literal_text(item) if type(item) is str else item
+                if lines is not None:
+                    self._element_line(lines, src + (key,), out + (key,))
+            else:
+                result[key] = self.value(item, scope, sink, src + (key,), out + (key,))
+        try:
+            self.session.walk(literals)
+        except ArmError:
+            return UNKNOWN
         for i, spec in enumerate(copies or ()):
             name = spec["name"]
             spec_src = src + ("copy", i)
