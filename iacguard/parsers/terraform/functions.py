@@ -667,6 +667,8 @@ def _bounded_match(run: Callable[[float], Any]) -> Any:
 
 
 def _regex(pattern: str, text: str) -> Any:
+    """Terraform's regex(); unknown when the match runs longer than
+    REGEX_TIMEOUT_S (see _bounded_match), as for regexall() and replace()."""
     compiled = _compile(pattern)
     m = _bounded_match(lambda timeout: compiled.search(text, timeout=timeout))
     if is_unknown(m):
