@@ -106,6 +106,8 @@ def test_a_backtracking_regular_expression_is_unknown(tmp_path: Path, value: str
     ('regex("([a-z]+)-([0-9]+)", "abc-123")', ["abc", "123"]),
     ('regex("[0-9]+", "abc-123")', "123"),
     ('regexall("[0-9]", "a1b2")', ["1", "2"]),
+    ('regexall("([a-z])([0-9])", "a1b2")', [["a", "1"], ["b", "2"]]),   # groups, as regex() gives them
+    ('regexall("(?P<k>[a-z])=(?P<v>[0-9])", "a=1,b=2")', [{"k": "a", "v": "1"}, {"k": "b", "v": "2"}]),
     ('replace("a-b-c", "/-(.)/", "_$1")', "a_b_c"),
     ('can(regex("^(a|aa)+$", "aaaa"))', True),
     ('can(regex("(", "x"))', False),            # an invalid pattern is an error, as in Terraform

@@ -675,15 +675,22 @@ def _regex(pattern: str, text: str) -> Any:
         return UNKNOWN
     if m is None:
         raise FunctionError("no match")
+    return _match_value(m)
+
+
+def _match_value(m: Any) -> Any:
+    """What Terraform makes of a match: the named groups as a map, else the
+    groups as a list, else the matched text."""
     if m.groupdict():
         return m.groupdict()
     return list(m.groups()) if m.groups() else m.group(0)
 
 
 def _regexall(pattern: str, text: str) -> Any:
+    """Terraform's regexall(): each match as regex() would return it."""
     compiled = _compile(pattern)
     matches = _bounded_match(lambda timeout: list(compiled.finditer(text, timeout=timeout)))
-    return UNKNOWN if is_unknown(matches) else [m.group(0) for m in matches]
+    return UNKNOWN if is_unknown(matches) else [_match_value(m) for m in matches]
 
 
 FUNCTIONS: Dict[str, Callable[..., Any]] = {
