@@ -216,12 +216,17 @@ def _unique(items: List[Any]) -> List[Any]:
     seen = set()
     out: List[Any] = []
     for item in items:
-        key = json.dumps(item, sort_keys=True, default=repr) if isinstance(item, (dict, list)) \
-            else (type(item).__name__, item)
+        key = _set_key(item)
         if key not in seen:
             seen.add(key)
             out.append(item)
     return out
+
+
+def _set_key(item: Any) -> Any:
+    """A hashable stand-in for a value, equal for equal values."""
+    return json.dumps(item, sort_keys=True, default=repr) if isinstance(item, (dict, list)) \
+        else (type(item).__name__, item)
 
 
 def _length(value: Any) -> Any:
@@ -621,12 +626,13 @@ def _setunion(*sets: Any) -> Any:
 
 
 def _setintersection(first: Any, *rest: Any) -> Any:
-    out = [v for v in _toset(first) if all(v in _list(r) for r in rest)]
-    return out
+    others = [{_set_key(v) for v in _list(r)} for r in rest]
+    return [v for v in _toset(first) if all(_set_key(v) in keys for keys in others)]
 
 
 def _setsubtract(first: Any, second: Any) -> Any:
-    return [v for v in _toset(first) if v not in _list(second)]
+    removed = {_set_key(v) for v in _list(second)}
+    return [v for v in _toset(first) if _set_key(v) not in removed]
 
 
 def _compile(source: str) -> Any:
