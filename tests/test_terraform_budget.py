@@ -118,6 +118,17 @@ def test_regular_expressions_still_match(tmp_path: Path, value: str, expected: o
     assert _tag(tmp_path, value) == repr(expected)
 
 
+@pytest.mark.parametrize("value, expected", [
+    ('setintersection(["a", "b", "c"], ["b", "c", "d"], ["c", "b"])', ["b", "c"]),
+    ('setsubtract(["a", "b", "a"], ["b"])', ["a"]),
+    ('setintersection([{x = 1}, {x = 2}], [{x = 2}])', [{"x": 2}]),
+    ('length(setintersection(range(50000), range(25000, 75000)))', 25000),   # linear, not quadratic
+    ('length(setsubtract(range(50000), range(25000, 75000)))', 25000),
+])
+def test_set_functions(tmp_path: Path, value: str, expected: object) -> None:
+    assert _tag(tmp_path, value) == repr(expected)
+
+
 def test_replace_that_would_build_a_huge_string_is_unknown(tmp_path: Path) -> None:
     head = 'locals {\n  big = join("", [for i in range(1000) : "aaaaaaaaaa"])\n}\n'
     assert _tag(tmp_path, 'length(replace(local.big, "a", local.big))', head) == "UNKNOWN"
