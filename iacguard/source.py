@@ -24,6 +24,10 @@ DEFAULT_MAX_CLOUDFORMATION_COPIES = 10_000
 # Nested stack instances read below one template (each level may refer to
 # the next many times, and the count multiplies).
 DEFAULT_MAX_NESTED_STACKS = 200
+# Evaluation steps of one ARM "[...]" value, and of one template in all
+# (arm_expressions explains what a step is).
+DEFAULT_MAX_ARM_EXPRESSION_STEPS = 500_000
+DEFAULT_MAX_ARM_TEMPLATE_STEPS = 2_000_000
 
 
 class SourceError(Exception):
@@ -42,6 +46,8 @@ class Limits:
     max_cloudformation_values: int = DEFAULT_MAX_CLOUDFORMATION_VALUES
     max_cloudformation_copies: int = DEFAULT_MAX_CLOUDFORMATION_COPIES
     max_nested_stacks: int = DEFAULT_MAX_NESTED_STACKS
+    max_arm_expression_steps: int = DEFAULT_MAX_ARM_EXPRESSION_STEPS
+    max_arm_template_steps: int = DEFAULT_MAX_ARM_TEMPLATE_STEPS
 
 
 def read_text(path: Path, limits: Limits = Limits()) -> str:

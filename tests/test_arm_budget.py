@@ -153,3 +153,27 @@ def test_elements_of_a_one_line_array_take_its_line() -> None:
     assert account.line_of(("tags", "one", 4999)) == 3
     assert [account.line_of(("tags", "several", i)) for i in range(4)] == [4, 5, 5, 6]
     assert len(account.attribute_lines) < 20  # not one entry per element of the one-line array
+
+
+def test_the_budgets_are_set_through_the_scan_limits(tmp_path) -> None:
+    from iacguard.engine.checks import load_checks
+    from iacguard.findings import PARSE_ERROR_ID
+    from iacguard.scan import ScanOptions, scan
+    from iacguard.source import Limits
+
+    text = _template([
+        _account("first", tags={"n": "[length(range(0, 9000))]"}),
+        _account("second", properties={"allowBlobPublicAccess": True}),
+    ])
+    (tmp_path / "azuredeploy.json").write_text(text, encoding="utf-8")
+
+    def ids(limits: Limits) -> List[str]:
+        result = scan(ScanOptions(paths=[str(tmp_path)], cwd=tmp_path, limits=limits), load_checks())
+        return sorted({f.check_id for f in result.findings if f.check_id in (PARSE_ERROR_ID, "IACG-AZURE-001")})
+
+    assert ids(Limits()) == ["IACG-AZURE-001"]
+    assert ids(Limits(max_arm_template_steps=5_000)) == [PARSE_ERROR_ID]
+    expression = scan(ScanOptions(paths=[str(tmp_path)], cwd=tmp_path, limits=Limits(max_arm_expression_steps=5_000)),
+                      load_checks())
+    assert any("needs more than 5000 steps" in note for note in expression.notes + [
+        n for f in expression.files for n in f.notes])

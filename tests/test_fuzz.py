@@ -440,18 +440,9 @@ def scan_twice(root: Path) -> str:
 
 # Known bugs, each with its own xfail(strict=True) test and reproducer under
 # fixtures/_hostile/: an example that trips one is set aside (hypothesis'
-# reject()), so the properties keep looking for new failures.
-KNOWN_BUGS: List[Tuple[str, "re.Pattern[str]"]] = [
-    ("tf-module-without-tf-files / tf-module-unreadable (project.Project.source KeyError)",
-     re.compile(r"KeyError: (?:Posix|Windows)Path\(")),
-    ("lone-surrogate (findings.fingerprint UnicodeEncodeError)", re.compile(r"surrogates not allowed")),
-    ("hcl-bigint / json-bignum (int() 4300-digit limit)", re.compile(r"Exceeds the limit \(\d+ digits\)")),
-    ("hcl-nan (int(NaN) in evaluator._BinaryOp)", re.compile(r"cannot convert float NaN to integer")),
-    ("hcl-regex-invalid (re.error escapes evaluator._Call)",
-     re.compile(r"internal error while evaluating: (?:error|PatternError): ")),
-    ("hcl-file-nul-path (Project.read_file ValueError)", re.compile(r"embedded null byte")),
-    ("symlink-loop (discovery: Path.resolve RuntimeError)", re.compile(r"Symlink loop from")),
-]
+# reject()), so the properties keep looking for new failures. Every bug found
+# so far is fixed, so any crash now fails the property.
+KNOWN_BUGS: List[Tuple[str, "re.Pattern[str]"]] = []
 
 
 def known_bug(text: str) -> Optional[str]:

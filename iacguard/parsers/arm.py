@@ -137,7 +137,10 @@ class _Reader:
         self.display = display
         self.context = context
         self.out = out
-        self.session = Session(notes=out.notes, label=display)
+        limits = context.limits if context is not None else None
+        self.session = Session(notes=out.notes, label=display) if limits is None else Session(
+            notes=out.notes, label=display, max_steps=limits.max_arm_expression_steps,
+            max_file_steps=limits.max_arm_template_steps)
         self.pending: List[_Pending] = []
         self.by_type_name: Dict[Tuple[str, str], List[str]] = defaultdict(list)
         self.by_name: Dict[str, List[str]] = defaultdict(list)

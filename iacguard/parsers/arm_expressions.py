@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ..model import UNKNOWN
+from ..source import DEFAULT_MAX_ARM_EXPRESSION_STEPS, DEFAULT_MAX_ARM_TEMPLATE_STEPS
 from .arm_functions import FUNCTIONS, SPECIAL_FORMS, list_function
 from .arm_syntax import (MAX_EXPRESSION_CHARS, MAX_NESTING, Call, ExpressionError, Index, Literal, Member, Node,
                          describe, is_expression, literal_text, parse_expression, render, tokenize)
@@ -32,14 +33,15 @@ MAX_CALL_DEPTH = 48
 # each "[...]" string is a value, wherever it is written (a variable is
 # evaluated once, when first read, at its own cost, not its reader's). A
 # value that needs more is unknown on its own; everything else is still
-# evaluated. Far beyond real templates.
-MAX_STEPS = 500_000
+# evaluated. Far beyond real templates. Set with Limits.max_arm_expression_steps.
+MAX_STEPS = DEFAULT_MAX_ARM_EXPRESSION_STEPS
 # Steps one template file may spend in all, nested and linked templates
 # included, with every literal value walked counted as a step: it bounds
 # many expensive values, and copy loops that repeat literal values. Past it
 # the file's remaining values are unknown and the file is reported (IACG-000
-# on the line being evaluated), never lost in silence.
-MAX_FILE_STEPS = 2_000_000
+# on the line being evaluated), never lost in silence. Set with
+# Limits.max_arm_template_steps.
+MAX_FILE_STEPS = DEFAULT_MAX_ARM_TEMPLATE_STEPS
 # Nodes in one evaluated value, shared parts counted each time they occur:
 # what a later walk of it visits (arrays of references to one big array).
 MAX_WEIGHT = 1_000_000
