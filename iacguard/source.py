@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Optional
 
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
-# Terraform resource, data and module instances one run evaluates in all:
-# count and for_each multiply through nested module calls (100 x 100 x 100
+# Terraform resource, data and module instances count and for_each make in
+# one root module: they multiply through nested module calls (100 x 100 x 100
 # is a million), and every check judges each instance (about 0.3 ms each).
 DEFAULT_MAX_TERRAFORM_INSTANCES = 5_000
 # CloudFormation accepts templates of at most 1 MB; cfn-lint's pure-Python

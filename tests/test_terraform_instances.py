@@ -1,7 +1,8 @@
-"""The run-wide Terraform instance limit (Limits.max_terraform_instances):
-count and for_each multiply through nested module calls, so one block's cap
-(module.MAX_INSTANCES) does not bound a run. What fits is kept and judged;
-the module call that multiplies past the limit is reported as IACG-000."""
+"""The Terraform instance limit (Limits.max_terraform_instances), per root
+module: count and for_each multiply through nested module calls. Only
+instances they make count (a block written once in a module called once is
+bounded by its text). What fits is kept and judged; the module call that
+multiplies past the limit is reported as IACG-000."""
 
 from __future__ import annotations
 
@@ -59,8 +60,19 @@ def test_within_the_limit_nothing_is_reported(tmp_path: Path) -> None:
     assert PARSE_ERROR_ID not in {f.check_id for f in result.findings}
 
 
-def test_the_limit_is_for_the_run_not_for_each_root_module(tmp_path: Path) -> None:
-    result = _scan(tmp_path, {"one/main.tf": OPEN_SG % 4, "two/main.tf": OPEN_SG % 4}, limit=6)
-    assert sorted(r.address for r in result.resources) == [f"aws_security_group.sg[{i}]" for i in (0, 0, 1, 1, 2, 3)]
+def test_the_limit_is_per_root_module(tmp_path: Path) -> None:
+    result = _scan(tmp_path, {"one/main.tf": OPEN_SG % 4, "two/main.tf": OPEN_SG % 7}, limit=6)
+    assert sorted(r.address for r in result.resources) == sorted(
+        [f"aws_security_group.sg[{i}]" for i in range(4)] + [f"aws_security_group.sg[{i}]" for i in range(6)])
     errors = [(f.file, f.line) for f in result.findings if f.check_id == PARSE_ERROR_ID]
     assert errors == [("two/main.tf", 1)]
+
+
+def test_blocks_written_once_do_not_count(tmp_path: Path) -> None:
+    # 30 modules called once with 3 resources each: 120 instances, none made by count or for_each.
+    calls = "".join(f'module "m{i}" {{\n  source = "./m"\n}}\n' for i in range(30))
+    single = OPEN_SG.replace("  count = %d\n", "")
+    result = _scan(tmp_path, {"main.tf": calls, "m/main.tf": single + single.replace('"sg"', '"sg2"')
+                              + single.replace('"sg"', '"sg3"')}, limit=5)
+    assert len(result.resources) == 90
+    assert PARSE_ERROR_ID not in {f.check_id for f in result.findings}

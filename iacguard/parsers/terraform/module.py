@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 # Meta-arguments are Terraform's, not the provider's: they are not attributes.
 _META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
 _CONTEXT_BLOCKS = frozenset({"provisioner", "connection"})
-MAX_INSTANCES = 10_000
+# Nested blocks one dynamic block may make; more is unknown.
+MAX_DYNAMIC_BLOCKS = 10_000
 
 _PROVIDER_PREFIXES = (
     ("azurerm_", "azure"), ("azuread_", "azure"), ("azapi_", "azure"),
@@ -102,24 +103,25 @@ def parse_file(display: str, text: str) -> ParseResult:
         return None, ParseError(display, 1, "nested too deeply to read", "terraform")
 
 
-def instances(block: ast.Block, scope: Scope) -> List[Tuple[str, Scope]]:
-    """The instances of a resource or module block: (address suffix, scope
-    with count.index / each.key / each.value). ``count = 0`` gives none; a
-    count or for_each that cannot be resolved gives one instance of unknown key."""
+def instances(block: ast.Block, scope: Scope, cap: int) -> List[Tuple[str, Scope]]:
+    """The first ``cap`` instances of a resource or module block: (address
+    suffix, scope with count.index / each.key / each.value). ``count = 0``
+    gives none; a count or for_each that cannot be resolved gives one
+    instance of unknown key. The caller decides what the cap cut off means."""
     count_attr = block.attribute("count")
     each_attr = block.attribute("for_each")
     if count_attr is not None:
         count = evaluate(count_attr.expr, scope)
         if isinstance(count, bool) or not isinstance(count, (int, float)):
             return [("", DictScope({"count": {"index": UNKNOWN}}, scope))]
-        n = min(int(count), MAX_INSTANCES)
-        return [(f"[{i}]", DictScope({"count": {"index": i}}, scope)) for i in range(n)]
+        n = min(int(count), cap)
+        return [(f"[{i}]", DictScope({"count": {"index": i}}, scope)) for i in range(max(n, 0))]
     if each_attr is not None:
         pairs = _each_pairs(evaluate(each_attr.expr, scope))
         if pairs is None:
             return [("", DictScope({"each": {"key": UNKNOWN, "value": UNKNOWN}}, scope))]
         return [(f"[{json.dumps(k, ensure_ascii=False)}]", DictScope({"each": {"key": k, "value": v}}, scope))
-                for k, v in pairs[:MAX_INSTANCES]]
+                for k, v in pairs[:cap]]
     return [("", scope)]
 
 
@@ -189,8 +191,9 @@ def _expand_dynamic(block: ast.Block, scope: Scope) -> Optional[List[Tuple[ast.B
         pairs = list(enumerate(collection))
     else:
         return None
-    return [(content, DictScope({iterator: {"key": k, "value": v}}, scope))
-            for k, v in pairs[:MAX_INSTANCES]]
+    if len(pairs) > MAX_DYNAMIC_BLOCKS:
+        return None  # read as a collection we cannot know, never cut in silence
+    return [(content, DictScope({iterator: {"key": k, "value": v}}, scope)) for k, v in pairs]
 
 
 def _record_element_lines(expr: ast.Expr, path: Path, lines: Dict[Path, int]) -> None:

@@ -110,10 +110,10 @@ class Project:
         self.notes: List[str] = []
         self._noted: Set[str] = set()
         self.internal_errors: List[str] = []
-        # Instances made so far in this run, against limits.max_terraform_instances
-        # (module.MAX_INSTANCES bounds one block; nesting multiplies blocks).
+        # Instances count and for_each made so far, per root module, against
+        # limits.max_terraform_instances: nested module calls multiply them.
         self.max_instances = (limits or Limits()).max_terraform_instances
-        self.instance_count = 0
+        self.instance_counts: Dict[FSPath, int] = {}
         self._limited_roots: Set[FSPath] = set()
 
     # -- loading -----------------------------------------------------------
@@ -169,14 +169,23 @@ class Project:
         self.add_files(directory, files)
         return self.sources[directory]
 
-    def allow_instances(self, items: List[Any], block: ast.Block, owner: "ModuleInstance") -> List[Any]:
-        """The instances of ``block`` (in ``owner``) that still fit in the run's
-        budget; when some do not, the call that multiplied them is reported."""
-        room = max(self.max_instances - self.instance_count, 0)
+    def expand(self, block: ast.Block, owner: "ModuleInstance") -> List[Tuple[str, Scope]]:
+        """The instances of ``block`` in ``owner`` that fit in the root
+        module's budget; when some do not, the call that multiplied them is
+        reported. Only multiplied instances count: a block written once in a
+        module called once costs what its text costs, which the file size
+        limit already bounds."""
+        multiplied = block.attribute("count") is not None or block.attribute("for_each") is not None \
+            or "[" in owner.prefix
+        if not multiplied:
+            return instances(block, owner, 1)
+        used = self.instance_counts.get(owner.root_dir, 0)
+        room = max(self.max_instances - used, 0)
+        items = instances(block, owner, room + 1)
         if len(items) > room:
             items = items[:room]
             self._instance_limit_reached(block, owner)
-        self.instance_count += len(items)
+        self.instance_counts[owner.root_dir] = used + len(items)
         return items
 
     def _instance_limit_reached(self, block: ast.Block, owner: "ModuleInstance") -> None:
@@ -188,9 +197,10 @@ class Project:
         if owner.root_dir in self._limited_roots:
             return
         self._limited_roots.add(owner.root_dir)
-        message = (f"{_block_address(block)} is expanded only in part: this run reached its limit of "
-                   f"{self.max_instances:,} Terraform resource, data and module instances (count and for_each "
-                   "multiply through nested modules); the instances beyond it are not evaluated")
+        message = (f"{_block_address(block)} is expanded only in part: the root module reached its limit of "
+                   f"{self.max_instances:,} Terraform resource, data and module instances made by count and "
+                   "for_each (max_terraform_instances; they multiply through nested modules); the instances "
+                   "beyond it are not evaluated")
         target = self.parsed_files.setdefault(block.file, ParsedFile(block.file, "terraform"))
         target.errors.append(ParseError(block.file, block.line, message, "terraform"))
 
@@ -441,7 +451,7 @@ class ModuleInstance(Scope):
         self._busy.add(key)
         try:
             out = []
-            for suffix, scope in self.project.allow_instances(instances(block, self), block, self):
+            for suffix, scope in self.project.expand(block, self):
                 lines: Dict[Path, int] = {}
                 attrs = OpenMap(block_values(block, scope, (), lines, top=True))
                 if kind == "data" and block.labels[0] == "aws_iam_policy_document":
@@ -474,9 +484,9 @@ class ModuleInstance(Scope):
         if source is None or directory in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
             if directory is not None and directory in self.chain:
                 self.project.note(f"module {self.prefix}module.{name} calls itself; not expanded")
-            return [(suffix, None) for suffix, _ in instances(block, self)]
+            return [(suffix, None) for suffix, _ in self.project.expand(block, self)]
         out: List[Tuple[str, Optional[ModuleInstance]]] = []
-        for suffix, scope in self.project.allow_instances(instances(block, self), block, self):
+        for suffix, scope in self.project.expand(block, self):
             inputs = {a.name: evaluate(a.expr, scope) for a in block.attributes if a.name not in _MODULE_META}
             links = {a.name: self.links(a.expr) for a in block.attributes if a.name not in _MODULE_META}
             child_key = f"{self.module_key}.{name}" if self.module_key else name
