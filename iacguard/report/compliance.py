@@ -208,8 +208,11 @@ def build(report: Report) -> Compliance:
     mic: Dict[str, Group] = {}
     for cid, entry in catalogue.items():
         title = entry.get(f"title_{lang}") or entry.get("title_en") or ""
-        row = rows.row(cid, title, cites.get(cid, []), str(entry.get("iac_checkable", "no")),
-                       str(entry.get("not_checkable_reason") or ""))
+        checkable, reason = str(entry.get("iac_checkable", "no")), str(entry.get("not_checkable_reason") or "")
+        if entry.get("not_decidable") and not cites.get(cid):
+            # The catalogue hoped for a check; we found it cannot be judged from a template.
+            checkable, reason = "no", str(entry["not_decidable"])
+        row = rows.row(cid, title, cites.get(cid, []), checkable, reason)
         section = str(entry.get("section") or "")
         if section:
             number = section.split()[0]
