@@ -5,8 +5,8 @@ version, so an edited file or a new release simply misses. Entries are
 written to a temporary file and renamed into place, so concurrent runs and a
 run killed mid-write never leave a half entry; an entry that cannot be read
 back is deleted and the file is parsed again. Only the classes of our own
-syntax trees and decoded templates (and plain values) may be loaded from an
-entry.
+syntax trees, decoded templates and read JSON documents (and plain values)
+may be loaded from an entry.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Optional
 from . import __version__
 
 _ALLOWED_MODULES = ("iacguard.parsers.terraform.ast", "iacguard.parsers.terraform.syntax",
-                    "iacguard.parsers.cfn_document")
+                    "iacguard.parsers.cfn_document", "iacguard.parsers.json_positions")
 _ALLOWED_BUILTINS = {"dict", "list", "tuple", "set", "frozenset", "str", "int", "float", "bool"}
 # YAML reads unquoted dates as dates.
 _ALLOWED_OTHER = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"),

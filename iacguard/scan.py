@@ -281,4 +281,4 @@ def _parse_single(fmt: str, text: str, context: TemplateContext) -> Optional[Par
         return parse_arm(context.display, text, context)
     from .parsers.tfplan import parse_tfplan
 
-    return parse_tfplan(context.display, text)
+    return parse_tfplan(context.display, text, context.cache)

@@ -7,6 +7,8 @@ import os
 import pickle
 from pathlib import Path
 
+import pytest
+
 from iacguard.cache import ParseCache
 from iacguard.engine.checks import load_checks
 from iacguard.parsers.terraform import module
@@ -76,12 +78,14 @@ def test_a_new_version_or_other_content_misses(tmp_path: Path, monkeypatch) -> N
 CFN_SCENARIOS = SCENARIOS.parent / "cloudformation"
 
 
-def test_cloudformation_templates_come_back_from_the_cache_unchanged(tmp_path: Path) -> None:
-    plain = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS))
+@pytest.mark.parametrize("kind", ["cloudformation", "arm", "tfplan"])
+def test_templates_come_back_from_the_cache_unchanged(tmp_path: Path, kind: str) -> None:
+    scenarios = SCENARIOS.parent / kind
+    plain = _json(ScanOptions(paths=[str(scenarios)], cwd=scenarios))
     cache = ParseCache(tmp_path / "cache")
-    cold = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS, cache=cache))
+    cold = _json(ScanOptions(paths=[str(scenarios)], cwd=scenarios, cache=cache))
     misses = cache.misses
-    warm = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS, cache=cache))
+    warm = _json(ScanOptions(paths=[str(scenarios)], cwd=scenarios, cache=cache))
     assert misses > 0 and cache.misses == misses and cache.hits >= misses
     assert plain == cold == warm
     assert json.loads(plain)["findings"]

@@ -56,7 +56,7 @@ _DEPLOYMENTS = "microsoft.resources/deployments"
 def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None) -> ParsedFile:
     out = ParsedFile(display, "arm")
     try:
-        doc = parse_json(text)
+        doc = parse_json(text, cache=context.cache if context is not None else None)
     except JSONLimitError as exc:
         out.errors.append(ParseError(display, exc.line, f"template not read: {exc}", "arm"))
         return out
@@ -337,7 +337,8 @@ class _Reader:
                                   "not read again")
             return
         try:
-            doc = parse_json(read_text(real, Limits()))
+            context = self.context  # set: _local_template found a file only with it
+            doc = parse_json(read_text(real, context.limits or Limits()), cache=context.cache)
         except (SourceError, JSONPositionError, OSError) as exc:
             self.out.notes.append(f"{template.source.display}: linked template {display} not read: {exc}")
             return

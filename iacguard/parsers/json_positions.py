@@ -294,8 +294,18 @@ def _decode_string(token: str, line: int) -> str:
         raise JSONPositionError(f"invalid string: {exc.args[0]}", line, 1) from None
 
 
-def parse_json(text: str, max_values: Optional[int] = None) -> PositionedJSON:
+def parse_json(text: str, max_values: Optional[int] = None, cache: Any = None) -> PositionedJSON:
     """Parse JSON (with comments and trailing commas) keeping positions.
     Raises JSONPositionError; JSONLimitError past ``max_values`` values
-    (default MAX_VALUES)."""
-    return _read(text, MAX_VALUES if max_values is None else max_values)
+    (default MAX_VALUES). With a parse cache (cache.ParseCache), a text read
+    before comes from it (a document that fails is read again, to fail alike)."""
+    limit = MAX_VALUES if max_values is None else max_values
+    if cache is None:
+        return _read(text, limit)
+    kind, data = f"json/1/{limit}", text.encode("utf-8", "surrogatepass")
+    hit = cache.get(kind, data)
+    if isinstance(hit, PositionedJSON):
+        return hit
+    doc = _read(text, limit)
+    cache.put(kind, data, doc)
+    return doc

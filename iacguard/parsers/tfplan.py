@@ -17,10 +17,10 @@ from .terraform.module import provider_of
 _MODULE = re.compile(r"(?:^|\.)module\.([^.\[]+)")
 
 
-def parse_tfplan(display: str, text: str) -> ParsedFile:
+def parse_tfplan(display: str, text: str, cache: Any = None) -> ParsedFile:
     out = ParsedFile(display, "tfplan")
     try:
-        doc = parse_json(text)
+        doc = parse_json(text, cache=cache)
     except JSONLimitError as exc:
         out.errors.append(ParseError(display, exc.line, f"plan not read: {exc}", "tfplan"))
         return out
