@@ -285,10 +285,10 @@ class Project:
                 self.note(f"variable file {self.display(path)} is not valid JSON: {exc}")
                 return {}
             return data if isinstance(data, dict) else {}
-        try:
-            hcl = parse_hcl(text, self.display(path))
-        except HCLSyntaxError as exc:
-            self.note(f"variable file {self.display(path)}:{exc.line}: {exc}")
+        (hcl, error), = parse_files([(self.display(path), text)], self.cache)  # cached like .tf files
+        if hcl is None:
+            self.note(f"variable file {error.file}:{error.line}: {error.message}" if error else
+                      f"variable file {self.display(path)} not read")
             return {}
         return {attr.name: evaluate(attr.expr, Scope()) for attr in hcl.attributes}
 
