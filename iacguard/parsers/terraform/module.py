@@ -16,7 +16,8 @@ from ..json_positions import JSONPositionError
 from . import ast
 from .evaluator import DictScope, Scope, evaluate
 from .hcl_json import parse_tf_json
-from .syntax import HCLFile, HCLSyntaxError, parse_hcl
+from ...parallel import map_in_processes
+from .syntax import HCLFile, HCLSyntaxError, parse_hcl, parser
 
 if TYPE_CHECKING:
     from ...cache import ParseCache
@@ -59,14 +60,8 @@ def parse_files(files: Sequence[Tuple[str, str]], cache: Optional["ParseCache"] 
         else:
             todo.append(i)
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parsed = list(pool.map(_parse_pair, [files[i] for i in todo], chunksize=8))
-    else:
-        parsed = [parse_file(*files[i]) for i in todo]
+        parser()  # built once here, so that forked workers start with it
+    parsed = map_in_processes(_parse_pair, [files[i] for i in todo], workers, PARALLEL_THRESHOLD)
     for i, result in zip(todo, parsed):
         results[i] = result
         if cache and result[0] is not None:

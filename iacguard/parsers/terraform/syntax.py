@@ -37,7 +37,7 @@ class HCLFile:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Lark:
+def parser() -> Lark:
     """python-hcl2's grammar and post-lexer, built once per process.
 
     Unlike python-hcl2's own parser this one does not propagate positions to
@@ -65,7 +65,7 @@ def parse_hcl(text: str, file: str = "") -> HCLFile:
     (also for a file beyond MAX_HCL_TOKENS or MAX_HCL_TOKEN_CHARS)."""
     check_size(text)
     try:
-        tree = _parser().parse(text + "\n")
+        tree = parser().parse(text + "\n")
     except UnexpectedInput as exc:
         line = getattr(exc, "line", 1) or 1
         raise HCLSyntaxError(_describe(exc), line if line > 0 else 1) from None
@@ -558,7 +558,7 @@ def parse_expression(text: str, line: int = 1, file: str = "") -> ast.Expr:
     """Parse one HCL expression, e.g. the inside of ``${...}``."""
     try:
         check_size(text)  # an interpolation in a .tf.json or a template file
-        tree = _parser().parse(f"x = {text}\n")
+        tree = parser().parse(f"x = {text}\n")
     except (HCLSyntaxError, LarkError, RecursionError):
         return ast.Unparsed(text, line)
     reader = _Reader(file, line - 1)
