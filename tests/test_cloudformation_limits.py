@@ -60,3 +60,9 @@ def test_limits_can_be_raised_or_lowered(tmp_path: Path) -> None:
     result = scan(ScanOptions(paths=[str(root)], cwd=root, limits=Limits(max_cloudformation_copies=2000)), CHECKS)
     public = [f for f in result.findings if f.check_id == "IACG-AWS-001"]
     assert len(public) == 1000 and PARSE_ERROR_ID not in {f.check_id for f in result.findings}
+
+
+def test_foreach_over_an_unresolvable_collection_reads_the_same_every_time(tmp_path: Path) -> None:
+    first = _findings(tmp_path / "a", "cfn-foreach-random-names")
+    second = _findings(tmp_path / "b", "cfn-foreach-random-names")
+    assert first == second and any(f[0] == "IACG-AWS-001" for f in first)

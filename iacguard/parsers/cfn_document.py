@@ -16,6 +16,7 @@ reported, since the transforms themselves have no limit.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FSPath
@@ -224,12 +225,18 @@ def _transform(template: Any, out: DecodedTemplate, max_copies: int) -> Any:
         return template
     from cfnlint.template import Template
 
+    # cfn-lint names the copies of a Fn::ForEach collection it cannot resolve
+    # with random letters; the same template must read the same every time.
+    state = random.getstate()
+    random.seed(0)
     try:
         cfn = Template("template", template, ["us-east-1"])
         matches = cfn.transform()
     except Exception as exc:  # a transform's own failure must not end the scan
         out.transform_notes.append(f"transform not applied ({type(exc).__name__}: {exc}); read as written")
         return template
+    finally:
+        random.setstate(state)
     if matches:
         out.transform_notes.append(f"transform not applied ({matches[0].message}); read as written")
         return template
