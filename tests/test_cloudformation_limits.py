@@ -63,6 +63,19 @@ def test_limits_can_be_raised_or_lowered(tmp_path: Path) -> None:
 
 
 def test_foreach_over_an_unresolvable_collection_reads_the_same_every_time(tmp_path: Path) -> None:
-    first = _findings(tmp_path / "a", "cfn-foreach-random-names")
-    second = _findings(tmp_path / "b", "cfn-foreach-random-names")
-    assert first == second and any(f[0] == "IACG-AWS-001" for f in first)
+    # Two processes: each starts its random generator from the system.
+    import json
+    import subprocess
+    import sys
+
+    root = tmp_path / "repo"
+    shutil.copytree(HOSTILE / "cfn-foreach-random-names", root)
+    (root / ".git").mkdir()
+    runs = []
+    for n in range(2):
+        out = tmp_path / f"{n}.json"
+        subprocess.run([sys.executable, "-m", "iacguard", "scan", str(root), "--no-cache", "--format", "json",
+                        "--output", str(out)], check=False, capture_output=True)
+        runs.append([(f["check_id"], f["resource"], f["fingerprint"])
+                     for f in json.loads(out.read_text(encoding="utf-8"))["findings"]])
+    assert runs[0] == runs[1] and any(f[0] == "IACG-AWS-001" for f in runs[0])
