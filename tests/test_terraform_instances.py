@@ -11,6 +11,7 @@ from typing import Dict
 
 from iacguard.engine.checks import load_checks
 from iacguard.findings import PARSE_ERROR_ID
+from iacguard.model import is_unknown
 from iacguard.scan import ScanOptions, ScanResult, scan
 from iacguard.source import Limits
 
@@ -76,3 +77,21 @@ def test_blocks_written_once_do_not_count(tmp_path: Path) -> None:
                               + single.replace('"sg"', '"sg3"')}, limit=5)
     assert len(result.resources) == 90
     assert PARSE_ERROR_ID not in {f.check_id for f in result.findings}
+
+
+def test_a_dynamic_block_past_its_limit_keeps_the_first_blocks_and_the_rest_unknown(tmp_path: Path,
+                                                                                     monkeypatch) -> None:
+    from iacguard.parsers.terraform import module
+
+    monkeypatch.setattr(module, "MAX_DYNAMIC_BLOCKS", 3)
+    sg = ('resource "aws_security_group" "sg" {\n  dynamic "ingress" {\n    for_each = %s\n    content {\n'
+          '      from_port   = 22\n      to_port     = 22\n      protocol    = "tcp"\n'
+          '      cidr_blocks = [ingress.value]\n    }\n  }\n}\n')
+    first_open = _scan(tmp_path / "a", {"main.tf": sg % '["0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/8", "10.0.0.0/8"]'}, 10)
+    assert "IACG-AWS-004" in {f.check_id for f in first_open.findings}
+    (sg_resource,) = first_open.resources
+    assert len(sg_resource.attributes["ingress"]) == 4 and is_unknown(sg_resource.attributes["ingress"][3])
+    # The open rule is past the limit: unknown, so neither reported nor passed.
+    last_open = _scan(tmp_path / "b", {"main.tf": sg % '["10.0.0.0/8", "10.0.0.0/8", "10.0.0.0/8", "0.0.0.0/0"]'}, 10)
+    assert "IACG-AWS-004" not in {f.check_id for f in last_open.findings}
+    assert "IACG-AWS-004" not in {p.check_id for p in last_open.passed}

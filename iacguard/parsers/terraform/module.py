@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # Meta-arguments are Terraform's, not the provider's: they are not attributes.
 _META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
 _CONTEXT_BLOCKS = frozenset({"provisioner", "connection"})
-# Nested blocks one dynamic block may make; more is unknown.
+# Nested blocks one dynamic block may make; the rest are unknown.
 MAX_DYNAMIC_BLOCKS = 10_000
 
 _PROVIDER_PREFIXES = (
@@ -145,13 +145,12 @@ def block_values(block: ast.Block, scope: Scope, prefix: Path, lines: Dict[Path,
         if top and (nested.type in _META_ARGUMENTS or nested.type in _CONTEXT_BLOCKS):
             continue
         if nested.type == "dynamic" and nested.labels:
-            expanded = _expand_dynamic(nested, scope)
+            expanded, complete = _expand_dynamic(nested, scope)
             name = nested.labels[0]
-            if expanded is None:
+            grouped.setdefault(name, []).extend(expanded)
+            if not complete:
                 unknown_groups.add(name)
                 lines.setdefault(prefix + (name,), nested.line)
-            else:
-                grouped.setdefault(name, []).extend(expanded)
         else:
             grouped.setdefault(nested.type, []).append((nested, scope))
     for name, members in grouped.items():
@@ -163,12 +162,16 @@ def block_values(block: ast.Block, scope: Scope, prefix: Path, lines: Dict[Path,
             items.append(block_values(nested, nested_scope, path, lines))
         values[name] = items
     for name in unknown_groups:
-        # A dynamic block over an unknown collection: there may be more elements.
-        values[name] = values.get(name, []) + [UNKNOWN] if name in values else UNKNOWN
+        # A dynamic block over an unknown (or too large) collection: there
+        # may be more elements than those known.
+        values[name] = values[name] + [UNKNOWN] if values.get(name) else UNKNOWN
     return values
 
 
-def _expand_dynamic(block: ast.Block, scope: Scope) -> Optional[List[Tuple[ast.Block, Scope]]]:
+def _expand_dynamic(block: ast.Block, scope: Scope) -> Tuple[List[Tuple[ast.Block, Scope]], bool]:
+    """The content blocks a dynamic block makes, and whether that is all of
+    them (not when the collection is unknown, or past MAX_DYNAMIC_BLOCKS:
+    the first ones are kept and the rest are unknown)."""
     each_attr = block.attribute("for_each")
     iterator_attr = block.attribute("iterator")
     iterator = block.labels[0]
@@ -176,19 +179,18 @@ def _expand_dynamic(block: ast.Block, scope: Scope) -> Optional[List[Tuple[ast.B
         iterator = iterator_attr.expr.root
     content = next((b for b in block.blocks if b.type == "content"), None)
     if each_attr is None or content is None:
-        return None
+        return [], False
     collection = evaluate(each_attr.expr, scope)
     if is_unknown(collection):
-        return None
+        return [], False
     if isinstance(collection, dict):
         pairs = sorted(collection.items())
     elif isinstance(collection, list):
         pairs = list(enumerate(collection))
     else:
-        return None
-    if len(pairs) > MAX_DYNAMIC_BLOCKS:
-        return None  # read as a collection we cannot know, never cut in silence
-    return [(content, DictScope({iterator: {"key": k, "value": v}}, scope)) for k, v in pairs]
+        return [], False
+    return ([(content, DictScope({iterator: {"key": k, "value": v}}, scope)) for k, v in pairs[:MAX_DYNAMIC_BLOCKS]],
+            len(pairs) <= MAX_DYNAMIC_BLOCKS)
 
 
 def _record_element_lines(expr: ast.Expr, path: Path, lines: Dict[Path, int]) -> None:
