@@ -2,7 +2,7 @@
 
     python bench/fuzz.py --minutes 10                 # mutation fuzzing, one worker per core
     python bench/fuzz.py --minutes 10 --workers 2 --out fuzz-results
-    python bench/fuzz.py --minutes 5 --atheris        # coverage-guided (pip install atheris)
+    python bench/fuzz.py --minutes 5 --atheris        # coverage-guided, one process (pip install atheris)
 
 Inputs are the real fixtures (fixtures/IACG-*/{fail,pass}/, fixtures/_scenarios/)
 mutated by the engine of tests/test_fuzz.py - lines, tokens and characters
@@ -376,10 +376,11 @@ def run_atheris(args: argparse.Namespace) -> None:
     atheris.instrument_all()
     out = Path(args.out) / "atheris-artifacts"
     out.mkdir(parents=True, exist_ok=True)
+    # One process: libFuzzer's -fork mode restarts this script for every
+    # short job, and each restart spends a minute instrumenting before it
+    # fuzzes for seconds (and the children did not run atheris at all).
     argv = [sys.argv[0], f"-max_total_time={int(args.minutes * 60)}", f"-timeout={int(args.timeout)}",
             f"-artifact_prefix={out}/", f"-rss_limit_mb={args.memory_mb + 1024}", "-print_final_stats=1"]
-    if args.workers > 1:
-        argv += [f"-fork={args.workers}", "-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1"]
     atheris.Setup(argv, one_input)
     atheris.Fuzz()
 
