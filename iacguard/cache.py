@@ -16,6 +16,7 @@ import io
 import os
 import pickle
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -42,6 +43,12 @@ class _Restricted(pickle.Unpickler):
                 or (module, name) in _ALLOWED_OTHER:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+# Entries not used for this long are deleted, at most once a day, so that
+# the cache holds what recent scans read rather than every version ever seen.
+MAX_ENTRY_AGE_DAYS = 30
+_PRUNE_MARK = ".last-pruned"
 
 
 class ParseCache:
@@ -77,6 +84,10 @@ class ParseCache:
                 pass
             self.misses += 1
             return None
+        try:
+            os.utime(path)  # used now: prune() keeps it
+        except OSError:
+            pass  # a read-only cache still serves
         self.hits += 1
         return value
 
@@ -97,3 +108,30 @@ class ParseCache:
                 raise
         except (OSError, pickle.PicklingError, RecursionError):
             pass  # a cache that cannot be written only costs speed
+
+    def prune(self, max_age_days: float = MAX_ENTRY_AGE_DAYS) -> int:
+        """Delete entries unused for ``max_age_days``, at most once a day;
+        how many were deleted. Nothing here may fail a scan."""
+        if not self.enabled:
+            return 0
+        mark = self.directory / _PRUNE_MARK
+        now = time.time()
+        try:
+            if now - mark.stat().st_mtime < 86400:
+                return 0
+        except OSError:
+            pass  # never pruned, or no cache yet
+        removed = 0
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            mark.touch()
+            for entry in self.directory.glob("*/*.pickle"):
+                try:
+                    if now - entry.stat().st_mtime > max_age_days * 86400:
+                        entry.unlink()
+                        removed += 1
+                except OSError:
+                    continue  # taken by a concurrent run, or not ours to delete
+        except OSError:
+            pass
+        return removed

@@ -287,6 +287,7 @@ def _scan(args: argparse.Namespace) -> int:
         result = scan(options, selected)
     except FileNotFoundError as exc:
         raise UsageError(f"no such file or directory: {exc.args[0]}") from None
+    cache.prune()
     if scope is not None:
         result.findings = [f for f in result.findings if scope.wants(f.file)]
         result.passed = [p for p in result.passed if scope.wants(p.file)]

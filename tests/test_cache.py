@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,20 @@ def test_a_warm_cloudformation_scan_does_not_load_cfn_lint(tmp_path: Path) -> No
             for _ in range(2)]
     assert runs[0][0] == runs[1][0] != "0"
     assert runs[0][1] == "True" and runs[1][1] == "False"
+
+
+def test_entries_unused_for_a_month_are_pruned_once_a_day(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path)
+    cache.put("hcl", b"old", {"v": 1})
+    cache.put("hcl", b"used", {"v": 2})
+    cache.put("hcl", b"new", {"v": 3})
+    month_ago = time.time() - 31 * 86400
+    for data in (b"old", b"used"):
+        os.utime(cache._path("hcl", data), (month_ago, month_ago))
+    assert cache.get("hcl", b"used") == {"v": 2}  # a hit counts as a use
+    assert cache.prune() == 1
+    assert cache.get("hcl", b"old") is None
+    assert cache.get("hcl", b"used") == {"v": 2} and cache.get("hcl", b"new") == {"v": 3}
+    os.utime(cache._path("hcl", b"new"), (month_ago, month_ago))
+    assert cache.prune() == 0  # already pruned today
+    assert ParseCache(tmp_path, enabled=False).prune() == 0
