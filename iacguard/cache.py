@@ -18,7 +18,7 @@ import pickle
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Type, TypeVar
 
 from . import __version__
 
@@ -43,6 +43,24 @@ class _Restricted(pickle.Unpickler):
                 or (module, name) in _ALLOWED_OTHER:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+T = TypeVar("T")
+
+
+def read_through(cache: Optional["ParseCache"], kind: str, text: str, expected: Type[T],
+                 compute: Callable[[], T]) -> T:
+    """What ``compute()`` makes of ``text``: from the cache when it holds an
+    ``expected`` for it, else computed and kept (without a cache, computed)."""
+    if cache is None:
+        return compute()
+    data = text.encode("utf-8", "surrogatepass")
+    hit = cache.get(kind, data)
+    if isinstance(hit, expected):
+        return hit
+    value = compute()
+    cache.put(kind, data, value)
+    return value
 
 
 # Entries not used for this long are deleted, at most once a day, so that

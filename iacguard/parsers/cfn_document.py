@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..cache import ParseCache, read_through
 from ..parallel import map_in_processes
 from ..source import Limits, describe_size
 
@@ -110,8 +111,6 @@ def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int, limits:
 
 
 def _read_into_cache(item: Tuple[str, str, Limits]) -> None:
-    from ..cache import ParseCache
-
     text, directory, limits = item
     read_template(text, ParseCache(FSPath(directory)), limits)
 
@@ -124,19 +123,12 @@ def _cache_kind(limits: Limits) -> str:
 
 def read_template(text: str, cache: Any = None, limits: Limits = Limits()) -> DecodedTemplate:
     """The decoded template, from the cache when this text was read before."""
-    data = text.encode("utf-8", "surrogatepass")
-    kind = _cache_kind(limits)
-    if cache is not None:
-        hit = cache.get(kind, data)
-        if isinstance(hit, DecodedTemplate):
-            return hit
-    decoded = _read(text, len(data), limits)
-    if cache is not None:
-        cache.put(kind, data, decoded)
-    return decoded
+    return read_through(cache, _cache_kind(limits), text, DecodedTemplate,
+                        lambda: _read(text, limits))
 
 
-def _read(text: str, size: int, limits: Limits) -> DecodedTemplate:
+def _read(text: str, limits: Limits) -> DecodedTemplate:
+    size = len(text.encode("utf-8", "surrogatepass"))
     if size > limits.max_cloudformation_bytes:
         return DecodedTemplate(error=(1, f"template is {describe_size(size)}, larger than the "
                                          f"{describe_size(limits.max_cloudformation_bytes)} limit "

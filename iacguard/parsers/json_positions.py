@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..cache import read_through
 from ..model import Path
 
 MAX_DEPTH = 256
@@ -300,12 +301,4 @@ def parse_json(text: str, max_values: Optional[int] = None, cache: Any = None) -
     (default MAX_VALUES). With a parse cache (cache.ParseCache), a text read
     before comes from it (a document that fails is read again, to fail alike)."""
     limit = MAX_VALUES if max_values is None else max_values
-    if cache is None:
-        return _read(text, limit)
-    kind, data = f"json/1/{limit}", text.encode("utf-8", "surrogatepass")
-    hit = cache.get(kind, data)
-    if isinstance(hit, PositionedJSON):
-        return hit
-    doc = _read(text, limit)
-    cache.put(kind, data, doc)
-    return doc
+    return read_through(cache, f"json/1/{limit}", text, PositionedJSON, lambda: _read(text, limit))
