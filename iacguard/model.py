@@ -7,6 +7,8 @@ import re
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .source import Limits
+
 FORMATS = ("terraform", "tfplan", "cloudformation", "arm")
 
 # A path into a resource's attributes: dict keys and list indices.
@@ -196,8 +198,7 @@ class TemplateContext:
     cwd: Optional["FSPath"] = None
     # The parse cache (cache.ParseCache), for parsers whose reading is costly.
     cache: Any = None
-    # source.Limits; None means the defaults.
-    limits: Any = None
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from ..model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource,
                      TemplateContext, is_unknown)
-from ..source import Limits, SourceError, display_path, read_text, resolve_inside
+from ..source import SourceError, display_path, read_text, resolve_inside
 from .arm_expressions import Scope, Session
 from .arm_parameters import read_parameter_file, template_parameters
 from .arm_syntax import is_expression, literal_text, render
@@ -338,7 +338,7 @@ class _Reader:
             return
         try:
             context = self.context  # set: _local_template found a file only with it
-            doc = parse_json(read_text(real, context.limits or Limits()), cache=context.cache)
+            doc = parse_json(read_text(real, context.limits), cache=context.cache)
         except (SourceError, JSONPositionError, OSError) as exc:
             self.out.notes.append(f"{template.source.display}: linked template {display} not read: {exc}")
             return

@@ -69,7 +69,7 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
 
 
 def _limits(context: Optional[TemplateContext]) -> Limits:
-    return context.limits if context is not None and context.limits is not None else Limits()
+    return context.limits if context is not None else Limits()
 
 
 def _is_json(text: str) -> bool:
