@@ -24,7 +24,8 @@ from ..source import DEFAULT_MAX_ARM_EXPRESSION_STEPS, DEFAULT_MAX_ARM_TEMPLATE_
 from .arm_functions import FUNCTIONS, SPECIAL_FORMS, list_function
 from .arm_syntax import (MAX_EXPRESSION_CHARS, MAX_NESTING, Call, ExpressionError, Index, Literal, Member, Node,
                          describe, is_expression, literal_text, parse_expression, render, tokenize)
-from .arm_values import ArmError, LambdaValue, Target, get_field, get_index, weight
+from .arm_values import ArmError, LambdaValue, Target, get_field, get_index
+from .value_weight import weight
 
 # Variables, parameter defaults and user-defined functions calling each other.
 MAX_CALL_DEPTH = 48

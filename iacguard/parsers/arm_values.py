@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..model import UNKNOWN, UNKNOWN_PRESENT, _Unknown, is_present, is_unknown
 
@@ -295,37 +295,6 @@ def parse_resource_id(text: str) -> Optional[Tuple[str, str]]:
     types = [parts[0]] + parts[1::2]
     names = parts[2::2]
     return "/".join(types), "/".join(names)
-
-
-def weight(value: Any, memo: Dict[int, Tuple[Any, int]], limit: int) -> int:
-    """Nodes in a value, a shared part counted each time it occurs (what
-    every later walk of the value will visit); memoised by identity, so a
-    value built from checked parts costs only its own top level. Counting
-    stops just past ``limit``. Iterative: values may nest deeply."""
-    if not isinstance(value, (list, dict)):
-        return 1
-    known = memo.get(id(value))
-    if known is not None and known[0] is value:
-        return known[1]
-    stack: List[Tuple[Any, bool]] = [(value, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            total = 1
-            for child in (node.values() if isinstance(node, dict) else node):
-                total += memo[id(child)][1] if isinstance(child, (list, dict)) else 1
-                if total > limit:
-                    break
-            memo[id(node)] = (node, min(total, limit + 1))
-            continue
-        seen = memo.get(id(node))
-        if seen is not None and seen[0] is node:
-            continue
-        stack.append((node, True))
-        for child in (node.values() if isinstance(node, dict) else node):
-            if isinstance(child, (list, dict)):
-                stack.append((child, False))
-    return memo[id(value)][1]
 
 
 def canonical(value: Any) -> str:

@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..cache import ParseCache, read_through
 from ..parallel import map_in_processes
 from ..source import Limits, describe_size
+from .value_weight import weight
 
 # The cache entry kind; bumped when DecodedTemplate changes shape.
 _CACHE_KIND = "cloudformation/2"
@@ -141,7 +142,7 @@ def _read(text: str, limits: Limits) -> DecodedTemplate:
         return DecodedTemplate(error=raw)
     lines = _line_table(text)
     out = DecodedTemplate(duplicates=duplicates)
-    if _expanded_size(raw, limits.max_cloudformation_values) > limits.max_cloudformation_values:
+    if weight(raw, {}, limits.max_cloudformation_values, count_keys=True) > limits.max_cloudformation_values:
         out.problems.append((1, f"template expands to more than {limits.max_cloudformation_values} values "
                                 "(YAML aliases?; max_cloudformation_values); transforms not applied"))
         transformed = raw
@@ -233,32 +234,6 @@ def _transform(template: Any, out: DecodedTemplate, max_copies: int) -> Any:
         out.transform_notes.append(f"transform not applied ({matches[0].message}); read as written")
         return template
     return cfn.template
-
-
-def _expanded_size(node: Any, cap: int) -> int:
-    """Values in the tree with shared (aliased) parts counted every time
-    they are used, computed once per distinct part."""
-    sizes: Dict[int, int] = {}
-    open_parts: set = set()
-    pending: List[Tuple[Any, bool]] = [(node, False)]
-    while pending:
-        item, children_done = pending.pop()
-        if id(item) in sizes:
-            continue
-        if not children_done and id(item) in open_parts:
-            return cap + 1  # a recursive alias: endless once expanded
-        children = list(item.keys()) + list(item.values()) if isinstance(item, dict) else \
-            item if isinstance(item, list) else None
-        if children is None:
-            sizes[id(item)] = 1
-        elif children_done:
-            open_parts.discard(id(item))
-            sizes[id(item)] = min(1 + sum(sizes[id(c)] for c in children), cap + 1)
-        else:
-            open_parts.add(id(item))
-            pending.append((item, True))
-            pending.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(node)]
 
 
 def _foreach_copies(template: Dict[Any, Any], cap: int) -> Tuple[int, int]:
