@@ -102,8 +102,8 @@ PARALLEL_THRESHOLD = 16
 def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int, limits: Limits = Limits()) -> None:
     """Decode, in worker processes, the templates the cache does not hold
     yet, so that reading them one by one afterwards finds each there."""
-    if cache is None or not cache.enabled or workers <= 1:
-        return
+    if cache is None or not cache.enabled or workers <= 1 or len(texts) < PARALLEL_THRESHOLD:
+        return  # (a small tree is not worth hashing twice to find out)
     kind = _cache_kind(limits)
     missing = [text for text in texts if not cache.has(kind, text.encode("utf-8", "surrogatepass"))]
     if len(missing) >= PARALLEL_THRESHOLD:
