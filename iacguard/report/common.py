@@ -156,15 +156,6 @@ def parse_errors(report: Report) -> List[Finding]:
     return [f for f in report.findings if f.check_id == PARSE_ERROR_ID]
 
 
-def check_titles(report: Report, lang: str) -> Dict[str, str]:
-    """Title of every check id the report mentions, from the checks that ran
-    or, failing that, from a finding of it."""
-    titles = {c.id: c.text("title", lang) for c in report.checks}
-    for f in report.findings:
-        titles.setdefault(f.check_id, f.text("title", lang))
-    return titles
-
-
 def summary_line(report: Report) -> str:
     """``5 files, 20 resources, 36 checks: 25 findings (HIGH 10, ...), ...``"""
     by = ", ".join(f"{k} {v}" for k, v in report.by_severity().items() if v) or "-"
