@@ -147,7 +147,7 @@ def _read(text: str, limits: Limits) -> DecodedTemplate:
                                 "(YAML aliases?; max_cloudformation_values); transforms not applied"))
         transformed = raw
     else:
-        transformed = _transform(raw, out, limits.max_cloudformation_copies)
+        transformed = _transform(raw, out, limits.max_cloudformation_copies, lines)
     memo: Dict[int, Any] = {}
     try:
         out.written = _convert(raw, memo, lines)
@@ -203,7 +203,7 @@ def _load_last_key_wins(text: str) -> Any:
         return None
 
 
-def _transform(template: Any, out: DecodedTemplate, max_copies: int) -> Any:
+def _transform(template: Any, out: DecodedTemplate, max_copies: int, lines: Optional[List[int]]) -> Any:
     """Expand SAM and language extensions as CloudFormation would."""
     if not isinstance(template, dict):
         return template
@@ -211,7 +211,7 @@ def _transform(template: Any, out: DecodedTemplate, max_copies: int) -> Any:
     names = declared if isinstance(declared, list) else [declared]
     if not any(isinstance(n, str) and n in TRANSFORMS for n in names):
         return template
-    copies, line = _foreach_copies(template, max_copies)
+    copies, line = _foreach_copies(template, max_copies, lines)
     if copies > max_copies:
         out.problems.append((line, f"Fn::ForEach makes more than {max_copies} copies "
                                    "(max_cloudformation_copies); transforms not applied"))
@@ -236,7 +236,7 @@ def _transform(template: Any, out: DecodedTemplate, max_copies: int) -> Any:
     return cfn.template
 
 
-def _foreach_copies(template: Dict[Any, Any], cap: int) -> Tuple[int, int]:
+def _foreach_copies(template: Dict[Any, Any], cap: int, lines: Optional[List[int]]) -> Tuple[int, int]:
     """How many copies the Fn::ForEach loops make (products of collection
     lengths along each nesting), and the line of the first loop."""
     parameters = template.get("Parameters")
@@ -253,7 +253,7 @@ def _foreach_copies(template: Dict[Any, Any], cap: int) -> Tuple[int, int]:
         for key, value in node.items():
             if isinstance(key, str) and key.startswith(_FOREACH) and isinstance(value, list) and len(value) == 3:
                 if total == 0:
-                    first_line = _line_of(key)
+                    first_line = _line(getattr(key, "start_mark", None), lines) or 1
                 inner = factor * max(_collection_length(value[1], parameters, mappings), 1)
                 total += inner
                 if total > cap:
@@ -283,11 +283,6 @@ def _collection_length(collection: Any, parameters: Any, mappings: Any) -> int:
                            for v in row.values() if isinstance(v, list)]
                 return max(lengths, default=1)
     return 1
-
-
-def _line_of(node: Any) -> int:
-    mark = getattr(node, "start_mark", None)  # still one of cfn-lint's nodes here
-    return 1 if mark is None else mark.line + 1
 
 
 def _line_table(text: str) -> Optional[List[int]]:
