@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -21,6 +22,8 @@ from .report.common import terminal_safe
 from .model import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# Allocations between cycle collections of the youngest generation during a scan.
+GC_THRESHOLD = 50_000
 META_CHECK_IDS = tuple(BUILTIN_TITLES)
 
 
@@ -243,6 +246,12 @@ def _scan(args: argparse.Namespace) -> int:
     from .source import Limits
     from .suppress import SkipRule, SuppressionSettings
 
+    # A scan allocates millions of small, long-lived objects (syntax trees,
+    # values, findings) and almost no reference cycles. At the default
+    # threshold (700) the cycle collector re-walks that growing heap over and
+    # over: 30-40% of a scan's time for nothing it can free. Forked parse
+    # workers inherit the setting.
+    gc.set_threshold(GC_THRESHOLD, 20, 100)
     config = effective_config(args)
     outputs = _outputs(config.get("format"), config.get("output"))
     cache = ParseCache(enabled=not args.no_cache)
