@@ -17,7 +17,7 @@ from . import ast
 from .evaluator import DictScope, Scope, evaluate
 from .hcl_json import parse_tf_json
 from ...parallel import map_in_processes
-from .syntax import HCLFile, HCLSyntaxError, parse_hcl, parser
+from .syntax import HCLFile, HCLSyntaxError, parse_hcl, table_parser
 
 if TYPE_CHECKING:
     from ...cache import ParseCache
@@ -60,7 +60,7 @@ def parse_files(files: Sequence[Tuple[str, str]], cache: Optional["ParseCache"] 
         else:
             todo.append(i)
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        parser()  # built once here, so that forked workers start with it
+        table_parser()  # built once here (with Lark's parser), so that forked workers start with it
     parsed = map_in_processes(_parse_pair, [files[i] for i in todo], workers, PARALLEL_THRESHOLD)
     for i, result in zip(todo, parsed):
         results[i] = result

@@ -16,6 +16,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
 from . import ast
+from .table_parser import TableParseFailed, TableParser
 
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
@@ -51,6 +52,30 @@ def parser() -> Lark:
     return Lark.open(grammar, parser="lalr", propagate_positions=False, postlex=PostLexer(), cache=True)
 
 
+@lru_cache(maxsize=1)
+def table_parser() -> Optional[TableParser]:
+    """The fast driver over ``parser()``'s tables, or None when this Lark's
+    insides are not what the driver reads (then Lark parses alone)."""
+    from hcl2.postlexer import OPERATOR_TYPES
+
+    try:
+        return TableParser(parser(), OPERATOR_TYPES)
+    except (AttributeError, KeyError, TypeError, TableParseFailed):
+        return None
+
+
+def _parse_tree(text: str) -> Tree:
+    """python-hcl2's parse tree of ``text``, from the table driver; when it
+    gives up, from Lark, which raises the error we report."""
+    driver = table_parser()
+    if driver is not None:
+        try:
+            return driver.parse(text)
+        except Exception:  # whatever stopped the driver, Lark has the last word
+            pass
+    return parser().parse(text)
+
+
 # What one .tf file may hold before it is parsed at all (HCLSyntaxError, so
 # IACG-000 on the line where the limit is passed). Lark spends about 25 us per
 # token, so a five-million-element list would take minutes; and its patterns
@@ -65,7 +90,7 @@ def parse_hcl(text: str, file: str = "") -> HCLFile:
     (also for a file beyond MAX_HCL_TOKENS or MAX_HCL_TOKEN_CHARS)."""
     check_size(text)
     try:
-        tree = parser().parse(text + "\n")
+        tree = _parse_tree(text + "\n")
     except UnexpectedInput as exc:
         line = getattr(exc, "line", 1) or 1
         raise HCLSyntaxError(_describe(exc), line if line > 0 else 1) from None
@@ -558,7 +583,7 @@ def parse_expression(text: str, line: int = 1, file: str = "") -> ast.Expr:
     """Parse one HCL expression, e.g. the inside of ``${...}``."""
     try:
         check_size(text)  # an interpolation in a .tf.json or a template file
-        tree = parser().parse(f"x = {text}\n")
+        tree = _parse_tree(f"x = {text}\n")
     except (HCLSyntaxError, LarkError, RecursionError):
         return ast.Unparsed(text, line)
     reader = _Reader(file, line - 1)
