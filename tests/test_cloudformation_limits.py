@@ -79,3 +79,15 @@ def test_foreach_over_an_unresolvable_collection_reads_the_same_every_time(tmp_p
         runs.append([(f["check_id"], f["resource"], f["fingerprint"])
                      for f in json.loads(out.read_text(encoding="utf-8"))["findings"]])
     assert runs[0] == runs[1] and any(f[0] == "IACG-AWS-001" for f in runs[0])
+
+
+def test_values_limit_holds_for_templates_without_aliases(tmp_path: Path) -> None:
+    """Values are counted only where they could outnumber the characters
+    (aliases, or a text longer than the limit): a long plain list still counts."""
+    from iacguard.parsers.cfn_document import read_template
+
+    items = "".join(f"        - v{i}\n" for i in range(300))
+    text = ("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Metadata:\n      List:\n" + items)
+    assert not read_template(text, limits=Limits(max_cloudformation_values=1000)).problems
+    problems = read_template(text, limits=Limits(max_cloudformation_values=200)).problems
+    assert [p[0] for p in problems] == [1] and "more than 200 values" in problems[0][1]

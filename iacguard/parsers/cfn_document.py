@@ -142,7 +142,8 @@ def _read(text: str, limits: Limits) -> DecodedTemplate:
         return DecodedTemplate(error=raw)
     lines = _line_table(text)
     out = DecodedTemplate(duplicates=duplicates)
-    if weight(raw, {}, limits.max_cloudformation_values, count_keys=True) > limits.max_cloudformation_values:
+    if _may_exceed_values(text, limits) and \
+            weight(raw, {}, limits.max_cloudformation_values, count_keys=True) > limits.max_cloudformation_values:
         out.problems.append((1, f"template expands to more than {limits.max_cloudformation_values} values "
                                 "(YAML aliases?; max_cloudformation_values); transforms not applied"))
         transformed = raw
@@ -155,6 +156,14 @@ def _read(text: str, limits: Limits) -> DecodedTemplate:
     except RecursionError:
         return DecodedTemplate(error=(1, "template nested too deeply to read"))
     return out
+
+
+def _may_exceed_values(text: str, limits: Limits) -> bool:
+    """Whether the decoded template could hold more values than allowed.
+    Every key or value written takes at least one character, so only YAML
+    aliases (which need an ``&`` anchor) let a short text hold more values
+    than it has characters; counting is skipped for the rest."""
+    return "&" in text or len(text) > limits.max_cloudformation_values
 
 
 def _decode(text: str) -> Tuple[Any, List[Tuple[int, str]]]:
