@@ -31,6 +31,10 @@ class TableParseFailed(Exception):
     """The text does not parse (or not in a way this driver follows)."""
 
 
+# A state's lexer: its compiled patterns, the terminals it skips, and the
+# callbacks that turn a name into a keyword.
+Scanner = Tuple[tuple, frozenset, dict]
+
 # What a reduction needs: the number of children, the tree-builder callback,
 # the rule's name (for the goto) and whether it hands its one child up as is.
 Reduction = Tuple[int, Any, str, bool]
@@ -46,13 +50,11 @@ class TableParser:
         self._start = table.start_states["start"]
         self._end = table.end_states["start"]
         self._operator_types = operator_types
-        self._lexers: Dict[Any, Tuple[tuple, frozenset, dict]] = {}
-        by_lexer: Dict[int, Tuple[tuple, frozenset, dict]] = {}
-        for state, lexer in frontend.lexer.lexer.lexers.items():
-            if id(lexer) not in by_lexer:
-                scanner = lexer.scanner  # built on first use; sets lexer.callback
-                by_lexer[id(lexer)] = (tuple(scanner._mres), frozenset(lexer.ignore_types), dict(lexer.callback))
-            self._lexers[state] = by_lexer[id(lexer)]
+        # The contextual lexer of each parser state. Its patterns are
+        # compiled on first use, as Lark does: a small file meets a few dozen
+        # of the hundred-odd, and compiling them all costs 0.1 s.
+        self._state_lexers = frontend.lexer.lexer.lexers
+        self._lexers: Dict[int, Scanner] = {}
         through: Dict[Any, bool] = {}
         self._actions: Dict[Any, Dict[str, Any]] = {}
         for state, row in table.states.items():
@@ -155,7 +157,10 @@ class TableParser:
         lexers, new_str = self._lexers, str.__new__
         position, end_of_text, line, line_start = 0, len(text), 1, 0
         while position < end_of_text:
-            patterns, ignore, callbacks = lexers[states[-1]]
+            lexer = lexers.get(states[-1])
+            if lexer is None:
+                lexer = lexers[states[-1]] = self._scanner(states[-1])
+            patterns, ignore, callbacks = lexer
             for pattern in patterns:
                 match = pattern.match(text, position)
                 if match is not None:
@@ -175,6 +180,12 @@ class TableParser:
                     token = callbacks[kind](token)
                 yield token
             position, line, line_start = end, end_line, end_line_start
+
+
+    def _scanner(self, state: int) -> Scanner:
+        lexer = self._state_lexers[state]
+        patterns = tuple(lexer.scanner._mres)  # compiles; also sets lexer.callback
+        return patterns, frozenset(lexer.ignore_types), dict(lexer.callback)
 
 
 _PROBE = object()
