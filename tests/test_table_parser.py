@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any, List
 
@@ -87,6 +88,48 @@ def test_every_corpus_file_gives_the_same_tree() -> None:
         except Exception:
             continue
         _assert_same_tree(text)
+
+
+_PIECES = ["\n", " ", '"', "{", "}", "(", ")", "[", "]", "${", "%{", "#", "//", "/*", "*/", "<<EOT\n",
+           "\nEOT\n", "?", ":", "=>", "...", "==", "+", "-", "!", ",", ".", "*", "for ", " in ", "if ",
+           "\\", "=", "\r\n", "\t", "é"]
+
+
+def _mutated(text: str, rnd: random.Random) -> str:
+    for _ in range(rnd.randint(1, 4)):
+        i = rnd.randrange(len(text) + 1)
+        roll = rnd.random()
+        if roll < 0.4:
+            text = text[:i] + rnd.choice(_PIECES) + text[i:]
+        elif roll < 0.7:
+            text = text[:i] + text[i + rnd.randint(1, 20):]
+        else:
+            j = rnd.randrange(len(text) + 1)
+            text = text[:i] + text[j:j + rnd.randint(1, 40)] + text[i:]
+    return text + "\n"
+
+
+def _outcome(parse, text: str) -> Any:
+    try:
+        return _shape(parse(text))
+    except Exception:
+        return "fails"
+
+
+def test_broken_variants_of_the_fixtures_agree_with_lark() -> None:
+    """Mutated files either fail in both or give the same tree: the driver
+    never accepts what Lark refuses, nor reads it otherwise."""
+    rnd = random.Random(8)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in _tf_files(ROOT / "fixtures")]
+    texts = [t for t in texts if len(t) < 5000]
+    driver, lark = syntax.table_parser(), syntax.parser()
+    outcomes = {"fails": 0, "parses": 0}
+    for _ in range(400):
+        text = _mutated(rnd.choice(texts), rnd)
+        expected = _outcome(lark.parse, text)
+        assert _outcome(driver.parse, text) == expected, text
+        outcomes["fails" if expected == "fails" else "parses"] += 1
+    assert min(outcomes.values()) > 50  # both kinds were met
 
 
 @pytest.mark.parametrize("text", [
