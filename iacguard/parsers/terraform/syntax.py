@@ -77,11 +77,11 @@ def _parse_tree(text: str) -> Tree:
 
 
 # What one .tf file may hold before it is parsed at all (HCLSyntaxError, so
-# IACG-000 on the line where the limit is passed). Lark spends about 25 us per
-# token, so a five-million-element list would take minutes; and its patterns
+# IACG-000 on the line where the limit is passed). Reading costs about 9 us a
+# token, so a five-million-element list would take most of a minute; and the patterns
 # for quoted strings, heredocs and /* comments keep some 200 bytes per
 # character of one token, so a 10 MB string would need 2 GB.
-MAX_HCL_TOKENS = 200_000         # words and punctuation marks: about 5 s of parsing
+MAX_HCL_TOKENS = 200_000         # words and punctuation marks: about 2 s of reading
 MAX_HCL_TOKEN_CHARS = 1_000_000  # one string, heredoc or comment: about 200 MB
 
 
