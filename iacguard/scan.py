@@ -134,11 +134,13 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         else:
             templates.append((candidate, fmt, text))
     _parse_templates(templates, options, repo_root, cwd, result)
+    templates.clear()  # the texts, once parsed, are not kept through the checks
     if terraform_dirs:
         from .parsers.terraform.project import Project
 
         project = Project(repo_root, cwd, options.terraform, options.cache, options.workers, options.limits)
         project.add_directories(terraform_dirs)
+        terraform_dirs.clear()
         result.files.extend(project.evaluate())
         result.notes.extend(project.notes)
         result.internal_errors.extend(project.internal_errors)
