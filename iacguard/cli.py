@@ -9,7 +9,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
 from . import baseline
@@ -166,14 +166,14 @@ def _outputs(formats: Sequence[str], outputs: Sequence[str]) -> List[Tuple[str, 
     return pairs
 
 
-def write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, pieces: Iterable[str]) -> None:
     """A reader never sees a half-written report: write aside, then rename."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=str(target.parent), prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            handle.writelines(pieces)
         # mkstemp makes the file private; a report gets the usual permissions.
         umask = os.umask(0)
         os.umask(umask)
@@ -183,6 +183,23 @@ def write_atomically(path: str, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _in_blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """Pieces joined into blocks of about ``size`` characters: a writer's
+    pieces can be a few characters each, and an unbuffered standard output
+    (PYTHONUNBUFFERED, common in CI) would make each one a system call."""
+    block: List[str] = []
+    length = 0
+    for piece in pieces:
+        block.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(block)
+            block.clear()
+            length = 0
+    if block:
+        yield "".join(block)
 
 
 def _cli_limits(config: Config, given: Optional[List[str]]) -> Optional[Dict[str, int]]:
@@ -241,7 +258,7 @@ def _config_dir(config: Config) -> Path:
 
 def _scan(args: argparse.Namespace) -> int:
     from .parsers.terraform.inputs import TerraformInputs
-    from .report import Report, Summary, writer
+    from .report import Report, Summary, pieces
     from .scan import ScanOptions, scan, select_checks, unmatched_patterns
     from .source import Limits
     from .suppress import SkipRule, SuppressionSettings
@@ -301,7 +318,7 @@ def _scan(args: argparse.Namespace) -> int:
         result.findings = [f for f in result.findings if scope.wants(f.file)]
         result.passed = [p for p in result.passed if scope.wants(p.file)]
     if args.create_baseline:
-        write_atomically(args.create_baseline, baseline.render(result.findings))
+        write_atomically(args.create_baseline, [baseline.render(result.findings)])
     report = Report(
         findings=result.findings,
         passed=result.passed,
@@ -323,11 +340,11 @@ def _scan(args: argparse.Namespace) -> int:
         report.passed = []
     for fmt, output in outputs:
         report.color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = writer(fmt)(report)
+        blocks = _in_blocks(pieces(fmt)(report))
         if output:
-            write_atomically(output, text)
+            write_atomically(output, blocks)
         else:
-            sys.stdout.write(text)
+            sys.stdout.writelines(blocks)
     if args.debug:
         for trace in result.internal_errors:
             print(trace, file=sys.stderr)

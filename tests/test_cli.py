@@ -199,3 +199,14 @@ def test_published_check_list_is_current(tmp_path: Path, run) -> None:
     code, out, _ = run(["checks", "list", "--format", "markdown", "--lang", "en"], tmp_path)
     published = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
     assert code == 0 and out == published
+
+
+def test_reports_are_written_in_blocks_not_piece_by_piece() -> None:
+    from iacguard.cli import _in_blocks
+
+    pieces = [f"{i}," for i in range(50_000)]
+    blocks = list(_in_blocks(pieces, size=4096))
+    assert "".join(blocks) == "".join(pieces)
+    assert all(len(b) >= 4096 for b in blocks[:-1]) and 0 < len(blocks[-1])
+    assert len(blocks) < len(pieces) // 500
+    assert list(_in_blocks([])) == []

@@ -69,3 +69,19 @@ def test_text_output_strips_terminal_control_sequences() -> None:
                    controls=[])
     text = writer("text")(Report([evil], [], [], Summary()))
     assert "\x1b" not in text and "\x07" not in text
+
+
+def test_json_text_and_github_come_finding_by_finding() -> None:
+    """Large reports are written piece by piece, never held whole; the JSON
+    pieces join to exactly what one json.dumps of the document writes."""
+    from iacguard.report import pieces
+
+    report = _report()
+    assert len(report.findings) > 10
+    for fmt in ("json", "text", "github"):
+        assert len(list(pieces(fmt)(report))) > len(report.findings), fmt
+    written = writer("json")(report)
+    doc = json.loads(written)
+    assert written == json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    assert len(doc["findings"]) == len(report.findings) and len(doc["passed"]) == len(report.passed)
+    assert doc["findings"][0]["check_id"] == report.findings[0].check_id

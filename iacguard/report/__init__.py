@@ -8,7 +8,7 @@ back into parsers or resources.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, List
+from typing import Callable, Dict, Iterable, List
 
 from .. import __version__
 from ..engine.checks import Check
@@ -56,12 +56,25 @@ class Report:
         return counts
 
 
-def writer(fmt: str) -> Callable[[Report], str]:
+def pieces(fmt: str) -> Callable[[Report], Iterable[str]]:
+    """The writer of ``fmt``: the report as a sequence of text pieces, to be
+    written one after another. JSON, text and GitHub annotations come finding
+    by finding, so a large report is never held whole; SARIF (which must
+    measure its compressed size), JUnit and the compliance reports come whole."""
     if fmt == "text":
-        from .text import render
+        from .text import pieces as stream
     elif fmt == "json":
-        from .json_report import render
-    elif fmt == "sarif":
+        from .json_report import pieces as stream
+    elif fmt == "github":
+        from .github import pieces as stream
+    else:
+        render = _whole(fmt)
+        return lambda report: (render(report),)
+    return stream
+
+
+def _whole(fmt: str) -> Callable[[Report], str]:
+    if fmt == "sarif":
         from .sarif import render
     elif fmt == "junit":
         from .junit import render
@@ -69,11 +82,15 @@ def writer(fmt: str) -> Callable[[Report], str]:
         from .compliance import render_markdown as render
     elif fmt == "html":
         from .compliance import render_html as render
-    elif fmt == "github":
-        from .github import render
     else:
         raise ValueError(f"unknown output format {fmt!r}")
     return render
+
+
+def writer(fmt: str) -> Callable[[Report], str]:
+    """The writer of ``fmt``, giving the whole report as one string."""
+    stream = pieces(fmt)
+    return lambda report: "".join(stream(report))
 
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "github")

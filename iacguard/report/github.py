@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from types import MappingProxyType
-from typing import Dict, List
+from typing import Dict, Iterator
 
 from ..findings import Finding
 from . import Report
@@ -57,13 +57,14 @@ def _annotation(f: Finding, lang: str) -> str:
     return command(_COMMAND[LEVEL[f.severity]], properties, "\n".join(body))
 
 
-def render(report: Report) -> str:
+def pieces(report: Report) -> Iterator[str]:
+    """One workflow command per finding, then the summary."""
     shown = by_priority(report.unsuppressed)
-    lines: List[str] = [_annotation(f, report.lang) for f in shown]
+    for f in shown:
+        yield encodable(_annotation(f, report.lang)) + "\n"
     counts = Counter(_COMMAND[LEVEL[f.severity]] for f in shown)
     for kind in ("error", "warning", "notice"):
         if counts[kind] > ANNOTATIONS_SHOWN_PER_KIND:
-            lines.append(t("github.limit", report.lang, count=counts[kind], level=kind,
-                           limit=ANNOTATIONS_SHOWN_PER_KIND))
-    lines.append(summary_line(report))
-    return encodable("\n".join(lines) + "\n")
+            yield encodable(t("github.limit", report.lang, count=counts[kind], level=kind,
+                              limit=ANNOTATIONS_SHOWN_PER_KIND)) + "\n"
+    yield encodable(summary_line(report)) + "\n"

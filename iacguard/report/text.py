@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from itertools import groupby
 from types import MappingProxyType
-from typing import List
+from typing import Iterator, List
 
 from ..findings import Finding
 from . import Report
@@ -37,43 +37,39 @@ def _shown(report: Report) -> List[Finding]:
     return sorted(findings, key=lambda f: f.sort_key())
 
 
-def render(report: Report) -> str:
-    return encodable(_render(report))
+def pieces(report: Report) -> Iterator[str]:
+    """The report line by line."""
+    for line in (_compact(report) if report.compact else _lines(report)):
+        yield encodable(line) + "\n"
 
 
-def _render(report: Report) -> str:
-    if report.compact:
-        return _compact(report)
+def _lines(report: Report) -> Iterator[str]:
     lang = report.lang
     paint = _Paint(report.color)
-    lines: List[str] = []
-    shown = _shown(report)
-    for file, group in groupby(shown, key=lambda f: f.file):
-        lines.append(paint(terminal_safe(file), "file"))
+    for file, group in groupby(_shown(report), key=lambda f: f.file):
+        yield paint(terminal_safe(file), "file")
         for f in group:
             severity = paint(f"{f.severity:<8}", f.severity)
-            lines.append(f"  {terminal_safe(f.file)}:{f.line}  {severity} {f.check_id}  "
-                         f"{terminal_safe(f.text('title', lang))}")
+            yield (f"  {terminal_safe(f.file)}:{f.line}  {severity} {f.check_id}  "
+                   f"{terminal_safe(f.text('title', lang))}")
             if f.resource:
-                lines.append(f"      {t('label.resource', lang)}: {terminal_safe(f.resource)}")
-            lines.append(f"      {terminal_safe(message(f, lang))}")
+                yield f"      {t('label.resource', lang)}: {terminal_safe(f.resource)}"
+            yield f"      {terminal_safe(message(f, lang))}"
             width = len(str(max((n for n, _ in f.snippet), default=0)))
             for number, source in f.snippet:
                 gutter = paint(f"{number:>{width}} |", "dim")
-                lines.append(f"      {gutter} {terminal_safe(source.rstrip())}")
+                yield f"      {gutter} {terminal_safe(source.rstrip())}"
             if f.controls:
-                lines.append(f"      {t('label.controls', lang)}: {terminal_safe(', '.join(f.controls))}")
-        lines.append("")
+                yield f"      {t('label.controls', lang)}: {terminal_safe(', '.join(f.controls))}"
+        yield ""
     if report.quiet:
-        return "\n".join(lines) + ("\n" if lines else "")
+        return
     if not report.unsuppressed:
-        lines.append(t("text.none", lang))
-    lines.append(paint(summary_line(report), "summary"))
-    return "\n".join(lines) + "\n"
+        yield t("text.none", lang)
+    yield paint(summary_line(report), "summary")
 
 
-def _compact(report: Report) -> str:
+def _compact(report: Report) -> Iterator[str]:
     """``file:line: ID SEVERITY message``: what editors and grep understand."""
-    rows = [f"{terminal_safe(f.file)}:{f.line}: {f.check_id} {f.severity} {terminal_safe(message(f, report.lang))}"
-            for f in _shown(report)]
-    return "\n".join(rows) + ("\n" if rows else "")
+    for f in _shown(report):
+        yield f"{terminal_safe(f.file)}:{f.line}: {f.check_id} {f.severity} {terminal_safe(message(f, report.lang))}"
