@@ -80,8 +80,23 @@ def test_json_text_and_github_come_finding_by_finding() -> None:
     assert len(report.findings) > 10
     for fmt in ("json", "text", "github"):
         assert len(list(pieces(fmt)(report))) > len(report.findings), fmt
-    written = writer("json")(report)
-    doc = json.loads(written)
-    assert written == json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    for fmt in ("json", "sarif"):
+        written = writer(fmt)(report)
+        assert written == json.dumps(json.loads(written), ensure_ascii=False, indent=2) + "\n", fmt
+    doc = json.loads(writer("json")(report))
     assert len(doc["findings"]) == len(report.findings) and len(doc["passed"]) == len(report.passed)
     assert doc["findings"][0]["check_id"] == report.findings[0].check_id
+
+
+def test_a_large_sarif_log_is_spooled_to_disk_and_comes_back_whole(monkeypatch) -> None:
+    from iacguard.report import sarif
+
+    report = _report()
+    in_memory = writer("sarif")(report)
+    monkeypatch.setattr(sarif, "SPOOL_BYTES", 1024)
+    monkeypatch.setattr(sarif, "SPOOL_BLOCK", 7)  # blocks that split multi-byte characters
+    assert writer("sarif")(report) == in_memory
+    japanese = writer("sarif")(_report("ja"))
+    monkeypatch.setattr(sarif, "SPOOL_BYTES", 1 << 24)
+    monkeypatch.setattr(sarif, "SPOOL_BLOCK", 1 << 16)
+    assert writer("sarif")(_report("ja")) == japanese

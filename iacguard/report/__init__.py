@@ -58,15 +58,19 @@ class Report:
 
 def pieces(fmt: str) -> Callable[[Report], Iterable[str]]:
     """The writer of ``fmt``: the report as a sequence of text pieces, to be
-    written one after another. JSON, text and GitHub annotations come finding
-    by finding, so a large report is never held whole; SARIF (which must
-    measure its compressed size), JUnit and the compliance reports come whole."""
+    written one after another. JSON, SARIF, text and GitHub annotations are
+    made finding by finding, so a large report is never held whole (SARIF
+    goes through a spool that turns into a temporary file when large: it
+    must know its compressed size first); JUnit and the compliance reports,
+    one entry per check or control, come whole."""
     if fmt == "text":
         from .text import pieces as stream
     elif fmt == "json":
         from .json_report import pieces as stream
     elif fmt == "github":
         from .github import pieces as stream
+    elif fmt == "sarif":
+        from .sarif import pieces as stream
     else:
         render = _whole(fmt)
         return lambda report: (render(report),)
@@ -74,9 +78,7 @@ def pieces(fmt: str) -> Callable[[Report], Iterable[str]]:
 
 
 def _whole(fmt: str) -> Callable[[Report], str]:
-    if fmt == "sarif":
-        from .sarif import render
-    elif fmt == "junit":
+    if fmt == "junit":
         from .junit import render
     elif fmt == "markdown":
         from .compliance import render_markdown as render

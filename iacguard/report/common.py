@@ -7,10 +7,11 @@ format agrees on order, escaping and grouping.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Dict, Iterable, List, Mapping, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Sequence, Tuple
 
 from ..findings import PARSE_ERROR_ID, SEVERITY_ORDER, Finding
 from . import Report
@@ -41,6 +42,31 @@ def encodable(text: str) -> str:
     if _SURROGATE.search(text) is None:
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+class Converted(list):
+    """A list the JSON encoder walks item by item, each made only when the
+    encoder reaches it, so a report's findings never exist twice over. Only
+    the indenting encoder (pure Python, see ``json_pieces``) may see it: it
+    iterates with __iter__, where the C encoder reads the list storage."""
+
+    def __init__(self, items: Sequence[Any], convert: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._items, self._convert = items, convert
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self._convert, self._items)
+
+
+def json_pieces(document: Any) -> Iterator[str]:
+    """``json.dumps(document, ensure_ascii=False, indent=2) + "\\n"`` piece by
+    piece, encodable as UTF-8."""
+    for chunk in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(document):
+        yield encodable(chunk)
+    yield "\n"
 
 
 def terminal_safe(text: str, replacement: str = "?") -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable, Dict, Iterator, Sequence
+from typing import Any, Dict, Iterator
 
 from . import Report
-from .common import encodable
+from .common import Converted, json_pieces
 
 
 def finding_dict(finding: Any, lang: str) -> Dict[str, Any]:
@@ -43,8 +42,8 @@ def _document(report: Report) -> Dict[str, Any]:
             "parse_errors": summary.parse_errors,
             "by_severity": report.by_severity(),
         },
-        "findings": _Converted(report.findings, lambda f: finding_dict(f, report.lang)),
-        "passed": _Converted(report.passed, _passed_dict),
+        "findings": Converted(report.findings, lambda f: finding_dict(f, report.lang)),
+        "passed": Converted(report.passed, _passed_dict),
     }
 
 
@@ -53,25 +52,5 @@ def _passed_dict(p: Any) -> Dict[str, Any]:
             "file": p.file, "line": p.line}
 
 
-class _Converted(list):
-    """A list the JSON encoder walks item by item, each made only when the
-    encoder reaches it, so the findings never exist twice over. Only the
-    indenting encoder (pure Python) may see it: it iterates with __iter__,
-    where the C encoder would read the (empty) list storage itself."""
-
-    def __init__(self, items: Sequence[Any], convert: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self._items, self._convert = items, convert
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Any]:
-        return map(self._convert, self._items)
-
-
 def pieces(report: Report) -> Iterator[str]:
-    encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
-    for chunk in encoder.iterencode(_document(report)):
-        yield encodable(chunk)
-    yield "\n"
+    return json_pieces(_document(report))

@@ -11,20 +11,22 @@ important part and says so in a tool execution notification.
 
 from __future__ import annotations
 
-import gzip
+import codecs
 import hashlib
-import json
 import re
+import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 from urllib.parse import quote
 
 from ..engine.checks import Check, known_controls
 from ..findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding
 from . import Report
-from .common import LEVEL, by_priority, encodable, message, suppression_kind, suppression_reason, truncate
+from .common import (LEVEL, Converted, by_priority, json_pieces, message, suppression_kind, suppression_reason,
+                     truncate)
 from .i18n import t
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -73,26 +75,58 @@ class _Cuts:
     total: int = 0
 
 
-def render(report: Report, limits: UploadLimits = GITHUB) -> str:
+def pieces(report: Report, limits: UploadLimits = GITHUB) -> Iterator[str]:
+    """The log, made finding by finding into a spool (memory, then a
+    temporary file past SPOOL_BYTES): its compressed size must be known
+    before any of it is written, and a log over the limit is made again with
+    fewer results."""
     cuts = _Cuts(total=len(report.findings))
     ordered = by_priority(report.findings)
     kept = ordered[: limits.results_per_run]
     cuts.results = len(ordered) - len(kept)
-    text = _dump(_log(report, kept, cuts, limits))
-    raw = len(text.encode("utf-8"))
-    if raw > limits.gzip_bytes:  # only then can the compressed file be too large
-        size = len(gzip.compress(text.encode("utf-8")))
-        while size > limits.gzip_bytes and kept:
-            keep = min(len(kept) - 1, int(len(kept) * limits.gzip_bytes / size * 0.9))
-            cuts.size += len(kept) - keep
-            kept = kept[:keep]
-            text = _dump(_log(report, kept, cuts, limits))
-            size = len(gzip.compress(text.encode("utf-8")))
-    return text
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        raw = _spool(_log(report, kept, cuts, limits), spool)
+        if raw > limits.gzip_bytes:  # only then can the compressed file be too large
+            size = _gzip_size(spool)
+            while size > limits.gzip_bytes and kept:
+                keep = min(len(kept) - 1, int(len(kept) * limits.gzip_bytes / size * 0.9))
+                cuts.size += len(kept) - keep
+                kept = kept[:keep]
+                _spool(_log(report, kept, cuts, limits), spool)
+                size = _gzip_size(spool)
+        spool.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        for block in iter(lambda: spool.read(SPOOL_BLOCK), b""):
+            yield decoder.decode(block)
+        yield decoder.decode(b"", final=True)
 
 
-def _dump(doc: Dict[str, Any]) -> str:
-    return encodable(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+def render(report: Report, limits: UploadLimits = GITHUB) -> str:
+    return "".join(pieces(report, limits))
+
+
+# The log is kept in memory up to this size, on disk beyond.
+SPOOL_BYTES = 16 * 1024 * 1024
+SPOOL_BLOCK = 1 << 16
+
+
+def _spool(log: Dict[str, Any], spool: Any) -> int:
+    """Write the log into the (emptied) spool; its size in bytes."""
+    spool.seek(0)
+    spool.truncate()
+    size = 0
+    for piece in json_pieces(log):
+        data = piece.encode("utf-8")
+        spool.write(data)
+        size += len(data)
+    return size
+
+
+def _gzip_size(spool: Any) -> int:
+    spool.seek(0)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing, as gzip.compress writes
+    size = sum(len(compressor.compress(block)) for block in iter(lambda: spool.read(SPOOL_BLOCK), b""))
+    return size + len(compressor.flush())
 
 
 def _log(report: Report, kept: Sequence[Finding], cuts: _Cuts, limits: UploadLimits) -> Dict[str, Any]:
@@ -100,7 +134,7 @@ def _log(report: Report, kept: Sequence[Finding], cuts: _Cuts, limits: UploadLim
     cuts.rules = cuts.tags = cuts.texts = 0
     rules = _rules(report, kept, cuts, limits)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
-    results = [_result(f, index, lang, limits) for f in sorted(kept, key=Finding.sort_key)]
+    results = Converted(sorted(kept, key=Finding.sort_key), lambda f: _result(f, index, lang, limits))
     notifications = [_parse_note(f, index, lang) for f in kept if f.check_id == PARSE_ERROR_ID]
     notifications += _limit_notes(cuts, lang, limits)
     run: Dict[str, Any] = {
