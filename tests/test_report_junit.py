@@ -108,3 +108,20 @@ def test_cli_format_junit(tmp_path: Path, monkeypatch) -> None:
     code = main(["scan", str(EXAMPLES.relative_to(ROOT)), "--format", "junit", "--output", str(out)])
     assert code == 1
     XSD.validate(str(out))
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_written_case_by_case_in_elementtree_s_own_layout(lang: str) -> None:
+    """The document comes test case by test case, laid out exactly as
+    ElementTree indents and writes the whole tree."""
+    from iacguard.report import pieces
+
+    rep = examples_report(lang)
+    written = list(pieces("junit")(rep))
+    assert len(written) > len(examined(rep))
+    text = "".join(written)
+    root = ET.fromstring(text)
+    ET.indent(root)
+    assert text == '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    empty = "".join(pieces("junit")(report(findings=[], checks=[])))
+    assert empty.endswith('<testsuites name="iacguard" tests="0" failures="0" errors="0" time="0" />\n')

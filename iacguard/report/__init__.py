@@ -59,10 +59,10 @@ class Report:
 def pieces(fmt: str) -> Callable[[Report], Iterable[str]]:
     """The writer of ``fmt``: the report as a sequence of text pieces, to be
     written one after another. JSON, SARIF, text and GitHub annotations are
-    made finding by finding, so a large report is never held whole (SARIF
-    goes through a spool that turns into a temporary file when large: it
-    must know its compressed size first); JUnit and the compliance reports,
-    one entry per check or control, come whole."""
+    made finding by finding, JUnit test case by test case, so a large report
+    is never held whole (SARIF goes through a spool that turns into a
+    temporary file when large: it must know its compressed size first); the
+    compliance reports come whole."""
     if fmt == "text":
         from .text import pieces as stream
     elif fmt == "json":
@@ -71,6 +71,8 @@ def pieces(fmt: str) -> Callable[[Report], Iterable[str]]:
         from .github import pieces as stream
     elif fmt == "sarif":
         from .sarif import pieces as stream
+    elif fmt == "junit":
+        from .junit import pieces as stream
     else:
         render = _whole(fmt)
         return lambda report: (render(report),)
@@ -78,9 +80,7 @@ def pieces(fmt: str) -> Callable[[Report], Iterable[str]]:
 
 
 def _whole(fmt: str) -> Callable[[Report], str]:
-    if fmt == "junit":
-        from .junit import render
-    elif fmt == "markdown":
+    if fmt == "markdown":
         from .compliance import render_markdown as render
     elif fmt == "html":
         from .compliance import render_html as render

@@ -14,9 +14,10 @@ escaping, so template content cannot break the document.
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 from ..findings import PARSE_ERROR_ID, Finding
 from . import Report
@@ -27,12 +28,25 @@ from .i18n import t
 
 @dataclass
 class _Suite:
+    """A suite's header and the entries its cases are made from, one at a
+    time while the document is written."""
+
     name: str
     properties: Dict[str, str] = field(default_factory=dict)
-    cases: List[ET.Element] = field(default_factory=list)
-    failures: int = 0
-    errors: int = 0
-    skipped: int = 0
+    entries: List[Examined] = field(default_factory=list)
+    parse_errors: List[Finding] = field(default_factory=list)
+
+    @property
+    def tests(self) -> int:
+        return len(self.entries) + len(self.parse_errors)
+
+    @property
+    def failures(self) -> int:
+        return sum(1 for e in self.entries if e.failures)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for e in self.entries if not e.failures and e.suppressed)
 
 
 def _el(tag: str, text: str = "", **attrs: str) -> ET.Element:
@@ -56,12 +70,11 @@ def _finding_lines(findings: List[Finding], lang: str) -> List[str]:
     return lines
 
 
-def _case(entry: Examined, lang: str, suite: _Suite) -> ET.Element:
+def _case(entry: Examined, lang: str) -> ET.Element:
     case = _el("testcase", name=f"{entry.file}::{entry.resource}", classname=entry.check_id,
                file=entry.file, line=str(max(entry.line, 0)), time="0")
     failures, suppressed = entry.failures, entry.suppressed
     if failures:
-        suite.failures += 1
         first = failures[0]
         summary = message(first, lang) if len(failures) == 1 else \
             f"{t('label.findings', lang, count=len(failures))}: {message(first, lang)}"
@@ -69,7 +82,6 @@ def _case(entry: Examined, lang: str, suite: _Suite) -> ET.Element:
         case.append(_el("failure", text, message=f"{location(first.file, first.line)}: {summary}",
                         type=worst_severity(failures)))
     elif suppressed:
-        suite.skipped += 1
         reasons = "; ".join(dict.fromkeys(suppression_reason(f) for f in suppressed if suppression_reason(f)))
         case.append(_el("skipped", "\n".join(_finding_lines(suppressed, lang)),
                         message=t("label.suppressed", lang, reason=reasons)))
@@ -98,33 +110,59 @@ def _suites(report: Report) -> List[_Suite]:
             suites[entry.check_id] = _Suite(entry.check_id, {
                 "title": first.text("title", lang) if first else "",
                 "severity": first.severity if first else ""})
-        suite = suites[entry.check_id]
-        suite.cases.append(_case(entry, lang, suite))
+        suites[entry.check_id].entries.append(entry)
     errors = parse_errors(report)
     if errors:
-        suite = suites[PARSE_ERROR_ID] = _Suite(PARSE_ERROR_ID, {"title": t("junit.parse_error", lang),
-                                                                 "severity": "HIGH"})
-        for f in errors:
-            suite.cases.append(_parse_case(f, lang))
-            suite.errors += 1
+        suites[PARSE_ERROR_ID] = _Suite(PARSE_ERROR_ID, {"title": t("junit.parse_error", lang), "severity": "HIGH"},
+                                        parse_errors=errors)
     return list(suites.values())
 
 
-def render(report: Report) -> str:
+# ElementTree's own layout (ET.indent with two spaces, then tostring), written
+# one test case at a time: a large report never exists as one tree or string.
+_INDENT = "  "
+
+
+def pieces(report: Report) -> Iterator[str]:
+    lang = report.lang
     suites = _suites(report)
-    root = _el("testsuites", name="iacguard", tests=str(sum(len(s.cases) for s in suites)),
-               failures=str(sum(s.failures for s in suites)), errors=str(sum(s.errors for s in suites)),
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    root = _el("testsuites", name="iacguard", tests=str(sum(s.tests for s in suites)),
+               failures=str(sum(s.failures for s in suites)), errors=str(sum(len(s.parse_errors) for s in suites)),
                time="0")
+    if not suites:
+        yield ET.tostring(root, encoding="unicode") + "\n"
+        return
+    yield _start_tag(root)
     for suite in suites:
-        element = _el("testsuite", name=suite.name, tests=str(len(suite.cases)), failures=str(suite.failures),
-                      errors=str(suite.errors), skipped=str(suite.skipped), time="0")
-        properties = _el("properties")
-        for name, value in suite.properties.items():
-            if value:
-                properties.append(_el("property", name=name, value=value))
-        if len(properties):
-            element.append(properties)
-        element.extend(suite.cases)
-        root.append(element)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        yield "\n" + _INDENT
+        element = _el("testsuite", name=suite.name, tests=str(suite.tests), failures=str(suite.failures),
+                      errors=str(len(suite.parse_errors)), skipped=str(suite.skipped), time="0")
+        children: Iterator[ET.Element] = itertools.chain(
+            _properties(suite), (_case(e, lang) for e in suite.entries),
+            (_parse_case(f, lang) for f in suite.parse_errors))
+        first = next(children, None)
+        if first is None:
+            yield ET.tostring(element, encoding="unicode")
+            continue
+        yield _start_tag(element)
+        for child in itertools.chain((first,), children):
+            ET.indent(child, space=_INDENT, level=2)
+            yield "\n" + _INDENT * 2 + ET.tostring(child, encoding="unicode")
+        yield "\n" + _INDENT + "</testsuite>"
+    yield "\n</testsuites>\n"
+
+
+def _properties(suite: _Suite) -> Iterator[ET.Element]:
+    properties = _el("properties")
+    for name, value in suite.properties.items():
+        if value:
+            properties.append(_el("property", name=name, value=value))
+    if len(properties):
+        yield properties
+
+
+def _start_tag(element: ET.Element) -> str:
+    """``<tag attr="...">`` with ElementTree's escaping (it writes an element
+    without children or text as ``<tag attr="..." />``)."""
+    return ET.tostring(element, encoding="unicode")[: -len(" />")] + ">"
