@@ -71,14 +71,14 @@ def test_text_output_strips_terminal_control_sequences() -> None:
     assert "\x1b" not in text and "\x07" not in text
 
 
-def test_json_text_and_github_come_finding_by_finding() -> None:
+def test_reports_come_piece_by_piece() -> None:
     """Large reports are written piece by piece, never held whole; the JSON
     pieces join to exactly what one json.dumps of the document writes."""
     from iacguard.report import pieces
 
     report = _report()
     assert len(report.findings) > 10
-    for fmt in ("json", "text", "github"):
+    for fmt in ("json", "text", "github", "junit", "markdown", "html"):
         assert len(list(pieces(fmt)(report))) > len(report.findings), fmt
     for fmt in ("json", "sarif"):
         written = writer(fmt)(report)

@@ -58,11 +58,11 @@ class Report:
 
 def pieces(fmt: str) -> Callable[[Report], Iterable[str]]:
     """The writer of ``fmt``: the report as a sequence of text pieces, to be
-    written one after another. JSON, SARIF, text and GitHub annotations are
-    made finding by finding, JUnit test case by test case, so a large report
-    is never held whole (SARIF goes through a spool that turns into a
-    temporary file when large: it must know its compressed size first); the
-    compliance reports come whole."""
+    written one after another, as they are made: finding by finding (JSON,
+    SARIF, text, GitHub annotations), test case by test case (JUnit), row by
+    row (the compliance reports), so a large report is never held whole.
+    SARIF goes through a spool, which turns into a temporary file when large:
+    it must know its compressed size before it is written."""
     if fmt == "text":
         from .text import pieces as stream
     elif fmt == "json":
@@ -73,20 +73,13 @@ def pieces(fmt: str) -> Callable[[Report], Iterable[str]]:
         from .sarif import pieces as stream
     elif fmt == "junit":
         from .junit import pieces as stream
-    else:
-        render = _whole(fmt)
-        return lambda report: (render(report),)
-    return stream
-
-
-def _whole(fmt: str) -> Callable[[Report], str]:
-    if fmt == "markdown":
-        from .compliance import render_markdown as render
+    elif fmt == "markdown":
+        from .compliance import markdown_pieces as stream
     elif fmt == "html":
-        from .compliance import render_html as render
+        from .compliance import html_pieces as stream
     else:
         raise ValueError(f"unknown output format {fmt!r}")
-    return render
+    return stream
 
 
 def writer(fmt: str) -> Callable[[Report], str]:

@@ -2,7 +2,7 @@
 an auditor, in the language of ``--lang``.
 
 ``build`` computes one model from the ``Report`` and the control catalogue;
-``render_markdown`` and ``render_html`` only lay it out. For every control of
+``markdown_pieces`` and ``html_pieces`` only lay it out, line by line. For every control of
 the catalogue (NISC ch. 4.1/4.2 rows grouped by section, MIC rows grouped by
 category) and every CIS item the checks cite, the status is:
 
@@ -345,55 +345,68 @@ def _md_cell(kind: str, text: str, lang: str) -> str:
     return _md(text)
 
 
-def _md_table(heads: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> List[str]:
+def _md_table(heads: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> Iterator[str]:
     align = ["---:" if i in numeric else "---" for i in range(len(heads))]
-    out = ["| " + " | ".join(heads) + " |", "| " + " | ".join(align) + " |"]
-    out += ["| " + " | ".join(row) + " |" for row in rows]
-    return out + [""]
+    yield "| " + " | ".join(heads) + " |"
+    yield "| " + " | ".join(align) + " |"
+    for row in rows:
+        yield "| " + " | ".join(row) + " |"
+    yield ""
 
 
-def render_markdown(report: Report) -> str:
-    m = build(report)
+def _joined(lines: Iterable[str]) -> Iterator[str]:
+    """``"\\n".join(lines)``, piece by piece: a report is written as it is made."""
+    separator = ""
+    for line in lines:
+        yield separator + line
+        separator = "\n"
+
+
+def markdown_pieces(report: Report) -> Iterator[str]:
+    return _joined(_markdown_lines(build(report)))
+
+
+def _markdown_lines(m: Compliance) -> Iterator[str]:
     lang = m.lang
-    out = [f"# {_md(t('c.title', lang))}", "",
-           _md(t("c.intro", lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run)),
-           "", f"## {_md(t('c.summary', lang))}", "", f"### {_md(t('c.status_counts', lang))}", ""]
+    yield from [f"# {_md(t('c.title', lang))}", "",
+                _md(t("c.intro", lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run)),
+                "", f"## {_md(t('c.summary', lang))}", "", f"### {_md(t('c.status_counts', lang))}", ""]
     heads, rows = _status_counts(m)
-    out += _md_table([_md(h) for h in heads],
-                     [[f"**{_md(t('col.total', lang))}**" if r[0] == "total" else _md(t(f"status.{r[0]}", lang))]
-                      + r[1:] for r in rows], numeric=range(1, len(heads)))
-    out += [f"### {_md(t('c.severity_counts', lang))}", ""]
-    out += _md_table([_md(t("col.severity", lang)), _md(t("col.count", lang))],
-                     [[_md(t(f"severity.{s}", lang)), str(m.by_severity.get(s, 0))] for s in SEVERITIES],
-                     numeric=[1])
-    out += [_md(t("c.suppressed_count", lang, count=m.suppressed)), ""]
+    yield from _md_table([_md(h) for h in heads],
+                         [[f"**{_md(t('col.total', lang))}**" if r[0] == "total" else _md(t(f"status.{r[0]}", lang))]
+                          + r[1:] for r in rows], numeric=range(1, len(heads)))
+    yield from [f"### {_md(t('c.severity_counts', lang))}", ""]
+    yield from _md_table([_md(t("col.severity", lang)), _md(t("col.count", lang))],
+                         [[_md(t(f"severity.{s}", lang)), str(m.by_severity.get(s, 0))] for s in SEVERITIES],
+                         numeric=[1])
+    yield from [_md(t("c.suppressed_count", lang, count=m.suppressed)), ""]
     if m.parse_errors:
-        out += ["> " + _md(t("c.parse_warning", lang, count=len(m.parse_errors))), ""]
-    out += [f"### {_md(t('c.legend', lang))}", ""]
-    out += [f"- **{_md(t(f'status.{s}', lang))}**: {_md(t(f'status.{s}.help', lang))}" for s in STATUSES]
-    out += ["", _md(t("c.catalogue_note", lang)), ""]
+        yield from ["> " + _md(t("c.parse_warning", lang, count=len(m.parse_errors))), ""]
+    yield from [f"### {_md(t('c.legend', lang))}", ""]
+    yield from [f"- **{_md(t(f'status.{s}', lang))}**: {_md(t(f'status.{s}.help', lang))}" for s in STATUSES]
+    yield from ["", _md(t("c.catalogue_note", lang)), ""]
     for part in m.parts:
-        out += [f"## {_md(part.title)}", ""]
+        yield from [f"## {_md(part.title)}", ""]
         for group in part.groups:
-            out += [f"### {_md(group.title)}", ""]
-            out += _md_table([_md(h) for h in _overview_heads(part, lang)],
-                             [[_md_cell(k, v, lang) for k, v in _overview(row)] for row in group.rows],
-                             numeric=[4])
+            yield from [f"### {_md(group.title)}", ""]
+            yield from _md_table([_md(h) for h in _overview_heads(part, lang)],
+                                 ([_md_cell(k, v, lang) for k, v in _overview(row)] for row in group.rows),
+                                 numeric=[4])
             for row in group.rows:
                 if not row.detailed:
                     continue
-                out += [f"#### {_md(row.label)} — {_md(t(f'status.{row.status}', lang))}", ""]
+                yield from [f"#### {_md(row.label)} — {_md(t(f'status.{row.status}', lang))}", ""]
                 for heading, cols, cells in _detail_tables(row, lang):
-                    out += [f"**{_md(heading)}**", ""]
-                    out += _md_table([_md(c) for c in cols], [[_md_cell(k, v, lang) for k, v in r] for r in cells])
-    out += [f"## {_md(t('c.parse_errors', lang))}", ""]
+                    yield from [f"**{_md(heading)}**", ""]
+                    yield from _md_table([_md(c) for c in cols],
+                                         ([_md_cell(k, v, lang) for k, v in r] for r in cells))
+    yield from [f"## {_md(t('c.parse_errors', lang))}", ""]
     if m.parse_errors:
-        out += _md_table([_md(t("col.location", lang)), _md(t("col.error", lang))],
-                         [[_md_code(location(e.file, e.line)), _md(e.message)] for e in m.parse_errors])
+        yield from _md_table([_md(t("col.location", lang)), _md(t("col.error", lang))],
+                             ([_md_code(location(e.file, e.line)), _md(e.message)] for e in m.parse_errors))
     else:
-        out += [_md(t("c.none", lang)), ""]
-    out += ["---", "", _md(t("c.footer", lang, version=m.version)), ""]
-    return "\n".join(out)
+        yield from [_md(t("c.none", lang)), ""]
+    yield from ["---", "", _md(t("c.footer", lang, version=m.version)), ""]
 
 
 # --- HTML --------------------------------------------------------------------------
@@ -470,21 +483,33 @@ def _h_cell(kind: str, text: str, lang: str) -> str:
     return f"<td>{_h(text)}</td>"
 
 
-def _h_table(heads: Sequence[str], rows: Iterable[str], css: str = "", numeric: Sequence[int] = ()) -> str:
+def _h_table(heads: Sequence[str], rows: Iterable[str], css: str = "", numeric: Sequence[int] = ()) -> Iterator[str]:
+    """The table's lines: its head, a row a line (an empty line when there
+    are none), its end."""
     cls = f' class="{css}"' if css else ""
     head = "".join(f'<th class="num" scope="col">{_h(h)}</th>' if i in numeric else f'<th scope="col">{_h(h)}</th>'
                    for i, h in enumerate(heads))
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+    yield f"<table{cls}><thead><tr>{head}</tr></thead><tbody>"
+    empty = True
+    for row in rows:
+        empty = False
+        yield row
+    if empty:
+        yield ""
+    yield "</tbody></table>"
 
 
 def _h_row(cells: Iterable[Tuple[str, str]], lang: str) -> str:
     return "<tr>" + "".join(_h_cell(k, v, lang) for k, v in cells) + "</tr>"
 
 
-def render_html(report: Report) -> str:
-    m = build(report)
+def html_pieces(report: Report) -> Iterator[str]:
+    return _joined(_html_lines(build(report)))
+
+
+def _html_lines(m: Compliance) -> Iterator[str]:
     lang = m.lang
-    out: List[str] = [
+    yield from [
         "<!DOCTYPE html>", f'<html lang="{_h(lang)}">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_h(t('c.title', lang))}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
@@ -495,68 +520,66 @@ def render_html(report: Report) -> str:
     toc = [f'<li><a href="#summary">{_h(t("c.summary", lang))}</a></li>']
     toc += [f'<li><a href="#part-{p.key}">{_h(p.title)}</a></li>' for p in m.parts]
     toc.append(f'<li><a href="#parse-errors">{_h(t("c.parse_errors", lang))}</a></li>')
-    out += [f'<nav aria-label="{_h(t("c.contents", lang))}"><h2>{_h(t("c.contents", lang))}</h2><ol>',
-            *toc, "</ol></nav>"]
-    out += ['<section id="summary">', f"<h2>{_h(t('c.summary', lang))}</h2>"]
+    yield from [f'<nav aria-label="{_h(t("c.contents", lang))}"><h2>{_h(t("c.contents", lang))}</h2><ol>',
+                *toc, "</ol></nav>"]
+    yield from ['<section id="summary">', f"<h2>{_h(t('c.summary', lang))}</h2>"]
     if m.parse_errors:
-        out.append(f'<p class="warning" role="note">{_h(t("c.parse_warning", lang, count=len(m.parse_errors)))}</p>')
-    out.append(f"<h3>{_h(t('c.status_counts', lang))}</h3>")
+        yield f'<p class="warning" role="note">{_h(t("c.parse_warning", lang, count=len(m.parse_errors)))}</p>'
+    yield f"<h3>{_h(t('c.status_counts', lang))}</h3>"
     heads, rows = _status_counts(m)
     status_rows = []
     for r in rows:
         label = (f"<th scope=\"row\">{_h(t('col.total', lang))}</th>" if r[0] == "total" else
                  f'<th scope="row"><span class="status status-{r[0]}">{_h(t(f"status.{r[0]}", lang))}</span></th>')
         status_rows.append("<tr>" + label + "".join(f'<td class="num">{_h(v)}</td>' for v in r[1:]) + "</tr>")
-    out.append(_h_table(heads, status_rows, "summary", numeric=range(1, len(heads))))
-    out.append(f"<h3>{_h(t('c.severity_counts', lang))}</h3>")
-    out.append(_h_table([t("col.severity", lang), t("col.count", lang)],
+    yield from _h_table(heads, status_rows, "summary", numeric=range(1, len(heads)))
+    yield f"<h3>{_h(t('c.severity_counts', lang))}</h3>"
+    yield from _h_table([t("col.severity", lang), t("col.count", lang)],
                         [f'<tr><th scope="row">{_h(t(f"severity.{s}", lang))}</th>'
                          f'<td class="num">{m.by_severity.get(s, 0)}</td></tr>' for s in SEVERITIES],
-                        "summary", numeric=[1]))
-    out.append(f'<p>{_h(t("c.suppressed_count", lang, count=m.suppressed))}</p>')
-    out.append(f"<h3>{_h(t('c.legend', lang))}</h3>")
-    out.append('<dl class="legend">' + "".join(
+                        "summary", numeric=[1])
+    yield f'<p>{_h(t("c.suppressed_count", lang, count=m.suppressed))}</p>'
+    yield f"<h3>{_h(t('c.legend', lang))}</h3>"
+    yield '<dl class="legend">' + "".join(
         f'<dt><span class="status status-{s}">{_h(t(f"status.{s}", lang))}</span></dt>'
-        f'<dd>{_h(t(f"status.{s}.help", lang))}</dd>' for s in STATUSES) + "</dl>")
-    out += [f'<p class="note">{_h(t("c.catalogue_note", lang))}</p>', "</section>"]
+        f'<dd>{_h(t(f"status.{s}.help", lang))}</dd>' for s in STATUSES) + "</dl>"
+    yield from [f'<p class="note">{_h(t("c.catalogue_note", lang))}</p>', "</section>"]
     for part in m.parts:
-        out += [f'<section class="part" id="part-{part.key}">', f"<h2>{_h(part.title)}</h2>"]
+        yield from [f'<section class="part" id="part-{part.key}">', f"<h2>{_h(part.title)}</h2>"]
         for group in part.groups:
-            out.append(f'<h3 id="{_h(group.anchor)}">{_h(group.title)}</h3>')
-            out.append(_h_table(_overview_heads(part, lang),
-                                [_h_row(_overview(row), lang) for row in group.rows], "overview", numeric=[4]))
+            yield f'<h3 id="{_h(group.anchor)}">{_h(group.title)}</h3>'
+            yield from _h_table(_overview_heads(part, lang),
+                                (_h_row(_overview(row), lang) for row in group.rows), "overview", numeric=[4])
             for row in group.rows:
                 if row.detailed:
-                    out.append(_h_control(row, group, lang))
-        out.append("</section>")
-    out += ['<section class="part" id="parse-errors">', f"<h2>{_h(t('c.parse_errors', lang))}</h2>"]
+                    yield from _h_control(row, group, lang)
+        yield "</section>"
+    yield from ['<section class="part" id="parse-errors">', f"<h2>{_h(t('c.parse_errors', lang))}</h2>"]
     if m.parse_errors:
-        out.append(_h_table([t("col.location", lang), t("col.error", lang)],
-                            [_h_row([("code", location(e.file, e.line)), ("text", e.message)], lang)
-                             for e in m.parse_errors]))
+        yield from _h_table([t("col.location", lang), t("col.error", lang)],
+                            (_h_row([("code", location(e.file, e.line)), ("text", e.message)], lang)
+                             for e in m.parse_errors))
     else:
-        out.append(f"<p>{_h(t('c.none', lang))}</p>")
-    out += ["</section>", f"<footer><p>{_h(t('c.footer', lang, version=m.version))}</p></footer>",
-            "</body>", "</html>", ""]
-    return "\n".join(out)
+        yield f"<p>{_h(t('c.none', lang))}</p>"
+    yield from ["</section>", f"<footer><p>{_h(t('c.footer', lang, version=m.version))}</p></footer>",
+                "</body>", "</html>", ""]
 
 
-def _h_control(row: ControlRow, group: Group, lang: str) -> str:
-    parts = [f'<article class="control" id="{_h(group.anchor)}-{_h(_slug(row.id))}">',
-             f'<h4>{_h(row.label)} '
-             f'<span class="status status-{row.status}">{_h(t(f"status.{row.status}", lang))}</span></h4>']
+def _h_control(row: ControlRow, group: Group, lang: str) -> Iterator[str]:
+    yield f'<article class="control" id="{_h(group.anchor)}-{_h(_slug(row.id))}">'
+    yield (f'<h4>{_h(row.label)} '
+           f'<span class="status status-{row.status}">{_h(t(f"status.{row.status}", lang))}</span></h4>')
     for heading, cols, cells in _detail_tables(row, lang):
-        parts.append(f"<h5>{_h(heading)}</h5>")
+        yield f"<h5>{_h(heading)}</h5>"
         if cells and cells[0][-1][0] == "remedy":  # remediation gets a full-width row of its own
-            body = []
-            for c in cells:
-                body.append(_h_row(c[:-1], lang))
-                body.append(f'<tr class="remedy"><td colspan="{len(c) - 1}"><strong>{_h(cols[-1])}:</strong> '
-                            + _h_cell("rich", c[-1][1], lang)[4:-5] + "</td></tr>")
-            parts.append(_h_table(cols[:-1], body, "failures"))
+            yield from _h_table(cols[:-1], _with_remedies(cells, cols[-1], lang), "failures")
         else:
-            parts.append(_h_table(cols, [_h_row(c, lang) for c in cells]))
-    parts.append("</article>")
-    return "\n".join(parts)
+            yield from _h_table(cols, (_h_row(c, lang) for c in cells))
+    yield "</article>"
 
 
+def _with_remedies(cells: Sequence[Sequence[Tuple[str, str]]], heading: str, lang: str) -> Iterator[str]:
+    for c in cells:
+        yield _h_row(c[:-1], lang)
+        yield (f'<tr class="remedy"><td colspan="{len(c) - 1}"><strong>{_h(heading)}:</strong> '
+               + _h_cell("rich", c[-1][1], lang)[4:-5] + "</td></tr>")
