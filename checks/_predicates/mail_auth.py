@@ -451,29 +451,29 @@ def rsa_key_bits(key: str) -> Optional[int]:
         data = base64.b64decode(re.sub(r"\s", "", key), validate=True)
     except (binascii.Error, ValueError):
         return None
-    sequence = _der(data, 0)
-    if sequence is None or sequence[0] != 0x30:
-        return None
-    body = data[sequence[1]:sequence[2]]
-    first = _der(body, 0)
+    body = _contents(data, 0, _SEQUENCE)
+    first = None if body is None else _der(body, 0)
     if first is None:
         return None
-    if first[0] == 0x30:  # SubjectPublicKeyInfo: AlgorithmIdentifier, BIT STRING
-        bit_string = _der(body, first[2])
-        if bit_string is None or bit_string[0] != 0x03:
-            return None
-        inner = body[bit_string[1] + 1:bit_string[2]]  # skip the unused-bits octet
-        rsa = _der(inner, 0)
-        if rsa is None or rsa[0] != 0x30:
-            return None
-        body = inner[rsa[1]:rsa[2]]
-        first = _der(body, 0)
+    if first[0] == _SEQUENCE:  # SubjectPublicKeyInfo: AlgorithmIdentifier, BIT STRING
+        bits = _contents(body, first[2], _BIT_STRING)
+        body = _contents(bits[1:], 0, _SEQUENCE) if bits else None  # skip the unused-bits octet
+        first = None if body is None else _der(body, 0)
         if first is None:
             return None
-    if first[0] != 0x02:  # RSAPublicKey: INTEGER modulus, INTEGER exponent
+    if first[0] != _INTEGER:  # RSAPublicKey: INTEGER modulus, INTEGER exponent
         return None
     modulus = int.from_bytes(body[first[1]:first[2]], "big")
     return modulus.bit_length() or None
+
+
+_INTEGER, _BIT_STRING, _SEQUENCE = 0x02, 0x03, 0x30
+
+
+def _contents(data: bytes, at: int, tag: int) -> Optional[bytes]:
+    """The content of the DER element at ``at``, if it is a ``tag``."""
+    element = _der(data, at)
+    return data[element[1]:element[2]] if element is not None and element[0] == tag else None
 
 
 def _der(data: bytes, at: int) -> Optional[Tuple[int, int, int]]:
