@@ -169,26 +169,10 @@ def _longest_token(text: str) -> int:
             newline = text.find("\n", pos)
             pos = end if newline < 0 else newline + 1
             continue
-        if mark == "/*":
-            close = text.find("*/", pos)
-            stop = end if close < 0 else close + 2
-            if stop - m.start() > limit:
-                return m.start()
-            pos = stop
-            continue
-        if mark.startswith("<<"):
-            head = _HEREDOC_START.match(text, m.start())
-            if head is None:
+        if mark == "/*" or mark == '\\"' or mark.startswith("<<"):  # one token to its closing mark
+            stop = _closed_token_end(text, m)
+            if stop is None:
                 continue
-            closing = re.compile(r"^[ \t]*" + re.escape(head.group(1)) + r"\r?$", re.M).search(text, head.end())
-            stop = end if closing is None else closing.end()
-            if stop - m.start() > limit:
-                return m.start()
-            pos = stop
-            continue
-        if mark == '\\"':  # a template string written with escaped quotes
-            close = text.find('\\"', pos)
-            stop = end if close < 0 else close + 2
             if stop - m.start() > limit:
                 return m.start()
             pos = stop
@@ -201,6 +185,25 @@ def _longest_token(text: str) -> int:
             pos = -pos
             depths.append(1)
     return -1
+
+
+# A block comment, and a template string written with escaped quotes.
+_CLOSING_MARKS = {"/*": "*/", '\\"': '\\"'}
+
+
+def _closed_token_end(text: str, mark: re.Match) -> Optional[int]:
+    """Where a block comment, an escaped-quote string or a heredoc that
+    starts at ``mark`` ends (the end of the text when it is not closed);
+    None when ``<<`` does not start a heredoc."""
+    closing = _CLOSING_MARKS.get(mark.group())
+    if closing is not None:
+        close = text.find(closing, mark.end())
+        return len(text) if close < 0 else close + len(closing)
+    head = _HEREDOC_START.match(text, mark.start())
+    if head is None:
+        return None
+    found = re.compile(r"^[ \t]*" + re.escape(head.group(1)) + r"\r?$", re.M).search(text, head.end())
+    return len(text) if found is None else found.end()
 
 
 def _string(text: str, pos: int, part_start: int) -> Tuple[int, int]:
