@@ -64,7 +64,7 @@ def read_head(path: Path, size: int) -> bytes:
     """The first ``size`` bytes of a regular file (of any size); empty for
     anything else or what cannot be read. Never blocks on a pipe."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = _open_without_blocking(path)
     except (OSError, ValueError):
         return b""
     with os.fdopen(fd, "rb") as handle:
@@ -72,6 +72,12 @@ def read_head(path: Path, size: int) -> bytes:
             return handle.read(size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
         except OSError:
             return b""
+
+
+def _open_without_blocking(path: Path) -> int:
+    """A descriptor for reading ``path``; opening a named pipe does not wait
+    for a writer (the caller checks what it opened before reading)."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
 
 
 def describe_size(size: int) -> str:
@@ -85,7 +91,7 @@ def read_regular_bytes(path: Path, max_bytes: int) -> bytes:
     opened is checked, so a pipe put in its place after a check cannot
     block the scan either."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = _open_without_blocking(path)
     except (OSError, ValueError) as exc:
         raise SourceError(f"cannot read file: {getattr(exc, 'strerror', None) or exc}") from None
     with os.fdopen(fd, "rb") as handle:
