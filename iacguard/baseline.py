@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from .findings import Finding
-from .report.common import encodable
+from .report.common import json_pieces
 
 VERSION = 1
 
@@ -28,8 +28,7 @@ def render(findings: List[Finding]) -> str:
         ({"fingerprint": f.fingerprint, "check_id": f.check_id, "file": f.file, "resource": f.resource,
           "attribute": f.attribute} for f in findings if not f.suppressed and not f.check_id.startswith("IACG-00")),
         key=lambda e: (e["file"], e["check_id"], e["resource"], e["attribute"]))
-    return encodable(json.dumps({"version": VERSION, "tool": "iacguard", "findings": entries},
-                                ensure_ascii=False, indent=2) + "\n")
+    return "".join(json_pieces({"version": VERSION, "tool": "iacguard", "findings": entries}))
 
 
 def load(path: Path) -> Dict[str, str]:
