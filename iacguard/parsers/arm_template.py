@@ -12,7 +12,7 @@ and where its value came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from ..model import UNKNOWN, UNKNOWN_PRESENT, Path, is_unknown
 from .arm_expressions import MAX_CALL_DEPTH, Scope, Session, UserFunction, evaluate_node, evaluate_text
@@ -267,23 +267,30 @@ class Expander:
         return raw
 
     def _array(self, raw: List[Any], scope: Scope, sink: List[Target], src: Path, out: Path) -> Any:
-        # Literal scalars (most elements of a long array) are taken as they
-        # are, without a call each; the file is charged for them at the end.
-        result: List[Any] = []
+        members = self._members(enumerate(raw), scope, sink, src, out)
+        return UNKNOWN if members is None else [value for _, value in members]
+
+    def _members(self, pairs: Iterable[Tuple[Any, Any]], scope: Scope, sink: List[Target], src: Path,
+                 out: Path) -> Optional[List[Tuple[Any, Any]]]:
+        """The (key, value) members of an array or object, evaluated; None
+        when the file's step budget runs out. Literal scalars (most members
+        of a long array) are taken as they are, without a call each, and the
+        file is charged for them at the end."""
+        result: List[Tuple[Any, Any]] = []
         literals = 0
         lines = self._element_lines(src, out)
-        for i, item in enumerate(raw):
+        for key, item in pairs:
             if type(item) in _SCALARS or (type(item) is str and not is_expression(item)):
                 literals += 1
-                result.append(literal_text(item) if type(item) is str else item)
+                result.append((key, literal_text(item) if type(item) is str else item))
                 if lines is not None:
-                    self._element_line(lines, src + (i,), out + (i,))
+                    self._element_line(lines, src + (key,), out + (key,))
             else:
-                result.append(self.value(item, scope, sink, src + (i,), out + (i,)))
+                result.append((key, self.value(item, scope, sink, src + (key,), out + (key,))))
         try:
             self.session.walk(literals)
         except ArmError:
-            return UNKNOWN
+            return None
         return result
 
     def _element_lines(self, src: Path, out: Path) -> Optional[Tuple[Mapping[Path, int], int]]:
@@ -321,23 +328,11 @@ class Expander:
 
     def _object(self, raw: Dict[str, Any], scope: Scope, sink: List[Target], src: Path, out: Path) -> Any:
         copies = raw.get("copy") if is_copy_section(raw.get("copy")) else None
-        result: Dict[str, Any] = {}
-        literals = 0
-        lines = self._element_lines(src, out)
-        for key, item in raw.items():
-            if copies is not None and key == "copy":
-                continue
-            if type(item) in _SCALARS or (type(item) is str and not is_expression(item)):
-                literals += 1  # as in _array
-                result[key] = literal_text(item) if type(item) is str else item
-                if lines is not None:
-                    self._element_line(lines, src + (key,), out + (key,))
-            else:
-                result[key] = self.value(item, scope, sink, src + (key,), out + (key,))
-        try:
-            self.session.walk(literals)
-        except ArmError:
+        members = self._members(((k, v) for k, v in raw.items() if copies is None or k != "copy"),
+                                scope, sink, src, out)
+        if members is None:
             return UNKNOWN
+        result: Dict[str, Any] = dict(members)
         for i, spec in enumerate(copies or ()):
             name = spec["name"]
             spec_src = src + ("copy", i)
