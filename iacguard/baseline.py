@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
-from .findings import Finding
+from .engine.aliases import Aliases
+from .findings import Finding, fingerprint
 from .report.common import json_pieces
+from .suppress import Accepted
 
 VERSION = 1
 
@@ -31,8 +33,10 @@ def render(findings: List[Finding]) -> str:
     return "".join(json_pieces({"version": VERSION, "tool": "iacguard", "findings": entries}))
 
 
-def load(path: Path) -> Dict[str, str]:
-    """Fingerprint -> the baseline file it was accepted in."""
+def load(path: Path, aliases: Optional[Aliases] = None) -> Dict[str, Accepted]:
+    """Fingerprint -> where it was accepted. An entry recorded under a check
+    id that has since been retired accepts the same resource and attribute
+    under each of the ids that replaced it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -41,5 +45,17 @@ def load(path: Path) -> Dict[str, str]:
         raise BaselineError(f"baseline file {path} is not readable JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("findings"), list):
         raise BaselineError(f"baseline file {path} is not an iacguard baseline (version {VERSION})")
-    return {str(e["fingerprint"]): str(path) for e in data["findings"]
-            if isinstance(e, dict) and isinstance(e.get("fingerprint"), str)}
+    accepted: Dict[str, Accepted] = {}
+    for entry in data["findings"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
+            continue
+        accepted[entry["fingerprint"]] = Accepted(str(path))
+        retired = entry.get("check_id")
+        if aliases and retired in aliases and all(isinstance(entry.get(k), str) for k in _PLACE):
+            for replacement in aliases[retired]:
+                derived = fingerprint(replacement, *(entry[k] for k in _PLACE))
+                accepted.setdefault(derived, Accepted(str(path), retired))
+    return accepted
+
+
+_PLACE = ("file", "resource", "attribute")

@@ -16,6 +16,7 @@ from . import baseline
 from .cache import ParseCache
 from .config import Config, ConfigError, defaults, find_config, load_file, merge, parse_limits, validate_check_ids
 from .config import show as show_config
+from .engine.aliases import Aliases, deprecation
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import BUILTIN_TITLES, SEVERITY_ORDER
 from .report.common import terminal_safe
@@ -273,7 +274,7 @@ def _scan(args: argparse.Namespace) -> int:
     outputs = _outputs(config.get("format"), config.get("output"))
     cache = ParseCache(enabled=not args.no_cache)
     checkset = load_checks([Path(d) for d in config.get("checks_dirs")], cache=cache)
-    validate_check_ids(config, [c.id for c in checkset.checks] + list(META_CHECK_IDS))
+    validate_check_ids(config, [c.id for c in checkset.checks] + list(META_CHECK_IDS) + list(checkset.aliases))
     include, exclude = config.get("checks"), config.get("skip_checks")
     unknown = unmatched_patterns(checkset, include + exclude)
     if unknown:
@@ -282,7 +283,7 @@ def _scan(args: argparse.Namespace) -> int:
     accepted = {}
     if config.get("baseline") and not args.create_baseline:
         try:
-            accepted = baseline.load(Path(config.get("baseline")))
+            accepted = baseline.load(Path(config.get("baseline")), checkset.aliases)
         except baseline.BaselineError as exc:
             raise UsageError(str(exc)) from None
     paths, scope = args.paths or ["."], None
@@ -303,16 +304,20 @@ def _scan(args: argparse.Namespace) -> int:
                             _config_dir(config)) for r in config.get("skip")],
             baseline=accepted,
             report_unused=config.get("report_unused_suppressions"),
+            aliases=checkset.aliases,
         ),
         severity_overrides=config.get("severity_overrides"),
         cache=cache,
         workers=os.cpu_count() or 1,
         limits=Limits(**config.get("limits")),
     )
+    _warn_retired(config, checkset.aliases)
     try:
         result = scan(options, selected)
     except FileNotFoundError as exc:
         raise UsageError(f"no such file or directory: {exc.args[0]}") from None
+    for warning in result.warnings:
+        _warn(warning, config.get("lang"))
     cache.prune()
     if scope is not None:
         result.findings = [f for f in result.findings if scope.wants(f.file)]
@@ -363,6 +368,20 @@ def _scan(args: argparse.Namespace) -> int:
     if args.create_baseline:
         return EXIT_OK  # recording the baseline accepts what it records
     return EXIT_FINDINGS if report.failing() or result.check_errors else EXIT_OK
+
+
+def _warn(message: Dict[str, str], lang: str) -> None:
+    print(terminal_safe(f"iacguard: warning: {message.get(lang) or message['en']}"), file=sys.stderr)
+
+
+def _warn_retired(config: Config, aliases: Aliases) -> None:
+    """Retired check ids still written in the configuration or on the command
+    line work through the alias table; say which ids to write instead."""
+    named = list(config.get("checks")) + list(config.get("skip_checks")) + list(config.get("severity_overrides"))
+    named += [pattern for rule in config.get("skip") for pattern in rule["ids"]]
+    # A glob that happens to match a retired id is not a retired id written down.
+    for old in sorted({pattern for pattern in named if pattern in aliases}):
+        _warn(deprecation(old, aliases), config.get("lang"))
 
 
 def _check_summary(check: Check) -> dict:

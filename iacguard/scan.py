@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .cache import ParseCache
 from .discovery import Candidate, detect_format, discover
+from .engine.aliases import deprecation, expand_mapping
+from .engine.aliases import expand as expand_aliases
 from .engine.checks import CheckSet
 from .engine.runner import CheckError, run_checks
 from .findings import BUILTIN_TITLES, PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
@@ -56,6 +58,8 @@ class ScanResult:
     checks_run: int = 0
     skipped_files: int = 0
     notes: List[str] = field(default_factory=list)
+    # Shown whatever the verbosity: things the user should change (retired ids)
+    warnings: List[Dict[str, str]] = field(default_factory=list)
     # Tracebacks of parser/evaluator bugs turned into IACG-000 (shown with --debug)
     internal_errors: List[str] = field(default_factory=list)
 
@@ -69,16 +73,19 @@ class ScanResult:
 
 
 def select_checks(checkset: CheckSet, include: Sequence[str], exclude: Sequence[str]) -> CheckSet:
+    """The checks the patterns choose; a retired id chooses its replacements."""
+    include, exclude = expand_aliases(include, checkset.aliases), expand_aliases(exclude, checkset.aliases)
+
     def matches(check_id: str, patterns: Sequence[str]) -> bool:
         return any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
 
     chosen = [c for c in checkset.checks
               if (not include or matches(c.id, include)) and not matches(c.id, exclude)]
-    return CheckSet(chosen, checkset.predicates)
+    return CheckSet(chosen, checkset.predicates, checkset.aliases)
 
 
 def unmatched_patterns(checkset: CheckSet, patterns: Sequence[str]) -> List[str]:
-    ids = [c.id for c in checkset.checks] + list(BUILTIN_TITLES)
+    ids = [c.id for c in checkset.checks] + list(BUILTIN_TITLES) + list(checkset.aliases)
     return [p for p in patterns if not any(fnmatch.fnmatchcase(i, p) for i in ids)]
 
 
@@ -160,9 +167,13 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     if not any(fnmatch.fnmatchcase(PARSE_ERROR_ID, p) for p in options.skip_checks):
         result.findings.extend(_parse_error_finding(e) for e in result.parse_errors)
         result.findings.sort(key=Finding.sort_key)
+    overrides = expand_mapping(options.severity_overrides, checkset.aliases)
     for finding in result.findings:
-        finding.severity = options.severity_overrides.get(finding.check_id, finding.severity)
+        finding.severity = overrides.get(finding.check_id, finding.severity)
     result.findings = apply_suppressions(result.findings, result.files, options.suppression, cwd)
+    retired = sorted({str(f.suppression["retired_id"]) for f in result.findings
+                      if f.suppression and f.suppression.get("retired_id")})
+    result.warnings.extend(deprecation(r, checkset.aliases) for r in retired)
     result.findings.sort(key=Finding.sort_key)
     _attach_snippets(result.findings, options.cwd or Path.cwd(), options.limits)
     result.passed = run.passed

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
+from .engine.aliases import Aliases, replacing
 from .findings import BUILTIN_TITLES, INVALID_SUPPRESSION_ID, UNUSED_SUPPRESSION_ID, Finding
 from .model import ParsedFile, Resource
 
@@ -49,9 +50,6 @@ class Suppression:
     def valid(self) -> bool:
         return bool(self.reason) and not self.bad_until
 
-    def covers(self, check_id: str) -> bool:
-        return any(fnmatch.fnmatchcase(check_id, pattern) for pattern in self.ids)
-
     def record(self, expired: bool = False) -> Dict[str, object]:
         out: Dict[str, object] = {"kind": self.kind, "reason": self.reason, "file": self.file, "line": self.line}
         if self.until is not None:
@@ -59,6 +57,17 @@ class Suppression:
         if expired:
             out["expired"] = True
         return out
+
+
+def _through(patterns: Sequence[str], check_id: str, aliases: Aliases) -> Optional[str]:
+    """None when no pattern names the check; else the retired id through
+    which one names it ("" when one names the check itself)."""
+    retired = None
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(check_id, pattern):
+            return ""
+        retired = retired or replacing(check_id, pattern, aliases) or None
+    return retired
 
 
 def _date(text: str) -> Optional[_dt.date]:
@@ -92,8 +101,8 @@ class SkipRule:
     source: str
     base: Optional[Path] = None
 
-    def matches(self, finding: Finding, cwd: Path) -> bool:
-        if not any(fnmatch.fnmatchcase(finding.check_id, p) for p in self.ids):
+    def matches(self, finding: Finding, cwd: Path, aliases: Optional[Aliases] = None) -> bool:
+        if _through(self.ids, finding.check_id, aliases or {}) is None:
             return False
         if not self.paths:
             return True
@@ -137,12 +146,22 @@ def _path_matches(path: str, pattern: str) -> bool:
     return re.fullmatch(regex, path) is not None
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A baseline entry: the file that accepted it, and the retired check id
+    it was recorded under when that check has since been split."""
+
+    source: str
+    retired_id: str = ""
+
+
 @dataclass
 class SuppressionSettings:
     skips: Sequence[SkipRule] = ()
-    baseline: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> baseline file
+    baseline: Mapping[str, Accepted] = field(default_factory=dict)  # by fingerprint
     report_unused: bool = False
     today: Optional[_dt.date] = None
+    aliases: Aliases = field(default_factory=dict)  # retired check id -> its replacements
 
 
 class _Index:
@@ -199,27 +218,35 @@ def apply_suppressions(findings: List[Finding], files: Sequence[ParsedFile],
     for finding in findings:
         if finding.check_id.startswith("IACG-00"):
             continue  # parse errors and suppression problems are not suppressible inline
-        _apply_inline(finding, index.candidates(finding), today)
+        _apply_inline(finding, index.candidates(finding), today, settings.aliases)
         if finding.suppressed:
             continue
         for rule in settings.skips:
-            if rule.matches(finding, cwd):
-                finding.suppressed = True
-                finding.suppression = {"kind": "external", "reason": rule.reason, "source": rule.source}
+            if rule.matches(finding, cwd, settings.aliases):
+                _suppress(finding, {"kind": "external", "reason": rule.reason, "source": rule.source},
+                          _through(rule.ids, finding.check_id, settings.aliases) or "")
                 break
-        if not finding.suppressed and finding.fingerprint in settings.baseline:
-            finding.suppressed = True
-            finding.suppression = {"kind": "external", "reason": "accepted in the baseline",
-                                   "source": settings.baseline[finding.fingerprint]}
+        accepted = None if finding.suppressed else settings.baseline.get(finding.fingerprint)
+        if accepted is not None:
+            _suppress(finding, {"kind": "external", "reason": "accepted in the baseline",
+                                "source": accepted.source}, accepted.retired_id)
     extra = [_meta(NO_REASON_ID, d, "LOW") for d in index.all if not d.valid]
     if settings.report_unused:
         extra.extend(_meta(UNUSED_ID, d, "LOW") for d in index.all if d.valid and not d.used)
     return findings + extra
 
 
-def _apply_inline(finding: Finding, candidates: List[Suppression], today: _dt.date) -> None:
+def _suppress(finding: Finding, record: Dict[str, object], retired_id: str) -> None:
+    finding.suppressed = True
+    finding.suppression = record
+    if retired_id:
+        record["retired_id"] = retired_id  # the scan warns that the old id is still written
+
+
+def _apply_inline(finding: Finding, candidates: List[Suppression], today: _dt.date, aliases: Aliases) -> None:
     for directive in candidates:
-        if not directive.covers(finding.check_id):
+        through = _through(directive.ids, finding.check_id, aliases)
+        if through is None:
             continue
         if not directive.valid:
             directive.used = True
@@ -233,8 +260,7 @@ def _apply_inline(finding: Finding, candidates: List[Suppression], today: _dt.da
             }
             finding.suppression = directive.record(expired=True)
             continue
-        finding.suppressed = True
-        finding.suppression = directive.record()
+        _suppress(finding, directive.record(), through)
         return
 
 

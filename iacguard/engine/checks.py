@@ -20,6 +20,7 @@ import yaml
 
 from ..cache import ParseCache
 from ..model import FORMATS
+from . import aliases as alias_table
 from .conditions import Condition, ConditionError, Result, compile_condition, predicate_names
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
@@ -88,6 +89,8 @@ class Check:
 class CheckSet:
     checks: List[Check]
     predicates: Dict[str, Callable[..., Result]]
+    # retired id -> the ids that replaced it (see engine/aliases.py)
+    aliases: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
     def by_id(self) -> Dict[str, Check]:
         return {c.id: c for c in self.checks}
@@ -259,11 +262,17 @@ def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
     directories.extend((Path(d), False) for d in extra_dirs)
     checks: List[Check] = []
     predicates: Dict[str, Callable[..., Result]] = {}
+    aliases: Dict[str, Tuple[str, ...]] = {}
+    alias_files: List[str] = []
     seen: Dict[str, str] = {}
     for directory, builtin in directories:
         if not directory.is_dir():
             raise CheckLoadError(str(directory), "checks directory does not exist")
         _load_predicates(directory, predicates)
+        alias_file = directory / alias_table.FILE_NAME
+        if alias_file.is_file():
+            aliases.update(_read_aliases(alias_file, cache))
+            alias_files.append(str(alias_file))
         for path in _check_files(directory):
             try:
                 check = parse_check(_read_check_file(path, cache), str(path), builtin)
@@ -281,11 +290,26 @@ def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
                 for name in predicate_names(condition):
                     if name not in predicates:
                         raise CheckLoadError(check.source, f"unknown predicate {name!r}")
+    try:
+        alias_table.validate_aliases(aliases, seen)
+    except ValueError as exc:
+        raise CheckLoadError(", ".join(alias_files), str(exc)) from None
     checks.sort(key=lambda c: c.id)
-    return CheckSet(checks, predicates)
+    return CheckSet(checks, predicates, aliases)
+
+
+def _read_aliases(path: Path, cache: Optional[ParseCache]) -> Dict[str, Tuple[str, ...]]:
+    try:
+        return alias_table.parse_aliases(_read_check_file(path, cache))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
+    except ValueError as exc:
+        raise CheckLoadError(str(path), str(exc)) from None
 
 
 def _check_files(directory: Path) -> Iterable[Path]:
     for path in sorted(directory.rglob("*")):
-        if path.suffix in (".yaml", ".yml") and not any(p.startswith(("_", ".")) for p in path.relative_to(directory).parts):
+        relative = path.relative_to(directory)
+        if path.suffix in (".yaml", ".yml") and not any(p.startswith(("_", ".")) for p in relative.parts) \
+                and relative.as_posix() != alias_table.FILE_NAME:
             yield path
