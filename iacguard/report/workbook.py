@@ -1,0 +1,238 @@
+"""``--format xlsx``: the compliance checklist as an Excel workbook, with
+columns for the sign-off of the person who made a setting (設定者) and the
+person who manages and checks it (設定管理者), as Japanese local-government
+guidelines ask work procedures to keep.
+
+One sheet per framework (NISC, MIC, the CIS benchmarks, other controls), one
+row per control: its requirement in Japanese and English, the checks that
+judge it, the status, the evidence (file:line, failures first) and the commit
+scanned. The sign-off columns are empty, with data validation on dates and
+results. Given the previous workbook (``--checklist-from``), sign-offs are
+carried over for rows whose status and evidence did not change; every other
+row that had a sign-off is marked for re-review.
+
+The model is the compliance report's (``compliance.build``); this module only
+lays it out. Reading a previous workbook takes cell values only: openpyxl
+never evaluates formulas, and nothing in a workbook runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import Report
+from .compliance import Compliance, ControlRow, build
+from .i18n import t
+
+SIGNERS = (("setter", "設定者", "Setter"), ("manager", "設定管理者", "Setting manager"))
+SIGN_FIELDS = (("name", "氏名", "name"), ("date", "日付", "date"), ("result", "結果", "result"),
+               ("comment", "コメント", "comment"))
+RESULTS = ("確認済 / confirmed", "要修正 / needs fix", "対象外 / not applicable")
+REVIEW_CARRIED = "引継ぎ / carried over"
+REVIEW_AGAIN = "要再確認 / review again"
+# Excel refuses a cell longer than this.
+MAX_CELL = 32_767
+_SHEETS = {"nisc": "NISC", "mic": "MIC", "cis": "CIS", "other": "Other"}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    heading: str
+    width: int
+
+
+COLUMNS: Tuple[Column, ...] = (
+    Column("control", "管理策 ID / Control", 18),
+    Column("group", "区分 / Group", 24),
+    Column("requirement_ja", "要求事項 (日本語)", 40),
+    Column("requirement_en", "Requirement (English)", 40),
+    Column("checks", "チェック ID / Checks", 20),
+    Column("status", "判定 / Status", 16),
+    Column("evidence", "証跡 / Evidence (file:line)", 48),
+    Column("commit", "コミット / Commit", 14),
+    *(Column(f"{signer}_{name}", f"{ja}{fja} / {en} {fen}", 30 if name == "comment" else 16)
+      for signer, ja, en in SIGNERS for name, fja, fen in SIGN_FIELDS),
+    Column("review", "再確認 / Review", 18),
+    Column("digest", "照合キー / Match key", 20),
+)
+_INDEX = {c.key: i + 1 for i, c in enumerate(COLUMNS)}
+SIGN_OFF_KEYS = tuple(f"{signer}_{name}" for signer, _, _ in SIGNERS for name, _, _ in SIGN_FIELDS)
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """The scan itself, for the summary sheet and the commit column."""
+
+    generated: str = ""  # ISO 8601 date and time of the scan
+    paths: Tuple[str, ...] = ()
+    commit: str = ""
+    dirty: bool = False  # the work tree had uncommitted changes
+
+
+def _evidence(row: ControlRow) -> str:
+    failing = sorted({f"{f.location} {f.check_id} ({f.resource})" for f in row.failures})
+    suppressed = sorted({f"{s.location} {s.check_id} ({s.resource}): {s.reason}" for s in row.suppressions})
+    examined = sorted({f"{e.location} {e.check_id} ({e.resource})" for e in row.evidence if e.result == "pass"})
+    lines = [f"✗ {x}" for x in failing] + [f"– {x}" for x in suppressed] + [f"✓ {x}" for x in examined]
+    text = "\n".join(lines)
+    if len(text) > MAX_CELL:
+        cut = text[:MAX_CELL - 40].rsplit("\n", 1)[0]
+        text = f"{cut}\n… ({len(lines) - cut.count(chr(10)) - 1} more)"
+    return text
+
+
+def _digest(row: ControlRow, evidence: str) -> str:
+    """Status and evidence, hashed: the row's sign-off stands while it holds."""
+    return hashlib.sha256(f"{row.status}\n{evidence}".encode("utf-8")).hexdigest()[:16]
+
+
+def _rows(ja: Compliance, en: Compliance) -> Dict[str, List[Tuple[str, ControlRow, ControlRow]]]:
+    """Sheet name -> (group title, Japanese row, English row); both models are
+    built from the same report, so they have the same rows in the same order."""
+    sheets: Dict[str, List[Tuple[str, ControlRow, ControlRow]]] = {}
+    for part_ja, part_en in zip(ja.parts, en.parts):
+        rows = sheets.setdefault(_SHEETS.get(part_ja.key, part_ja.key), [])
+        for group_ja, group_en in zip(part_ja.groups, part_en.groups):
+            for row_ja, row_en in zip(group_ja.rows, group_en.rows):
+                rows.append((group_ja.title if ja.lang == "ja" else group_en.title, row_ja, row_en))
+    return sheets
+
+
+SignOffs = Dict[Tuple[str, str], Tuple[str, Dict[str, object]]]
+
+
+def read_sign_offs(data: bytes) -> SignOffs:
+    """(sheet, control label) -> (match key, sign-off cells) of a previous
+    workbook. Only rows with something signed are returned."""
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    found: SignOffs = {}
+    try:
+        for sheet in book.worksheets:
+            if sheet.title not in _SHEETS.values():
+                continue
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            where = {str(h): i for i, h in enumerate(header) if h is not None}
+            positions = {c.key: where.get(c.heading) for c in COLUMNS}
+            if positions["control"] is None or positions["digest"] is None:
+                continue
+            for values in rows:
+                def cell(key: str) -> object:
+                    index = positions.get(key)
+                    return values[index] if index is not None and index < len(values) else None
+
+                signed = {k: cell(k) for k in SIGN_OFF_KEYS if cell(k) not in (None, "")}
+                if signed and cell("control"):
+                    found[(sheet.title, str(cell("control")))] = (str(cell("digest") or ""), signed)
+    finally:
+        book.close()
+    return found
+
+
+def render(report: Report, scanned: Scanned = Scanned(), previous: Optional[bytes] = None) -> bytes:
+    """The workbook's bytes. ``previous``: the last workbook, whose sign-offs
+    carry over where a row's status and evidence are unchanged."""
+    ja = build(dataclasses.replace(report, lang="ja"))
+    en = build(dataclasses.replace(report, lang="en"))
+    carried = read_sign_offs(previous) if previous else {}
+    book = Workbook()
+    _summary(book.active, report, scanned, ja)
+    for name, rows in _rows(ja, en).items():
+        _sheet(book.create_sheet(name), name, rows, report.lang, scanned, carried)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _summary(sheet: Worksheet, report: Report, scanned: Scanned, ja: Compliance) -> None:
+    sheet.title = "概要 Summary"
+    counts = {status: 0 for status in ("fail", "pass", "not_applicable", "no_check", "not_checkable")}
+    for part in ja.parts:
+        for status, count in part.counts().items():
+            counts[status] += count
+    rows: List[Tuple[str, object]] = [
+        ("ツール / Tool", f"iacguard {report.tool_version}"),
+        ("実施日時 / Scanned at", scanned.generated),
+        ("対象 / Paths", "\n".join(scanned.paths)),
+        ("コミット / Commit", scanned.commit + (" (未コミットの変更あり / uncommitted changes)" if scanned.dirty else "")),
+        ("ファイル数 / Files", report.summary.files),
+        ("リソース数 / Resources", report.summary.resources),
+        ("実行したチェック数 / Checks run", report.summary.checks_run),
+        *((f"{t(f'status.{status}', 'ja')} / {t(f'status.{status}', 'en')}", count) for status, count in counts.items()),
+    ]
+    for row in rows:
+        sheet.append(list(row))
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 36
+    sheet.column_dimensions["B"].width = 60
+
+
+def _sheet(sheet: Worksheet, name: str, rows: Sequence[Tuple[str, ControlRow, ControlRow]], lang: str,
+           scanned: Scanned, carried: SignOffs) -> None:
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    sheet.append([c.heading for c in COLUMNS])
+    for number, column in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+        sheet.cell(1, number).font = bold
+        sheet.cell(1, number).alignment = wrap
+    sheet.freeze_panes = "B2"
+    review_fill = PatternFill("solid", fgColor="FFF2CC")
+    for group, row_ja, row_en in rows:
+        evidence = _evidence(row_en)
+        digest = _digest(row_en, evidence)
+        # A CIS row's id is the item number alone; its label names the benchmark.
+        label = row_en.label if name == _SHEETS["cis"] else row_en.id
+        values: Dict[str, object] = {
+            "control": label, "group": group,
+            "requirement_ja": row_ja.title, "requirement_en": row_en.title,
+            "checks": ", ".join(row_en.checks), "status": t(f"status.{row_en.status}", lang),
+            "evidence": evidence, "commit": scanned.commit, "digest": digest,
+        }
+        before = carried.get((name, label))
+        if before is not None:
+            if before[0] == digest:
+                values.update(before[1])
+                values["review"] = REVIEW_CARRIED
+            else:
+                values["review"] = REVIEW_AGAIN
+        sheet.append([values.get(c.key) for c in COLUMNS])
+        if values.get("review") == REVIEW_AGAIN:
+            sheet.cell(sheet.max_row, _INDEX["review"]).fill = review_fill
+        for number in (_INDEX["requirement_ja"], _INDEX["requirement_en"], _INDEX["evidence"]):
+            sheet.cell(sheet.max_row, number).alignment = wrap
+    _validate(sheet)
+    sheet.column_dimensions[get_column_letter(_INDEX["digest"])].hidden = True
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(sheet.max_row, 2)}"
+
+
+def _validate(sheet: Worksheet) -> None:
+    last = max(sheet.max_row, 2) + 500  # room for rows an auditor adds by hand
+    results = DataValidation(type="list", formula1='"' + ",".join(RESULTS) + '"', allow_blank=True,
+                             showErrorMessage=True, errorTitle="結果 / Result",
+                             error="一覧から選ぶ / choose from the list")
+    dates = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                           showErrorMessage=True, errorTitle="日付 / Date",
+                           error="日付を入力する (YYYY-MM-DD) / enter a date")
+    names = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="100", allow_blank=True)
+    for validation in (results, dates, names):
+        sheet.add_data_validation(validation)
+    for signer, _, _ in SIGNERS:
+        for name, validation in (("result", results), ("date", dates), ("name", names)):
+            letter = get_column_letter(_INDEX[f"{signer}_{name}"])
+            validation.add(f"{letter}2:{letter}{last}")
+        letter = get_column_letter(_INDEX[f"{signer}_date"])
+        for number in range(2, sheet.max_row + 1):
+            sheet[f"{letter}{number}"].number_format = "yyyy-mm-dd"
