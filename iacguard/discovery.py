@@ -21,7 +21,8 @@ _JSON_SUFFIXES = (".json", ".template")
 _CFN_MARKER = re.compile(r"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Alexa)::[A-Za-z0-9]+::")
 _ARM_MARKER = re.compile(r"deploymentTemplate\.json", re.IGNORECASE)
 _ARM_PARAMS_MARKER = re.compile(r"deploymentParameters\.json", re.IGNORECASE)
-_PLAN_MARKER = re.compile(r"\"planned_values\"")
+# A plan has planned_values; ``terraform show -json`` of a state has values.root_module.
+_PLAN_MARKER = re.compile(r"\"planned_values\"|\"root_module\"")
 _PLAN_VERSION = re.compile(r"\"format_version\"")
 
 

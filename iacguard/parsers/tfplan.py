@@ -1,8 +1,11 @@
-"""Terraform plan JSON (``terraform show -json plan.out``) into resources.
+"""Terraform plan and state JSON (``terraform show -json plan.out``, and
+``terraform show -json`` of a state) into resources.
 
-Values come from ``planned_values``; attributes the plan marks as known only
-after apply (``after_unknown``) are UNKNOWN rather than absent, so a computed
-value never reads as "not set".
+A plan's values come from ``planned_values``; attributes the plan marks as
+known only after apply (``after_unknown``) are UNKNOWN rather than absent, so
+a computed value never reads as "not set". A state's values (what is
+deployed) come from ``values``: a scheduled job can check the settings in use
+without cloud credentials.
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ def parse_tfplan(display: str, text: str, cache: Any = None) -> ParsedFile:
         out.errors.append(ParseError(display, exc.line, f"JSON syntax error: {exc}", "tfplan"))
         return out
     plan = doc.value
-    root = plan.get("planned_values", {}).get("root_module") if isinstance(plan, dict) else None
+    section = "planned_values" if isinstance(plan, dict) and "planned_values" in plan else "values"
+    root = plan.get(section, {}).get("root_module") if isinstance(plan, dict) else None
     if not isinstance(root, dict):
-        out.errors.append(ParseError(display, 1, "plan has no planned_values.root_module", "tfplan"))
+        out.errors.append(ParseError(
+            display, 1, "neither a plan with planned_values.root_module nor a state with values.root_module",
+            "tfplan"))
         return out
     unknowns = _after_unknown(plan)
-    managed = [(path, item) for path, item in _module_resources(root, ("planned_values", "root_module"))
+    managed = [(path, item) for path, item in _module_resources(root, (section, "root_module"))
                if isinstance(item, dict) and item.get("mode", "managed") == "managed"
                and isinstance(item.get("address"), str) and isinstance(item.get("type"), str)]
     lines_of = _lines_under(doc.lines, [path + ("values",) for path, _ in managed])
