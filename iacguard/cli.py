@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import json
 import os
@@ -259,7 +260,7 @@ def _config_dir(config: Config) -> Path:
 
 def _scan(args: argparse.Namespace) -> int:
     from .parsers.terraform.inputs import TerraformInputs
-    from .report import Report, Summary, pieces
+    from .report import AUDIT_FORMATS, Report, ScanInfo, Summary, pieces
     from .scan import ScanOptions, scan, select_checks, unmatched_patterns
     from .source import Limits
     from .suppress import SkipRule, SuppressionSettings
@@ -270,6 +271,7 @@ def _scan(args: argparse.Namespace) -> int:
     # over: 30-40% of a scan's time for nothing it can free. Forked parse
     # workers inherit the setting.
     gc.set_threshold(GC_THRESHOLD, 20, 100)
+    started = datetime.datetime.now(datetime.timezone.utc).astimezone().isoformat(timespec="seconds")
     config = effective_config(args)
     outputs = _outputs(config.get("format"), config.get("output"))
     cache = ParseCache(enabled=not args.no_cache)
@@ -341,6 +343,9 @@ def _scan(args: argparse.Namespace) -> int:
         quiet=config.get("quiet"),
         compact=config.get("compact"),
     )
+    if any(fmt in AUDIT_FORMATS for fmt, _ in outputs):
+        report.info = ScanInfo(started=started, paths=tuple(paths), checkset_digest=selected.digest(),
+                               config_digest=config.digest())
     if config.get("quiet"):
         report.passed = []
     for fmt, output in outputs:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import fnmatch
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
@@ -190,6 +192,12 @@ class Config:
     def set(self, key: str, value: Any, source: str) -> None:
         self.values[key] = value
         self.sources[key] = source
+
+    def digest(self) -> str:
+        """SHA-256 of the effective values: the same settings give the same
+        digest, wherever they came from."""
+        text = json.dumps(self.values, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def defaults() -> Config:

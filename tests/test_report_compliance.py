@@ -15,7 +15,7 @@ import pytest
 from iacguard.cli import main
 from iacguard.engine.checks import known_controls
 from iacguard.findings import Passed
-from iacguard.report import writer
+from iacguard.report import ScanInfo, writer
 from iacguard.report.compliance import STATUSES, build
 from test_report_support import (EXAMPLES, HOSTILE, ROOT, check, examples_report, finding, parse_error,
                                  report)
@@ -104,7 +104,7 @@ def test_markdown_in_japanese() -> None:
     text = writer("markdown")(_scenario("ja"))
     assert text.startswith("# IaC セキュリティ設定 準拠状況レポート")
     for heading in ("## 概要", "### 判定別の管理策数", "### 重大度別の検出件数", "## NISC マニュアル 4.1・4.2 の管理策",
-                    "### 4.1.1 ID およびアクセス管理", "**不適合の箇所と対処方法**", "**確認したリソース**",
+                    "### 4.1.1 ID およびアクセス管理", "**不適合の箇所**", "**対処方法**", "## チェック別の不適合",
                     "**抑止された検出事項**", "## 解析できなかったファイル"):
         assert heading in text
     for status in ("不適合", "適合", "対象リソースなし", "チェック未実装", "IaC では確認不可"):
@@ -191,9 +191,10 @@ def test_html_is_one_self_contained_print_friendly_page(lang: str) -> None:
     statuses = {"en": ("Fail", "Pass", "Not applicable", "No check yet", "Not checkable from IaC"),
                 "ja": ("不適合", "適合", "対象リソースなし", "チェック未実装", "IaC では確認不可")}[lang]
     assert all(s in body for s in statuses)
-    assert "web/s3.tf:4" in body and "bastion, closed by NACL" in body
+    assert "web/s3.tf:4" in "".join(page.text), "a location is one word (it may break after a slash)"
+    assert "bastion, closed by NACL" in body
     if lang == "ja":
-        assert "IaC セキュリティ設定 準拠状況レポート" in body and "不適合の箇所と対処方法" in body
+        assert "IaC セキュリティ設定 準拠状況レポート" in body and "不適合の箇所" in body
         assert "4.1.1 ID およびアクセス管理" in body
 
 
@@ -263,3 +264,57 @@ def test_every_checkable_control_has_a_check_or_says_why_not() -> None:
                  if e["iac_checkable"] in ("yes", "partial") and cid not in cited and not e.get("not_decidable")]
     assert open_rows == []
     assert [cid for cid, e in _controls().items() if e.get("not_decidable") and cid in cited] == []
+
+
+def _three_public_buckets(lang: str = "en"):
+    checks = [check("IACG-AWS-001", controls=["NISC-4.1.5-1"], cis=["CIS AWS Foundations 1.5.0 2.1.5"])]
+    findings = [finding("IACG-AWS-001", resource=f"aws_s3_bucket.b{n}", file="infra/web/s3.tf", line=n * 10,
+                        message="IACG-AWS-001 title (acl = public-read)") for n in (1, 2, 3)]
+    passed = [Passed("IACG-AWS-001", "aws_s3_bucket.logs", "aws_s3_bucket", "infra/web/s3.tf", 40),
+              Passed("IACG-AWS-001", "provider.aws", "provider", "infra/web/s3.tf", 1)]
+    return report(findings, passed, checks, lang=lang,
+                  info=ScanInfo("2026-12-06T10:00:00+09:00", ("infra",), "0123abc", True, "d" * 64, "e" * 64))
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_remediation_once_per_check_and_failures_grouped_by_detail(fmt: str) -> None:
+    text = writer(fmt)(_three_public_buckets())
+    assert text.count('acl = "private"' if fmt == "markdown" else "acl = &quot;private&quot;") == 1
+    # The three failures share their detail: one line naming the three places.
+    detail = [line for line in text.splitlines() if "(acl = public-read)" in line]
+    assert len(detail) == 1 and all(f"s3.tf:{n}0" in detail[0].replace("<wbr>", "") for n in (1, 2, 3))
+    # The control lists its evidence compactly: failing and passing lines by file.
+    assert "s3.tf" in text and ": 10, 20, 30" in text and ": 1, 40" in text
+
+
+def test_header_says_when_what_and_with_which_rules() -> None:
+    text = writer("markdown")(_three_public_buckets())
+    for expected in ("- Scanned at: 2026-12-06T10:00:00+09:00", "- Paths scanned: `infra`",
+                     "- Git commit: `0123abc (with uncommitted changes)`", "- Tool: iacguard ",
+                     f"- Check set (SHA-256): `{'d' * 64}`", f"- Configuration (SHA-256): `{'e' * 64}`",
+                     "Every file below is under `infra/web/`"):
+        assert expected in text
+    assert "`infra/web/s3.tf" not in text, "locations are written relative to the shared directory"
+
+
+def test_resource_counts_leave_provider_blocks_out() -> None:
+    rows = _rows(build(_three_public_buckets()))
+    assert rows["NISC-4.1.5-1"].examined_count == 4  # three failing buckets and the passing one
+
+
+def test_cis_benchmarks_without_a_version_get_their_own_groups() -> None:
+    checks = [check("IACG-GEN-002", controls=["NISC-4.1.5-1"], provider="generic",
+                    cis=["CIS Microsoft 365 Foundations 4.11", "CIS Google Workspace Foundations 5.3"]),
+              check("IACG-AWS-030", controls=["NISC-4.1.5-1"], cis=["CIS Microsoft 365 Foundations 4.11"],
+                    title={"en": "IACG-GEN-002 title", "ja": "IACG-GEN-002 のタイトル"})]
+    model = build(report([], [], checks))
+    cis = next(p for p in model.parts if p.key == "cis")
+    assert [g.title for g in cis.groups] == ["CIS Google Workspace Foundations", "CIS Microsoft 365 Foundations"]
+    row = cis.groups[1].rows[0]
+    assert row.id == "4.11" and row.title == "IACG-GEN-002 title", "one title, not once per check"
+
+
+def test_japanese_report_speaks_one_vocabulary() -> None:
+    for fmt in ("markdown", "html"):
+        text = writer(fmt)(_three_public_buckets("ja"))
+        assert "合格" not in text and "不適合" in text and "適合" in text

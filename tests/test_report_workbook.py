@@ -12,7 +12,8 @@ import openpyxl
 import openpyxl.utils
 
 from iacguard.findings import Passed
-from iacguard.report.workbook import COLUMNS, REVIEW_AGAIN, REVIEW_CARRIED, Scanned, read_sign_offs, render
+from iacguard.report import ScanInfo
+from iacguard.report.workbook import COLUMNS, REVIEW_AGAIN, REVIEW_CARRIED, read_sign_offs, render
 from test_report_support import check, finding, report
 
 HEAD = {c.key: c.heading for c in COLUMNS}
@@ -34,7 +35,9 @@ def _rows(data: bytes, sheet: str) -> Dict[str, Dict[str, object]]:
 
 
 def test_one_sheet_per_framework_and_a_row_per_control() -> None:
-    data = render(_report(), Scanned("2026-12-06T10:00:00+09:00", ("infra",), "abc1234", dirty=True))
+    scanned = _report()
+    scanned.info = ScanInfo("2026-12-06T10:00:00+09:00", ("infra",), "abc1234", dirty=True, checkset_digest="c" * 64)
+    data = render(scanned)
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["概要 Summary", "NISC", "MIC", "CIS"]
     nisc = _rows(data, "NISC")
@@ -51,6 +54,8 @@ def test_one_sheet_per_framework_and_a_row_per_control() -> None:
     assert "CIS AWS Foundations 1.5.0 2.1.5" in _rows(data, "CIS")
     summary = {row[0]: row[1] for row in book["概要 Summary"].iter_rows(values_only=True)}
     assert summary["コミット / Commit"].startswith("abc1234 (") and summary["対象 / Paths"] == "infra"
+    assert summary["実施日時 / Scanned at"] == "2026-12-06T10:00:00+09:00"
+    assert summary["チェックセット / Check set (SHA-256)"] == "c" * 64
 
 
 def test_sign_off_columns_are_validated() -> None:

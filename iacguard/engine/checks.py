@@ -8,6 +8,7 @@ error naming the file and the problem.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import re
 import sys
@@ -94,6 +95,20 @@ class CheckSet:
 
     def by_id(self) -> Dict[str, Check]:
         return {c.id: c for c in self.checks}
+
+    def digest(self) -> str:
+        """SHA-256 over the files of the checks in the set (id, bytes) and the
+        alias table: which rules a report was made with."""
+        sha = hashlib.sha256()
+        for check in sorted(self.checks, key=lambda c: c.id):
+            sha.update(f"{check.id}\0".encode("utf-8"))
+            try:
+                sha.update(Path(check.source).read_bytes())
+            except OSError:
+                sha.update(b"(unreadable)")
+            sha.update(b"\0")
+        sha.update(repr(sorted(self.aliases.items())).encode("utf-8"))
+        return sha.hexdigest()
 
 
 def builtin_checks_dir() -> Path:

@@ -7,8 +7,8 @@ back into parsers or resources.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Tuple
 
 from .. import __version__
 from ..engine.checks import Check
@@ -25,6 +25,19 @@ class Summary:
     check_errors: int = 0
 
 
+@dataclass(frozen=True)
+class ScanInfo:
+    """When, what and with which rules: the header an auditor needs to tie a
+    report to a state of the code."""
+
+    started: str = ""  # ISO 8601 date and time with offset
+    paths: Tuple[str, ...] = ()
+    commit: str = ""  # git commit of the scanned tree, when it is in one
+    dirty: bool = False  # the work tree had uncommitted changes
+    checkset_digest: str = ""  # SHA-256 of the check files that ran
+    config_digest: str = ""  # SHA-256 of the effective configuration
+
+
 @dataclass
 class Report:
     findings: List[Finding]
@@ -39,6 +52,7 @@ class Report:
     # text: ANSI colours. The CLI decides (standard output is a terminal and
     # NO_COLOR is unset); reporters never probe the terminal themselves.
     color: bool = False
+    info: ScanInfo = field(default_factory=ScanInfo)
 
     @property
     def unsuppressed(self) -> List[Finding]:
@@ -89,3 +103,5 @@ def writer(fmt: str) -> Callable[[Report], str]:
 
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "github")
+# Formats whose header says when, what and with which rules (ScanInfo).
+AUDIT_FORMATS = ("markdown", "html", "xlsx")

@@ -19,19 +19,22 @@ their remediation and the suppressions with their reasons.
 from __future__ import annotations
 
 import html
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from ..engine.checks import known_controls
-from . import Report
+from . import Report, ScanInfo
 from .common import (SEVERITIES, Examined, examined, location, message, one_line, parse_errors,
                      suppression_kind, suppression_reason, xml_safe)
 from .i18n import has, t
 
 STATUSES = ("fail", "pass", "not_applicable", "no_check", "not_checkable")
-_CIS = re.compile(r"^(CIS\b.*?\d+(?:\.\d+)+)\s+(\S+)$")
+# "CIS AWS Foundations 1.5.0 2.1.5" (benchmark and version, item), or
+# "CIS Microsoft 365 Foundations 4.13" when no version is given.
+_CIS = re.compile(r"^(CIS\b.*?\d+(?:\.\d+)+|CIS\b.*?)\s+(\S+)$")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
@@ -85,7 +88,9 @@ class ControlRow:
 
     @property
     def examined_count(self) -> int:
-        return len({(e.file, e.resource) for e in self.evidence})
+        """Resources examined, counted as the report's header counts them
+        (provider blocks that a check also reads are not resources)."""
+        return len({(e.file, e.resource) for e in self.evidence if e.resource_type != "provider"})
 
     @property
     def detailed(self) -> bool:
@@ -121,6 +126,19 @@ class ParseError:
 
 
 @dataclass
+class CheckSection:
+    """A check with failures or suppressions: its remediation once, and every
+    failing and suppressed resource (controls refer to it by id)."""
+
+    check_id: str
+    title: str
+    severity: str
+    remediation: str
+    failures: List[Failure] = field(default_factory=list)
+    suppressions: List[Suppression] = field(default_factory=list)
+
+
+@dataclass
 class Compliance:
     lang: str
     version: str
@@ -131,6 +149,9 @@ class Compliance:
     by_severity: Dict[str, int]
     suppressed: int
     parse_errors: List[ParseError]
+    checks: List[CheckSection] = field(default_factory=list)
+    base: str = ""  # the directory every location below is relative to ("" for none)
+    info: ScanInfo = field(default_factory=ScanInfo)
 
 
 def _slug(text: str) -> str:
@@ -141,11 +162,23 @@ def _version_key(text: str) -> Tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\s]", text))
 
 
+def _base(report: Report) -> str:
+    """The directory all examined files share ("dir/" or ""): written once in
+    the header rather than in front of every location."""
+    dirs = {f.file.rsplit("/", 1)[0] + "/" if "/" in f.file else "" for f in (*report.findings, *report.passed)
+            if f.file}
+    if not dirs:
+        return ""
+    prefix = os.path.commonprefix(sorted(dirs))
+    return prefix[: prefix.rfind("/") + 1]
+
+
 class _Rows:
     """Turns control ids and the checks citing them into rows."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, base: str) -> None:
         self.lang = report.lang
+        self.cut = len(base)
         self.by_check: Dict[str, List[Examined]] = defaultdict(list)
         for entry in examined(report):
             self.by_check[entry.check_id].append(entry)
@@ -166,13 +199,14 @@ class _Rows:
             note = t("c.partial", self.lang, reason=reason)
         row = ControlRow(control_id, title, status, list(check_ids), note, label=f"{control_id} {title}".strip())
         for e in entries:
-            row.evidence.append(Evidence(e.check_id, e.resource, e.resource_type, e.file, e.line, e.outcome))
+            row.evidence.append(Evidence(e.check_id, e.resource, e.resource_type, e.file[self.cut:], e.line,
+                                         e.outcome))
             for f in e.failures:
                 row.failures.append(Failure(
-                    f.check_id, f.severity, f.resource, location(f.file, f.line), message(f, self.lang),
+                    f.check_id, f.severity, f.resource, location(f.file[self.cut:], f.line), message(f, self.lang),
                     f.text("remediation", self.lang) or self.remediation.get(f.check_id, "")))
             for f in e.suppressed:
-                row.suppressions.append(Suppression(f.check_id, f.resource, location(f.file, f.line),
+                row.suppressions.append(Suppression(f.check_id, f.resource, location(f.file[self.cut:], f.line),
                                                     suppression_reason(f), suppression_kind(f)))
         return row
 
@@ -201,7 +235,8 @@ def _citations(report: Report) -> Tuple[Dict[str, List[str]], Dict[str, List[str
 
 def build(report: Report) -> Compliance:
     lang = report.lang
-    rows = _Rows(report)
+    base = _base(report)
+    rows = _Rows(report, base)
     cites, cis_cites, titles = _citations(report)
     catalogue = known_controls()
     nisc: Dict[str, Group] = {}
@@ -237,7 +272,7 @@ def build(report: Report) -> Compliance:
         benchmark, number = (match.group(1), match.group(2)) if match else ("CIS", item)
         group = benchmarks.setdefault(benchmark, Group(f"cis-{_slug(benchmark)}", benchmark))
         check_ids = list(dict.fromkeys(cis_cites[item]))
-        row = rows.row(number, " / ".join(titles[c] for c in check_ids), check_ids)
+        row = rows.row(number, " / ".join(dict.fromkeys(titles[c] for c in check_ids)), check_ids)
         row.label = item
         group.rows.append(row)
     if benchmarks:
@@ -246,38 +281,111 @@ def build(report: Report) -> Compliance:
         lang=lang, version=report.tool_version, files=report.summary.files,
         resources=report.summary.resources, checks_run=report.summary.checks_run, parts=parts,
         by_severity=report.by_severity(), suppressed=len(report.findings) - len(report.unsuppressed),
-        parse_errors=[ParseError(f.file, f.line, message(f, lang)) for f in parse_errors(report)])
+        parse_errors=[ParseError(f.file, f.line, message(f, lang)) for f in parse_errors(report)],
+        checks=_check_sections(report, titles, len(base)), base=base, info=report.info)
+
+
+def _about(m: Compliance) -> List[Tuple[str, str, str]]:
+    """(label, kind, value) rows of the header: when, what, with which rules."""
+    info, lang = m.info, m.lang
+    commit = info.commit + (f" ({t('c.info.dirty', lang)})" if info.dirty and info.commit else "")
+    rows = [("c.info.started", "text", info.started), ("c.info.paths", "code", ", ".join(info.paths)),
+            ("c.info.commit", "code", commit), ("c.info.version", "text", f"iacguard {m.version}"),
+            ("c.info.checkset", "code", info.checkset_digest), ("c.info.config", "code", info.config_digest)]
+    return [(t(key, lang), kind, value) for key, kind, value in rows if value]
+
+
+def _detail(text: str, title: str) -> str:
+    """A finding's message without the check's title it starts with (the
+    section's heading says it): ``(acl = public-read)`` rather than the whole."""
+    if text.startswith(title) and len(text) > len(title):
+        return text[len(title):].strip()
+    return "" if text == title else text
+
+
+def _check_sections(report: Report, titles: Dict[str, str], cut: int) -> List[CheckSection]:
+    lang = report.lang
+    checks = {c.id: c for c in report.checks}
+    sections: Dict[str, CheckSection] = {}
+    for f in sorted(report.findings, key=lambda f: (f.check_id, f.file, f.line, f.resource)):
+        if f.check_id not in titles:
+            continue  # parse errors and suppression notices are not checks of a control
+        section = sections.get(f.check_id)
+        if section is None:
+            check = checks.get(f.check_id)
+            remediation = check.text("remediation", lang) if check else f.text("remediation", lang)
+            section = sections[f.check_id] = CheckSection(f.check_id, titles[f.check_id], f.severity, remediation)
+        if f.suppressed:
+            section.suppressions.append(Suppression(f.check_id, f.resource, location(f.file[cut:], f.line),
+                                                    suppression_reason(f), suppression_kind(f)))
+        else:
+            section.failures.append(Failure(f.check_id, f.severity, f.resource, location(f.file[cut:], f.line),
+                                            _detail(message(f, lang), titles[f.check_id]), ""))
+    return [sections[k] for k in sorted(sections)]
 
 
 # --- shared layout -------------------------------------------------------------
 
 
-def _detail_tables(row: ControlRow, lang: str) -> List[Tuple[str, List[str], List[List[Tuple[str, str]]]]]:
-    """(heading, column heads, rows of (kind, text)) for one control. The kind
-    tells each renderer how to lay a cell out: ``text`` (prose), ``code``
-    (paths, resources), ``id``/``ids`` (check ids), ``status``, ``result``,
-    ``num``, ``rich`` (check-authored text with `code` spans) and ``remedy``
-    (remediation: rich, and in HTML a full-width row of its own)."""
+@dataclass(frozen=True)
+class EvidenceLine:
+    """What one check found for one control, compactly: the resources in
+    each outcome as ``file: line, line`` (complete, and short on paper)."""
+
+    check_id: str
+    result: str  # fail | suppressed | pass
+    by_file: List[Tuple[str, List[int]]]
+    entries: List[Evidence]
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+
+RESULTS = ("fail", "suppressed", "pass")
+
+
+def _evidence_lines(row: ControlRow) -> List[EvidenceLine]:
+    grouped: Dict[Tuple[str, str], List[Evidence]] = defaultdict(list)
+    for e in row.evidence:
+        grouped[(e.check_id, e.result)].append(e)
+    out = []
+    for (check_id, result) in sorted(grouped, key=lambda k: (k[0], RESULTS.index(k[1]))):
+        entries = sorted(set(grouped[(check_id, result)]), key=lambda e: (e.file, e.line, e.resource))
+        files: Dict[str, List[int]] = {}
+        for e in entries:
+            lines = files.setdefault(e.file, [])
+            if e.line not in lines:
+                lines.append(e.line)
+        out.append(EvidenceLine(check_id, result, list(files.items()), entries))
+    return out
+
+
+def _lines_text(lines: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in lines)
+
+
+def _failures_by_detail(section: CheckSection) -> List[Tuple[str, List[Failure]]]:
+    """A check's failures grouped by what is wrong (the message's detail), in
+    order of first appearance: ten clusters without deletion protection are
+    one line, not ten."""
+    grouped: Dict[str, List[Failure]] = {}
+    for f in section.failures:
+        grouped.setdefault(f.message, []).append(f)
+    return list(grouped.items())
+
+
+def _check_tables(section: CheckSection, lang: str) -> List[Tuple[str, List[str], List[List[Tuple[str, str]]]]]:
+    """(heading, column heads, rows of (kind, text)) for one check's
+    suppressions (failures are a list: there are many). The kind tells each renderer how to lay a cell out:
+    ``text`` (prose), ``code`` (resources), ``loc`` (file:line, never broken
+    inside a name or number)."""
     tables = []
-    if row.failures:
-        tables.append((t("c.failures", lang),
-                       [t(k, lang) for k in ("col.check", "col.severity", "col.resource", "col.location",
-                                             "col.message", "col.remediation")],
-                       [[("id", f.check_id), ("text", t(f"severity.{f.severity}", lang)), ("code", f.resource),
-                         ("code", f.location), ("text", f.message), ("remedy", f.remediation)]
-                        for f in row.failures]))
-    if row.suppressions:
+    if section.suppressions:
         tables.append((t("c.suppressions", lang),
-                       [t(k, lang) for k in ("col.check", "col.resource", "col.location", "col.reason",
-                                             "col.kind")],
-                       [[("id", s.check_id), ("code", s.resource), ("code", s.location), ("text", s.reason),
-                         ("text", t(f"kind.{s.kind}", lang))] for s in row.suppressions]))
-    if row.evidence:
-        tables.append((t("c.examined", lang),
-                       [t(k, lang) for k in ("col.check", "col.resource", "col.type", "col.location",
-                                             "col.result")],
-                       [[("id", e.check_id), ("code", e.resource), ("code", e.resource_type),
-                         ("code", e.location), ("result", e.result)] for e in row.evidence]))
+                       [t(k, lang) for k in ("col.resource", "col.location", "col.reason", "col.kind")],
+                       [[("code", s.resource), ("loc", s.location), ("text", s.reason),
+                         ("text", t(f"kind.{s.kind}", lang))] for s in section.suppressions]))
     return tables
 
 
@@ -285,13 +393,28 @@ def _overview(row: ControlRow) -> List[Tuple[str, str]]:
     dash = "—"
     examined_count = str(row.examined_count) if row.checks else dash
     return [("id", row.id), ("text", row.title), ("status", row.status),
-            ("ids", ", ".join(row.checks)) if row.checks else ("text", dash), ("num", examined_count),
-            ("text", row.note)]
+            ("ids", ", ".join(row.checks)) if row.checks else ("text", dash), ("num", examined_count)]
 
 
 def _overview_heads(part: Part, lang: str) -> List[str]:
     first, second = ("col.item", "col.looks_for") if part.key == "cis" else ("col.id", "col.control")
-    return [t(k, lang) for k in (first, second, "col.status", "col.checks", "col.examined", "col.note")]
+    return [t(k, lang) for k in (first, second, "col.status", "col.checks", "col.examined")]
+
+
+def _notes(group: Group) -> List[Tuple[List[str], str]]:
+    """The group's notes below its table, full width: controls that share a
+    note (often the reason they cannot be checked) are named together."""
+    by_note: Dict[str, List[str]] = {}
+    for row in group.rows:
+        if row.note:
+            by_note.setdefault(row.note, []).append(row.id)
+    return [(ids, note) for note, ids in by_note.items()]
+
+
+def _details_shown(part: Part) -> bool:
+    """CIS items cite the same checks as the NISC and MIC controls, whose
+    details already hold every piece of evidence: not repeated there."""
+    return part.key != "cis"
 
 
 def _status_counts(model: Compliance) -> Tuple[List[str], List[List[str]]]:
@@ -332,16 +455,14 @@ def _md_rich(text: str) -> str:
 
 
 def _md_cell(kind: str, text: str, lang: str) -> str:
-    if kind in ("code", "id"):
+    if kind in ("code", "id", "loc"):
         return _md_code(text)
     if kind == "ids":
         return ", ".join(_md_code(i) for i in text.split(", "))
-    if kind in ("rich", "remedy"):
+    if kind == "rich":
         return _md_rich(text)
     if kind == "status":
         return f"**{_md(t(f'status.{text}', lang))}**"
-    if kind == "result":
-        return _md(t(f"result.{text}", lang))
     return _md(text)
 
 
@@ -370,7 +491,8 @@ def _markdown_lines(m: Compliance) -> Iterator[str]:
     lang = m.lang
     yield from [f"# {_md(t('c.title', lang))}", "",
                 _md(t("c.intro", lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run)),
-                "", f"## {_md(t('c.summary', lang))}", "", f"### {_md(t('c.status_counts', lang))}", ""]
+                "", *[f"- {_md(label)}: {_md_cell(kind, value, lang)}" for label, kind, value in _about(m)], "",
+                *([_md(t("c.base", lang)) + " " + _md_code(m.base), ""] if m.base else []), f"## {_md(t('c.summary', lang))}", "", f"### {_md(t('c.status_counts', lang))}", ""]
     heads, rows = _status_counts(m)
     yield from _md_table([_md(h) for h in heads],
                          [[f"**{_md(t('col.total', lang))}**" if r[0] == "total" else _md(t(f"status.{r[0]}", lang))]
@@ -387,19 +509,38 @@ def _markdown_lines(m: Compliance) -> Iterator[str]:
     yield from ["", _md(t("c.catalogue_note", lang)), ""]
     for part in m.parts:
         yield from [f"## {_md(part.title)}", ""]
+        if not _details_shown(part):
+            yield from [_md(t("c.cis_note", lang)), ""]
         for group in part.groups:
             yield from [f"### {_md(group.title)}", ""]
             yield from _md_table([_md(h) for h in _overview_heads(part, lang)],
                                  ([_md_cell(k, v, lang) for k, v in _overview(row)] for row in group.rows),
                                  numeric=[4])
+            notes = _notes(group)
+            if notes:
+                yield from [f"- {', '.join(_md_code(i) for i in ids)}: {_md(note)}" for ids, note in notes]
+                yield ""
             for row in group.rows:
-                if not row.detailed:
-                    continue
-                yield from [f"#### {_md(row.label)} — {_md(t(f'status.{row.status}', lang))}", ""]
-                for heading, cols, cells in _detail_tables(row, lang):
-                    yield from [f"**{_md(heading)}**", ""]
-                    yield from _md_table([_md(c) for c in cols],
-                                         ([_md_cell(k, v, lang) for k, v in r] for r in cells))
+                if row.detailed and _details_shown(part):
+                    yield from [f"#### {_md(row.label)} — {_md(t(f'status.{row.status}', lang))}", ""]
+                    yield from [f"- {_md_evidence(item, lang)}" for item in _evidence_lines(row)]
+                    yield ""
+    if m.checks:
+        yield from [f"## {_md(t('c.by_check', lang))}", "", _md(t("c.by_check_note", lang)), ""]
+    for section in m.checks:
+        yield from [f"### {_md_code(section.check_id)} {_md(section.title)} "
+                    f"({_md(t(f'severity.{section.severity}', lang))})", ""]
+        if section.failures and section.remediation:
+            yield from [f"**{_md(t('c.remedies', lang))}**: {_md_rich(section.remediation)}", ""]
+        if section.failures:
+            yield from [f"**{_md(t('c.failures', lang))}**", ""]
+            for detail, failures in _failures_by_detail(section):
+                places = "; ".join(f"{_md_code(f.location)} {_md_code(f.resource)}" for f in failures)
+                yield f"- {_md(detail)}: {places}" if detail else f"- {places}"
+            yield ""
+        for heading, cols, cells in _check_tables(section, lang):
+            yield from [f"**{_md(heading)}**", ""]
+            yield from _md_table([_md(c) for c in cols], ([_md_cell(k, v, lang) for k, v in r] for r in cells))
     yield from [f"## {_md(t('c.parse_errors', lang))}", ""]
     if m.parse_errors:
         yield from _md_table([_md(t("col.location", lang)), _md(t("col.error", lang))],
@@ -407,6 +548,11 @@ def _markdown_lines(m: Compliance) -> Iterator[str]:
     else:
         yield from [_md(t("c.none", lang)), ""]
     yield from ["---", "", _md(t("c.footer", lang, version=m.version)), ""]
+
+
+def _md_evidence(item: EvidenceLine, lang: str) -> str:
+    files = "; ".join(f"{_md_code(file)}: {_lines_text(lines)}" for file, lines in item.by_file)
+    return f"{_md_code(item.check_id)} {_md(t(f'result.{item.result}', lang))} ({item.count}): {files}"
 
 
 # --- HTML --------------------------------------------------------------------------
@@ -427,13 +573,33 @@ th, td { border: 1px solid #d0d7de; padding: .3rem .55rem; text-align: left; ver
 thead th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.summary { width: auto; min-width: 28rem; }
+table.about { width: auto; font-size: .84rem; margin: .2rem 0 .6rem; }
+table.about th { background: #f6f8fa; font-weight: 600; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .86em;
        background: #f6f8fa; border-radius: 4px; padding: 0 .25em; overflow-wrap: anywhere; }
 code.id { white-space: nowrap; overflow-wrap: normal; }
+code.loc { overflow-wrap: normal; word-break: normal; }
+ul.evidence { font-size: .86rem; padding-left: 1.2rem; margin: .2rem 0 .6rem; }
+ul.evidence li { margin-bottom: .2rem; }
+ul.evidence details { display: inline; margin-left: .4rem; }
+details summary { display: inline; cursor: pointer; color: #57606a; font-size: .8rem; }
+table.names { width: auto; margin: .2rem 0 .4rem; }
+.result-fail { color: #a40e26; font-weight: 600; }
+.result-suppressed { color: #7d4e00; }
+.result-pass { color: #116329; }
+article.check { border-top: 1px solid #d0d7de; margin-top: 1rem; }
+article.check h3 { font-size: 1rem; margin: .6rem 0 .3rem; }
+.severity { font-size: .8rem; font-weight: 600; color: #57606a; }
+p.remedy { font-size: .88rem; margin: .2rem 0 .4rem; }
+ul.failures { font-size: .86rem; padding-left: 1.2rem; margin: .2rem 0 .6rem; }
+table.overview { table-layout: fixed; }
+table.overview th:nth-child(1) { width: 17%; }
+table.overview th:nth-child(3) { width: 14%; }
+table.overview th:nth-child(4) { width: 22%; }
+table.overview th:nth-child(5) { width: 9%; }
+ul.notes { font-size: .84rem; color: #424a53; padding-left: 1.2rem; margin: -.6rem 0 1rem; }
+table.overview code.id { white-space: normal; overflow-wrap: anywhere; }
 th.num { white-space: nowrap; }
-table.overview td:nth-child(2) { min-width: 10em; }
-table.overview td:nth-child(6) { width: 38%; }
-table.failures tr.remedy td { border-top: none; background: #fbfbfc; }
 .status { display: inline-block; white-space: nowrap; border: 1px solid; border-radius: 1em; padding: 0 .6em;
           font-size: .82rem; font-weight: 600; }
 .status-fail { background: #ffebe9; color: #a40e26; border-color: #ff8182; }
@@ -441,24 +607,26 @@ table.failures tr.remedy td { border-top: none; background: #fbfbfc; }
 .status-not_applicable { background: #f6f8fa; color: #57606a; border-color: #afb8c1; }
 .status-no_check { background: #fff8c5; color: #7d4e00; border-color: #d4a72c; }
 .status-not_checkable { background: #ddf4ff; color: #0550ae; border-color: #54aeff; }
-.result-fail { color: #a40e26; font-weight: 600; }
-.result-suppressed { color: #7d4e00; }
-.result-pass { color: #116329; }
 .warning { border-left: 4px solid #bf8700; background: #fff8c5; padding: .5rem .9rem; }
 dl.legend { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; font-size: .9rem; }
 dl.legend dd { margin: 0; }
 article.control { border: 1px solid #d0d7de; border-radius: 6px; padding: .7rem 1rem .2rem; margin: 1rem 0; }
 nav ol { columns: 2; font-size: .92rem; }
-@page { size: A4; margin: 14mm 12mm; }
+@page { size: A4; margin: 12mm 10mm; }
 @media print {
-  body { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 8.5pt; line-height: 1.4; }
   nav { display: none; }
   a { color: inherit; text-decoration: none; }
   section.part { break-before: page; }
   h1, h2, h3, h4, h5 { break-after: avoid; }
   tr, .warning { break-inside: avoid; }
   thead { display: table-header-group; }
-  article.control { border-color: #8c959f; }
+  article.control { border-color: #8c959f; padding: .3rem .6rem 0; margin: .5rem 0; break-inside: avoid; }
+  details { display: none; }
+
+  table { font-size: 8pt; }
+  h2 { margin-top: 1rem; }
+  h3 { margin-top: .8rem; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
@@ -472,15 +640,26 @@ def _h_cell(kind: str, text: str, lang: str) -> str:
         return "<td>" + ", ".join(f'<code class="id">{_h(i)}</code>' for i in text.split(", ")) + "</td>"
     if kind == "code":
         return f"<td><code>{_h(text)}</code></td>" if text else "<td></td>"
+    if kind == "loc":
+        return f"<td>{_h_loc(text)}</td>"
     if kind == "status":
         return f'<td><span class="status status-{_h(text)}">{_h(t(f"status.{text}", lang))}</span></td>'
-    if kind == "result":
-        return f'<td class="result-{_h(text)}">{_h(t(f"result.{text}", lang))}</td>'
     if kind == "num":
         return f'<td class="num">{_h(text)}</td>'
-    if kind in ("rich", "remedy"):  # check-authored text: `code` spans become <code>, nothing else is markup
-        return "<td>" + _CODE_SPAN.sub(r"<code>\1</code>", _h(text)) + "</td>"
+    if kind == "rich":
+        return "<td>" + _h_rich(text) + "</td>"
     return f"<td>{_h(text)}</td>"
+
+
+def _h_loc(text: str) -> str:
+    """A path or file:line that may break after a slash, never inside a name
+    or a number."""
+    return '<code class="loc">' + _h(text).replace("/", "/<wbr>") + "</code>"
+
+
+def _h_rich(text: str) -> str:
+    """Check-authored text: `code` spans become <code>, nothing else is markup."""
+    return _CODE_SPAN.sub(r"<code>\1</code>", _h(text))
 
 
 def _h_table(heads: Sequence[str], rows: Iterable[str], css: str = "", numeric: Sequence[int] = ()) -> Iterator[str]:
@@ -515,10 +694,15 @@ def _html_lines(m: Compliance) -> Iterator[str]:
         f"<title>{_h(t('c.title', lang))}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
         f"<header><h1>{_h(t('c.title', lang))}</h1>",
         f'<p class="meta">{_h(t("c.intro", lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run))}</p>',
+        '<table class="about">' + "".join(f'<tr><th scope="row">{_h(label)}</th>{_h_cell(kind, value, lang)}</tr>'
+                                          for label, kind, value in _about(m)) + "</table>",
+        *([f'<p class="meta">{_h(t("c.base", lang))} {_h_loc(m.base)}</p>'] if m.base else []),
         "</header>",
     ]
     toc = [f'<li><a href="#summary">{_h(t("c.summary", lang))}</a></li>']
     toc += [f'<li><a href="#part-{p.key}">{_h(p.title)}</a></li>' for p in m.parts]
+    if m.checks:
+        toc.append(f'<li><a href="#by-check">{_h(t("c.by_check", lang))}</a></li>')
     toc.append(f'<li><a href="#parse-errors">{_h(t("c.parse_errors", lang))}</a></li>')
     yield from [f'<nav aria-label="{_h(t("c.contents", lang))}"><h2>{_h(t("c.contents", lang))}</h2><ol>',
                 *toc, "</ol></nav>"]
@@ -546,13 +730,25 @@ def _html_lines(m: Compliance) -> Iterator[str]:
     yield from [f'<p class="note">{_h(t("c.catalogue_note", lang))}</p>', "</section>"]
     for part in m.parts:
         yield from [f'<section class="part" id="part-{part.key}">', f"<h2>{_h(part.title)}</h2>"]
+        if not _details_shown(part):
+            yield f'<p class="note">{_h(t("c.cis_note", lang))}</p>'
         for group in part.groups:
             yield f'<h3 id="{_h(group.anchor)}">{_h(group.title)}</h3>'
             yield from _h_table(_overview_heads(part, lang),
                                 (_h_row(_overview(row), lang) for row in group.rows), "overview", numeric=[4])
+            notes = _notes(group)
+            if notes:
+                yield '<ul class="notes">' + "".join(
+                    f"<li>{', '.join(_h_id(i) for i in ids)}: {_h(note)}</li>" for ids, note in notes) + "</ul>"
             for row in group.rows:
-                if row.detailed:
+                if row.detailed and _details_shown(part):
                     yield from _h_control(row, group, lang)
+        yield "</section>"
+    if m.checks:
+        yield from ['<section class="part" id="by-check">', f"<h2>{_h(t('c.by_check', lang))}</h2>",
+                    f'<p class="note">{_h(t("c.by_check_note", lang))}</p>']
+        for section in m.checks:
+            yield from _h_check(section, lang)
         yield "</section>"
     yield from ['<section class="part" id="parse-errors">', f"<h2>{_h(t('c.parse_errors', lang))}</h2>"]
     if m.parse_errors:
@@ -569,17 +765,39 @@ def _h_control(row: ControlRow, group: Group, lang: str) -> Iterator[str]:
     yield f'<article class="control" id="{_h(group.anchor)}-{_h(_slug(row.id))}">'
     yield (f'<h4>{_h(row.label)} '
            f'<span class="status status-{row.status}">{_h(t(f"status.{row.status}", lang))}</span></h4>')
-    for heading, cols, cells in _detail_tables(row, lang):
+    yield '<ul class="evidence">'
+    for item in _evidence_lines(row):
+        files = "; ".join(f"{_h_loc(file)}: {_lines_text(lines)}" for file, lines in item.by_file)
+        check = (f'<a href="#check-{_h(_slug(item.check_id))}">{_h_id(item.check_id)}</a>'
+                 if item.result != "pass" else _h_id(item.check_id))
+        yield (f'<li>{check} <span class="result-{item.result}">{_h(t(f"result.{item.result}", lang))}</span> '
+               f"({item.count}): {files}")
+        # Resource names: folded on screen, left out on paper (file:line says where).
+        yield f"<details><summary>{_h(t('c.resource_names', lang, count=item.count))}</summary>"
+        yield from _h_table([t("col.resource", lang), t("col.location", lang)],
+                            (_h_row([("code", e.resource), ("loc", e.location)], lang) for e in item.entries),
+                            "names")
+        yield "</details></li>"
+    yield "</ul></article>"
+
+
+def _h_id(check_id: str) -> str:
+    return f'<code class="id">{_h(check_id)}</code>'
+
+
+def _h_check(section: CheckSection, lang: str) -> Iterator[str]:
+    yield f'<article class="check" id="check-{_h(_slug(section.check_id))}">'
+    yield (f"<h3>{_h_id(section.check_id)} {_h(section.title)} "
+           f'<span class="severity">{_h(t(f"severity.{section.severity}", lang))}</span></h3>')
+    if section.failures and section.remediation:
+        yield f'<p class="remedy"><strong>{_h(t("c.remedies", lang))}:</strong> {_h_rich(section.remediation)}</p>'
+    if section.failures:
+        yield f'<h5>{_h(t("c.failures", lang))}</h5><ul class="failures">'
+        for detail, failures in _failures_by_detail(section):
+            places = "; ".join(f"{_h_loc(f.location)} <code>{_h(f.resource)}</code>" for f in failures)
+            yield f"<li>{_h(detail)}: {places}</li>" if detail else f"<li>{places}</li>"
+        yield "</ul>"
+    for heading, cols, cells in _check_tables(section, lang):
         yield f"<h5>{_h(heading)}</h5>"
-        if cells and cells[0][-1][0] == "remedy":  # remediation gets a full-width row of its own
-            yield from _h_table(cols[:-1], _with_remedies(cells, cols[-1], lang), "failures")
-        else:
-            yield from _h_table(cols, (_h_row(c, lang) for c in cells))
+        yield from _h_table(cols, (_h_row(c, lang) for c in cells), "findings")
     yield "</article>"
-
-
-def _with_remedies(cells: Sequence[Sequence[Tuple[str, str]]], heading: str, lang: str) -> Iterator[str]:
-    for c in cells:
-        yield _h_row(c[:-1], lang)
-        yield (f'<tr class="remedy"><td colspan="{len(c) - 1}"><strong>{_h(heading)}:</strong> '
-               + _h_cell("rich", c[-1][1], lang)[4:-5] + "</td></tr>")

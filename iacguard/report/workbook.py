@@ -70,16 +70,6 @@ _INDEX = {c.key: i + 1 for i, c in enumerate(COLUMNS)}
 SIGN_OFF_KEYS = tuple(f"{signer}_{name}" for signer, _, _ in SIGNERS for name, _, _ in SIGN_FIELDS)
 
 
-@dataclass(frozen=True)
-class Scanned:
-    """The scan itself, for the summary sheet and the commit column."""
-
-    generated: str = ""  # ISO 8601 date and time of the scan
-    paths: Tuple[str, ...] = ()
-    commit: str = ""
-    dirty: bool = False  # the work tree had uncommitted changes
-
-
 def _evidence(row: ControlRow) -> str:
     failing = sorted({f"{f.location} {f.check_id} ({f.resource})" for f in row.failures})
     suppressed = sorted({f"{s.location} {s.check_id} ({s.resource}): {s.reason}" for s in row.suppressions})
@@ -142,32 +132,35 @@ def read_sign_offs(data: bytes) -> SignOffs:
     return found
 
 
-def render(report: Report, scanned: Scanned = Scanned(), previous: Optional[bytes] = None) -> bytes:
+def render(report: Report, previous: Optional[bytes] = None) -> bytes:
     """The workbook's bytes. ``previous``: the last workbook, whose sign-offs
     carry over where a row's status and evidence are unchanged."""
     ja = build(dataclasses.replace(report, lang="ja"))
     en = build(dataclasses.replace(report, lang="en"))
     carried = read_sign_offs(previous) if previous else {}
     book = Workbook()
-    _summary(book.active, report, scanned, ja)
+    _summary(book.active, report, ja)
     for name, rows in _rows(ja, en).items():
-        _sheet(book.create_sheet(name), name, rows, report.lang, scanned, carried)
+        _sheet(book.create_sheet(name), name, rows, report.lang, report.info.commit, carried)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _summary(sheet: Worksheet, report: Report, scanned: Scanned, ja: Compliance) -> None:
+def _summary(sheet: Worksheet, report: Report, ja: Compliance) -> None:
     sheet.title = "概要 Summary"
+    info = report.info
     counts = {status: 0 for status in ("fail", "pass", "not_applicable", "no_check", "not_checkable")}
     for part in ja.parts:
         for status, count in part.counts().items():
             counts[status] += count
     rows: List[Tuple[str, object]] = [
         ("ツール / Tool", f"iacguard {report.tool_version}"),
-        ("実施日時 / Scanned at", scanned.generated),
-        ("対象 / Paths", "\n".join(scanned.paths)),
-        ("コミット / Commit", scanned.commit + (" (未コミットの変更あり / uncommitted changes)" if scanned.dirty else "")),
+        ("実施日時 / Scanned at", info.started),
+        ("対象 / Paths", "\n".join(info.paths)),
+        ("コミット / Commit", info.commit + (" (未コミットの変更あり / uncommitted changes)" if info.dirty else "")),
+        ("チェックセット / Check set (SHA-256)", info.checkset_digest),
+        ("設定 / Configuration (SHA-256)", info.config_digest),
         ("ファイル数 / Files", report.summary.files),
         ("リソース数 / Resources", report.summary.resources),
         ("実行したチェック数 / Checks run", report.summary.checks_run),
@@ -181,7 +174,7 @@ def _summary(sheet: Worksheet, report: Report, scanned: Scanned, ja: Compliance)
 
 
 def _sheet(sheet: Worksheet, name: str, rows: Sequence[Tuple[str, ControlRow, ControlRow]], lang: str,
-           scanned: Scanned, carried: SignOffs) -> None:
+           commit: str, carried: SignOffs) -> None:
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     sheet.append([c.heading for c in COLUMNS])
     for number, column in enumerate(COLUMNS, 1):
@@ -199,7 +192,7 @@ def _sheet(sheet: Worksheet, name: str, rows: Sequence[Tuple[str, ControlRow, Co
             "control": label, "group": group,
             "requirement_ja": row_ja.title, "requirement_en": row_en.title,
             "checks": ", ".join(row_en.checks), "status": t(f"status.{row_en.status}", lang),
-            "evidence": evidence, "commit": scanned.commit, "digest": digest,
+            "evidence": evidence, "commit": commit, "digest": digest,
         }
         before = carried.get((name, label))
         if before is not None:
