@@ -318,3 +318,12 @@ def test_japanese_report_speaks_one_vocabulary() -> None:
     for fmt in ("markdown", "html"):
         text = writer(fmt)(_three_public_buckets("ja"))
         assert "合格" not in text and "不適合" in text and "適合" in text
+
+
+def test_japanese_notes_come_from_the_catalogue_in_japanese() -> None:
+    rows = _rows(build(_scenario("ja")))
+    no = _first("no", {"NISC-4.1.5-1", "NISC-4.1.4-3", "NISC-4.1.6-3"})
+    assert rows[no].note == _controls()[no]["not_checkable_reason_ja"]
+    untranslated = [cid for cid, e in _controls().items()
+                    for key in ("not_checkable_reason", "not_decidable") if e.get(key) and not e.get(f"{key}_ja")]
+    assert untranslated == []

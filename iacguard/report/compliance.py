@@ -233,6 +233,11 @@ def _citations(report: Report) -> Tuple[Dict[str, List[str]], Dict[str, List[str
     return controls, cis, titles
 
 
+def _localised(entry: Dict, key: str, lang: str) -> str:
+    """A catalogue text in the report's language (``key_ja``), else as written."""
+    return str(entry.get(f"{key}_{lang}") or entry.get(key) or "")
+
+
 def build(report: Report) -> Compliance:
     lang = report.lang
     base = _base(report)
@@ -243,10 +248,10 @@ def build(report: Report) -> Compliance:
     mic: Dict[str, Group] = {}
     for cid, entry in catalogue.items():
         title = entry.get(f"title_{lang}") or entry.get("title_en") or ""
-        checkable, reason = str(entry.get("iac_checkable", "no")), str(entry.get("not_checkable_reason") or "")
+        checkable, reason = str(entry.get("iac_checkable", "no")), _localised(entry, "not_checkable_reason", lang)
         if entry.get("not_decidable") and not cites.get(cid):
             # The catalogue hoped for a check; we found it cannot be judged from a template.
-            checkable, reason = "no", str(entry["not_decidable"])
+            checkable, reason = "no", _localised(entry, "not_decidable", lang)
         row = rows.row(cid, title, cites.get(cid, []), checkable, reason)
         section = str(entry.get("section") or "")
         if section:
