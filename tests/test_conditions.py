@@ -164,6 +164,17 @@ def test_port_predicates() -> None:
     assert evaluate(spec, {"rs": ["80", UNKNOWN]}).state is Tri.UNKNOWN
 
 
+def test_port_range_wider_than() -> None:
+    wide = {"predicate": "port_range_wider_than", "args": {"path": "ports[*]", "ports": 1000}}
+    result = evaluate(wide, {"ports": ["22", "8000-8999", "30000-32767"]})
+    assert result.state is Tri.TRUE
+    assert [(e.path, e.value) for e in result.evidence] == [(("ports", 2), "30000-32767")]
+    assert evaluate(wide, {"ports": ["8000-8999", "443"]}).state is Tri.FALSE
+    assert evaluate(wide, {"ports": ["1-1001"]}).state is Tri.TRUE
+    assert evaluate(wide, {"ports": ["80", UNKNOWN]}).state is Tri.UNKNOWN
+    assert evaluate(wide, {}).state is Tri.FALSE
+
+
 def test_policy_predicate() -> None:
     public = {"predicate": "policy_statement", "args": {"path": "policy", "kind": "public_principal"}}
     doc = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject"}]}'

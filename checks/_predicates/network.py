@@ -112,7 +112,35 @@ def port_spec_includes(ctx: Context, ports: List[int], paths: List[str],
     return _verdict(ctx, proto, state)
 
 
+def _range_width(spec: Any) -> Optional[int]:
+    """How many ports a "low-high" spec covers; None for a single port or text."""
+    if not isinstance(spec, str) or "-" not in spec:
+        return None
+    low, high = (_number(x) for x in spec.split("-", 1))
+    if low is None or high is None:
+        return None
+    return high - low + 1
+
+
+def port_range_wider_than(ctx: Context, path: str, ports: int) -> Result:
+    """A GCP/Azure-style port range at ``path`` (e.g. ``ports[*]``) that covers
+    more than ``ports`` ports; the finding points at each such range."""
+    evidence: List[Evidence] = []
+    unknown = False
+    for match in resolve(ctx.base, parse_path(path), ctx.ignore_case):
+        if is_unknown(match.value):
+            unknown = True
+            continue
+        width = _range_width(match.value)
+        if width is not None and width > ports:
+            evidence.append(Evidence(ctx.base_path + match.path, match.value))
+    if evidence:
+        return Result(Tri.TRUE, evidence, evidence)
+    return Result(Tri.UNKNOWN if unknown else Tri.FALSE)
+
+
 PREDICATES = {
     "port_range_includes": port_range_includes,
     "port_spec_includes": port_spec_includes,
+    "port_range_wider_than": port_range_wider_than,
 }
