@@ -3,7 +3,7 @@ given port (22, 3389, ...)? Each returns TRUE, FALSE or UNKNOWN."""
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 from iacguard.engine.conditions import Context, Evidence, Result, Tri
 from iacguard.engine.paths import ABSENT, parse_path, resolve
@@ -40,6 +40,12 @@ def _number(value: Any) -> Optional[int]:
         return None
 
 
+def _bounds(text: str) -> Optional[Tuple[int, int]]:
+    """The ends of a "low-high" port range, or None when either is not a number."""
+    low, high = (_number(x) for x in text.split("-", 1))
+    return None if low is None or high is None else (low, high)
+
+
 def _spec_includes(spec: Any, port: int) -> Tri:
     """A port spec as Azure and GCP write it: "22", "20-30", "*" (or a list)."""
     if is_unknown(spec):
@@ -57,10 +63,8 @@ def _spec_includes(spec: Any, port: int) -> Tri:
     if text in ("*", "any", "Any"):
         return Tri.TRUE
     if "-" in text:
-        low, high = (_number(x) for x in text.split("-", 1))
-        if low is None or high is None:
-            return Tri.FALSE
-        return Tri.TRUE if low <= port <= high else Tri.FALSE
+        bounds = _bounds(text)
+        return Tri.TRUE if bounds and bounds[0] <= port <= bounds[1] else Tri.FALSE
     number = _number(text)
     return Tri.TRUE if number == port else Tri.FALSE
 
@@ -116,10 +120,8 @@ def _range_width(spec: Any) -> Optional[int]:
     """How many ports a "low-high" spec covers; None for a single port or text."""
     if not isinstance(spec, str) or "-" not in spec:
         return None
-    low, high = (_number(x) for x in spec.split("-", 1))
-    if low is None or high is None:
-        return None
-    return high - low + 1
+    bounds = _bounds(spec)
+    return None if bounds is None else bounds[1] - bounds[0] + 1
 
 
 def port_range_wider_than(ctx: Context, path: str, ports: int) -> Result:
