@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 from ..model import Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
 from ..source import Limits, SourceError, decode_bytes, display_path, resolve_inside
 from .cfn_document import DecodedTemplate, read_template
+from .sam_lines import point_at_sam
 from .cfn_intrinsics import (
     Evaluator, TemplateScope, TemplateTooLarge, mark_line,
 )
@@ -122,7 +123,7 @@ class _StackReader:
                 continue
             owner_body = written.get(owner_id) if owner_id else None
             if isinstance(owner_body, dict) and str(owner_body.get("Type", "")).startswith("AWS::Serverless::"):
-                _lines_from_sam(resource, owner_body)
+                point_at_sam(resource, str(logical_id), str(owner_id), owner_body)
             self.out.resources.append(resource)
             if resource.type == "AWS::CloudFormation::Stack":
                 self._nested(display, base_dir, resource, chain + (display,))
@@ -210,15 +211,6 @@ def _owner_id(logical_id: str, declared: Dict[str, Any]) -> Optional[str]:
     (``Fn`` -> ``FnRole``)."""
     candidates = [name for name in declared if logical_id.startswith(name)]
     return max(candidates, key=len) if candidates else None
-
-
-def _lines_from_sam(resource: Resource, sam_body: Dict[Any, Any]) -> None:
-    """SAM's output keeps no useful positions: point each attribute at the
-    SAM property of the same name, else at the SAM resource itself."""
-    props = sam_body.get("Properties")
-    written = {str(k): mark_line(k, resource.location.line) for k in props} if isinstance(props, dict) else {}
-    resource.attribute_lines = {path: written.get(str(path[0]), resource.location.line)
-                                for path in resource.attribute_lines}
 
 
 def _origins(props: Any) -> Dict[Path, str]:
