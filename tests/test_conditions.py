@@ -140,6 +140,19 @@ def test_connected_follows_references_and_unresolved_targets_are_unknown() -> No
     assert evaluate(via_other, {}, graph, bucket).state is Tri.FALSE
 
 
+def test_connected_unresolved_only_counts_resources_that_could_refer() -> None:
+    target = resource({}, "aws_s3_bucket", "aws_s3_bucket.logs")
+    unrelated = resource({"acl": "private"}, "aws_s3_bucket", "aws_s3_bucket.other")
+    via_logging = {"connected": {"types": ["aws_s3_bucket"], "direction": "in", "via": ["logging"]}}
+    # A bucket that writes no logging block cannot be an unresolved logging source.
+    assert evaluate(via_logging, {}, ResourceGraph([target, unrelated]), target).state is Tri.FALSE
+    literal = resource({"logging": [{"target_bucket": "some-name"}]}, "aws_s3_bucket", "aws_s3_bucket.src")
+    assert evaluate(via_logging, {}, ResourceGraph([target, literal]), target).state is Tri.UNKNOWN
+    where_false = {"connected": {"types": ["aws_s3_bucket"], "direction": "in",
+                                 "where": {"path": "acl", "equals": "log-delivery-write"}}}
+    assert evaluate(where_false, {}, ResourceGraph([target, unrelated]), target).state is Tri.FALSE
+
+
 def test_present_unknowns_exist_and_absent_can_be_undecided() -> None:
     assert evaluate({"path": "k", "exists": True}, {"k": UNKNOWN_PRESENT}).state is Tri.TRUE
     assert evaluate({"path": "k", "absent": True}, {"k": UNKNOWN_PRESENT}).state is Tri.FALSE

@@ -443,11 +443,20 @@ class Connected(Condition):
         if not unknown and self.direction != "out":
             # A resource of the wanted type whose target could not be resolved
             # may well be attached to this one: we cannot say it is not.
-            for other in ctx.graph.of_type(subject.namespace, self.types):
-                if not ctx.graph.has_edge_to_type(other, subject.type):
-                    unknown = True
-                    break
+            unknown = any(self._may_refer_to(ctx, other, subject.type)
+                          for other in ctx.graph.of_type(subject.namespace, self.types))
         return Result(Tri.UNKNOWN if unknown else Tri.FALSE, [], [])
+
+    def _may_refer_to(self, ctx: Context, other: Resource, subject_type: str) -> bool:
+        """Could ``other``, whose references were not all resolved, point at
+        a resource of ``subject_type``? Not when it writes none of the ``via``
+        attributes or fails ``where`` (a bucket without ``logging`` is no
+        unresolved logging source)."""
+        if self.via is not None and all(other.attributes.get(v) in (None, []) for v in self.via):
+            return False
+        if self.where is not None and self.where.evaluate(ctx.on(other)).state is Tri.FALSE:
+            return False
+        return not ctx.graph.has_edge_to_type(other, subject_type)
 
 
 class ExistsResource(Condition):
