@@ -161,6 +161,23 @@ def test_present_unknowns_exist_and_absent_can_be_undecided() -> None:
     assert evaluate({"path": "p", "equals": True, "absent_is_unknown": True}, {"p": "true"}).state is Tri.TRUE
 
 
+def test_port_range_beyond_and_all() -> None:
+    beyond = {"predicate": "port_range_beyond",
+              "args": {"allowed": [80, 443], "from_port": "f", "to_port": "t", "protocol": "p",
+                       "protocols": ["tcp", "udp"]}}
+    assert evaluate(beyond, {"f": 443, "t": 443, "p": "tcp"}).state is Tri.FALSE
+    assert evaluate(beyond, {"f": 80, "t": 81, "p": "tcp"}).state is Tri.TRUE
+    assert evaluate(beyond, {"f": 5432, "t": 5432, "p": "6"}).state is Tri.TRUE
+    assert evaluate(beyond, {"f": 0, "t": 0, "p": "-1"}).state is Tri.TRUE
+    assert evaluate(beyond, {"f": UNKNOWN, "t": 443, "p": "tcp"}).state is Tri.UNKNOWN
+    assert evaluate(beyond, {"f": 8080, "t": 8080, "p": "icmp"}).state is Tri.FALSE
+    every = {"predicate": "port_range_all", "args": {"from_port": "f", "to_port": "t", "protocol": "p"}}
+    assert evaluate(every, {"p": "-1"}).state is Tri.TRUE
+    assert evaluate(every, {"f": 0, "t": 65535, "p": "tcp"}).state is Tri.TRUE
+    assert evaluate(every, {"f": 1024, "t": 65535, "p": "tcp"}).state is Tri.FALSE
+    assert evaluate(every, {"f": 0, "t": UNKNOWN, "p": "tcp"}).state is Tri.UNKNOWN
+
+
 def test_port_predicates() -> None:
     rng = {"predicate": "port_range_includes",
            "args": {"ports": [22, 3389], "from_port": "f", "to_port": "t", "protocol": "p",

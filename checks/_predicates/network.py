@@ -10,6 +10,7 @@ from iacguard.engine.paths import ABSENT, parse_path, resolve
 from iacguard.model import is_unknown
 
 _ANY_PROTOCOL = {"-1", "all", "*", "any"}
+_ALL_PORTS = (0, 65535)
 
 
 def _value(ctx: Context, path: Optional[str]) -> Any:
@@ -78,27 +79,51 @@ def _verdict(ctx: Context, protocol: Tri, ports: Tri) -> Result:
     return Result(Tri.TRUE, evidence, evidence)
 
 
-def port_range_includes(ctx: Context, ports: List[int], from_port: str, to_port: str,
-                        protocol: Optional[str] = None, protocols: List[str] = ("tcp",)) -> Result:
-    """AWS style: numeric from/to ports and a protocol ("-1" means all traffic,
-    in which case the ports are ignored)."""
+def _aws_range(ctx: Context, from_port: str, to_port: str, protocol: Optional[str],
+               protocols: List[str]) -> Tuple[Tri, Tri, Tuple[int, int]]:
+    """An AWS-style rule as (protocol admitted?, ports known?, (low, high)):
+    numeric from/to ports and a protocol ("-1" means all traffic, in which
+    case the ports are ignored and the range is every port)."""
     proto_value = _value(ctx, protocol)
     proto = _protocol_ok(proto_value, list(protocols))
     if proto is Tri.TRUE and not is_unknown(proto_value) and proto_value is not ABSENT \
             and str(proto_value).strip().lower() in _ANY_PROTOCOL:
-        return _verdict(ctx, Tri.TRUE, Tri.TRUE)
+        return Tri.TRUE, Tri.TRUE, _ALL_PORTS
     low, high = _value(ctx, from_port), _value(ctx, to_port)
     if is_unknown(low) or is_unknown(high):
-        state = Tri.UNKNOWN
-    else:
-        lo, hi = _number(low), _number(high)
-        if lo is None or hi is None:
-            state = Tri.FALSE
-        elif lo == -1 and hi == -1:  # ICMP-style "all" in some templates
-            state = Tri.TRUE
-        else:
-            state = Tri.TRUE if any(lo <= p <= hi for p in ports) else Tri.FALSE
-    return _verdict(ctx, proto, state)
+        return proto, Tri.UNKNOWN, (0, -1)
+    lo, hi = _number(low), _number(high)
+    if lo is None or hi is None:
+        return proto, Tri.FALSE, (0, -1)
+    if lo == -1 and hi == -1:  # ICMP-style "all" in some templates
+        return proto, Tri.TRUE, _ALL_PORTS
+    return proto, Tri.TRUE, (lo, hi)
+
+
+def _range_verdict(ctx: Context, proto: Tri, known: Tri, decided: bool) -> Result:
+    return _verdict(ctx, proto, known if known is not Tri.TRUE else (Tri.TRUE if decided else Tri.FALSE))
+
+
+def port_range_includes(ctx: Context, ports: List[int], from_port: str, to_port: str,
+                        protocol: Optional[str] = None, protocols: List[str] = ("tcp",)) -> Result:
+    """The rule admits one of ``ports``."""
+    proto, known, (lo, hi) = _aws_range(ctx, from_port, to_port, protocol, protocols)
+    return _range_verdict(ctx, proto, known, any(lo <= p <= hi for p in ports))
+
+
+def port_range_beyond(ctx: Context, allowed: List[int], from_port: str, to_port: str,
+                      protocol: Optional[str] = None, protocols: List[str] = ("tcp",)) -> Result:
+    """The rule admits a port that is not in ``allowed``."""
+    proto, known, (lo, hi) = _aws_range(ctx, from_port, to_port, protocol, protocols)
+    inside = sum(1 for p in set(allowed) if lo <= p <= hi)
+    return _range_verdict(ctx, proto, known, hi - lo + 1 > inside)
+
+
+def port_range_all(ctx: Context, from_port: str, to_port: str, protocol: Optional[str] = None,
+                   protocols: List[str] = ("tcp", "udp")) -> Result:
+    """The rule admits every port: all traffic, or 0 (or 1) to 65535."""
+    proto, known, (lo, hi) = _aws_range(ctx, from_port, to_port, protocol, protocols)
+    return _range_verdict(ctx, proto, known, lo <= 1 and hi >= _ALL_PORTS[1])
 
 
 def port_spec_includes(ctx: Context, ports: List[int], paths: List[str],
@@ -143,6 +168,8 @@ def port_range_wider_than(ctx: Context, path: str, ports: int) -> Result:
 
 PREDICATES = {
     "port_range_includes": port_range_includes,
+    "port_range_beyond": port_range_beyond,
+    "port_range_all": port_range_all,
     "port_spec_includes": port_spec_includes,
     "port_range_wider_than": port_range_wider_than,
 }
