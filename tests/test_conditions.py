@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -10,7 +11,7 @@ from iacguard.engine.checks import load_checks
 from iacguard.engine.conditions import ConditionError, Context, Tri, compile_condition
 from iacguard.engine.paths import PathSyntaxError, parse_path
 from iacguard.graph import ResourceGraph
-from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, PartialDocument, Resource
+from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, Link, Location, PartialDocument, PartialString, Resource
 
 PREDICATES = load_checks().predicates
 
@@ -176,6 +177,23 @@ def test_port_range_beyond_and_all() -> None:
     assert evaluate(every, {"f": 0, "t": 65535, "p": "tcp"}).state is Tri.TRUE
     assert evaluate(every, {"f": 1024, "t": 65535, "p": "tcp"}).state is Tri.FALSE
     assert evaluate(every, {"f": 0, "t": UNKNOWN, "p": "tcp"}).state is Tri.UNKNOWN
+
+
+def test_credentials_in_text_reads_decoded_and_known_text_only() -> None:
+    spec = {"predicate": "credentials_in_text", "args": {"paths": ["user_data", "user_data_base64"]}}
+    script = "#!/bin/bash\nexport API_TOKEN=Rk29sVx81QpLm3\n"
+    assert [e.path for e in evaluate(spec, {"user_data": script}).evidence] == [("user_data",)]
+    encoded = base64.b64encode(script.encode()).decode()
+    assert evaluate(spec, {"user_data_base64": encoded}).state is Tri.TRUE
+    assert evaluate(spec, {"user_data": "export API_TOKEN=$(cat /run/token)\n"}).state is Tri.FALSE
+    assert evaluate(spec, {"user_data": "export TOKEN_URL=https://auth.example.com\n"}).state is Tri.FALSE
+    assert evaluate(spec, {"user_data": "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"}).state is Tri.FALSE
+    assert evaluate(spec, {"user_data": UNKNOWN}).state is Tri.FALSE
+    # Known pieces are read one by one: a hole never joins two of them.
+    partial = PartialString(("password=", None, "-suffix-text"))
+    assert evaluate(spec, {"user_data": partial}).state is Tri.FALSE
+    partial = PartialString(("echo ", None, "\n-----BEGIN OPENSSH PRIVATE KEY-----\n"))
+    assert evaluate(spec, {"user_data": partial}).state is Tri.TRUE
 
 
 def test_port_predicates() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, Link, PartialDocument, is_unknown
+from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, Link, PartialDocument, PartialString, is_unknown
 from iacguard.parsers.arm import parse_arm
 from iacguard.parsers.cloudformation import parse_cloudformation
 from iacguard.parsers.json_positions import JSONPositionError, parse_json
@@ -225,6 +225,26 @@ def test_cloudformation_yaml_short_tags_lines_and_references() -> None:
     assert policy.links == [Link("t.yaml", "Bucket", ""), Link("t.yaml", "Bucket", "Bucket")]
     assert policy.line_of(("PolicyDocument",)) == 18
     assert policy.line_of(("PolicyDocument", "Statement", 0, "Principal")) == 21
+
+
+def test_cloudformation_base64_of_a_partly_known_text_keeps_the_text() -> None:
+    template = textwrap.dedent("""\
+        Resources:
+          Host:
+            Type: AWS::EC2::Instance
+            Properties:
+              UserData:
+                Fn::Base64: !Sub "#!/bin/bash\\necho ${AWS::StackName} ready\\n"
+              Tags:
+                - Key: note
+                  Value: !Base64 plain
+        """)
+    parsed = parse_cloudformation("t.yaml", template)
+    assert parsed is not None and not parsed.errors
+    host = parsed.resources[0].attributes
+    user_data = host["UserData"]
+    assert isinstance(user_data, PartialString) and user_data.certainly_contains(" ready")
+    assert host["Tags"][0]["Value"] == "cGxhaW4="
 
 
 def test_cloudformation_json_resource_line_is_its_opening_brace() -> None:

@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, Path, contains_unknown, is_unknown
+from ..model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, PartialString, Path, contains_unknown, is_unknown
 from .partial import UNKNOWN_MARKER, marked_text, partial_value
 
 
@@ -358,6 +358,10 @@ class Evaluator:
 
     def _base64(self, arg: Any, path: Path) -> Any:
         text = _text(self.plain(arg))
+        if isinstance(text, PartialString):
+            # Its encoding cannot be partly known; the text it encodes can,
+            # and is what a reader of user data needs.
+            return text
         if is_unknown(text) or not isinstance(text, str):
             return UNKNOWN_PRESENT
         return base64.b64encode(text.encode("utf-8")).decode("ascii")
