@@ -54,7 +54,8 @@ def test_renamed_properties_point_at_the_sam_property() -> None:
     assert function.line_of(("Handler",)) == 8
     machine = resources["Flow"]
     assert machine.line_of(("TracingConfiguration",)) == 26
-    assert machine.line_of(("LoggingConfiguration", "Level")) == 28
+    assert machine.line_of(("LoggingConfiguration",)) == 28
+    assert machine.line_of(("LoggingConfiguration", "Level")) == 29
 
 
 def test_a_resource_made_from_one_property_starts_there() -> None:

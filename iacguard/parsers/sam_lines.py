@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from ..model import Resource
+from ..model import Path, Resource
 from .cfn_intrinsics import mark_line
 
 # Generated type -> generated property -> SAM properties it may come from,
@@ -55,18 +55,37 @@ def point_at_sam(resource: Resource, logical_id: str, owner_id: str, sam_body: M
     # (FunctionUrlConfig.AuthType becomes the URL's AuthType).
     source = _made_from(resource.type, props)
     settings = source if isinstance(source, dict) else props
-    written = {str(k): mark_line(k, start) for k in settings}
+    keys = {str(k): k for k in settings}
     if start != resource.location.line:
         resource.location = replace(resource.location, line=start, end_line=max(start, resource.location.end_line))
     renamed = _RENAMED.get(resource.type, {})
 
-    def line(name: str) -> int:
-        for sam_name in renamed.get(name, ()) + (name,):
-            if sam_name in written:
-                return written[sam_name]
+    def line(path: Path) -> int:
+        for sam_name in renamed.get(str(path[0]), ()) + (str(path[0]),):
+            if sam_name in keys:
+                key = keys[sam_name]
+                # Where SAM copies the property unchanged, the nested
+                # setting has its own line.
+                return _deepest_line(settings[key], path[1:], mark_line(key, start))
         return start
 
-    resource.attribute_lines = {path: line(str(path[0])) for path in resource.attribute_lines}
+    resource.attribute_lines = {path: line(path) for path in resource.attribute_lines}
+
+
+def _deepest_line(value: Any, rest: Path, line: int) -> int:
+    """The line of the deepest key along ``rest`` written in ``value``."""
+    for step in rest:
+        if isinstance(value, dict) and isinstance(step, str):
+            key = next((k for k in value if str(k) == step), None)
+            if key is None:
+                break
+            line, value = mark_line(key, line), value[key]
+        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            value = value[step]
+            line = mark_line(value, line)
+        else:
+            break
+    return line
 
 
 def _made_from(rtype: str, props: Dict[Any, Any]) -> Any:
