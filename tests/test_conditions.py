@@ -196,6 +196,17 @@ def test_credentials_in_text_reads_decoded_and_known_text_only() -> None:
     assert evaluate(spec, {"user_data": partial}).state is Tri.TRUE
 
 
+def test_secret_named_entries_judges_keys_the_author_chose() -> None:
+    spec = {"predicate": "secret_named_entries",
+            "args": {"path": "env", "names": "(?i)password|token", "exclude": "(?i)_arn$", "value": r"^(?!arn:)\S"}}
+    result = evaluate(spec, {"env": {"DB_PASSWORD": "x9-Lm2", "MODE": "fast", "TOKEN_ARN": "x"}})
+    assert [e.path for e in result.evidence] == [("env", "DB_PASSWORD")]
+    assert evaluate(spec, {"env": {"DB_PASSWORD": "arn:aws:secretsmanager:x"}}).state is Tri.FALSE
+    assert evaluate(spec, {"env": {"DB_PASSWORD": UNKNOWN_PRESENT}}).state is Tri.UNKNOWN
+    assert evaluate(spec, {"env": UNKNOWN}).state is Tri.UNKNOWN
+    assert evaluate(spec, {}).state is Tri.FALSE
+
+
 def test_port_predicates() -> None:
     rng = {"predicate": "port_range_includes",
            "args": {"ports": [22, 3389], "from_port": "f", "to_port": "t", "protocol": "p",

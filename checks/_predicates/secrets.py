@@ -65,4 +65,28 @@ def credentials_in_text(ctx: Context, paths: List[str]) -> Result:
     return Result(Tri.TRUE, evidence, evidence) if evidence else Result(Tri.FALSE)
 
 
-PREDICATES = {"credentials_in_text": credentials_in_text}
+def secret_named_entries(ctx: Context, path: str, names: str, exclude: str, value: str) -> Result:
+    """TRUE for each entry of the map at ``path`` (keys the author chose, such
+    as a function's environment variables) whose key matches ``names`` and not
+    ``exclude`` and whose written value matches ``value``."""
+    wanted, unwanted, literal = re.compile(names), re.compile(exclude), re.compile(value)
+    evidence = []
+    undecided = False
+    for match in resolve(ctx.base, parse_path(path), ctx.ignore_case):
+        if is_unknown(match.value):
+            undecided = True
+            continue
+        entries = match.value if isinstance(match.value, dict) else {}
+        for key, text in entries.items():
+            if not wanted.search(str(key)) or unwanted.search(str(key)):
+                continue
+            if is_unknown(text):
+                undecided = True
+            elif isinstance(text, str) and literal.search(text):
+                evidence.append(Evidence(ctx.base_path + match.path + (key,), text))
+    if evidence:
+        return Result(Tri.TRUE, evidence, evidence)
+    return Result.unknown() if undecided else Result(Tri.FALSE)
+
+
+PREDICATES = {"credentials_in_text": credentials_in_text, "secret_named_entries": secret_named_entries}
