@@ -73,18 +73,14 @@ def point_at_sam(resource: Resource, logical_id: str, owner_id: str, sam_body: M
 
 
 def _deepest_line(value: Any, rest: Path, line: int) -> int:
-    """The line of the deepest key along ``rest`` written in ``value``."""
+    """The line of the deepest mapping key along ``rest`` written in ``value``.
+    Lists stop the walk: SAM reshapes their items (a policy document becomes
+    the PolicyDocument of a role policy), so an index may not match."""
     for step in rest:
-        if isinstance(value, dict) and isinstance(step, str):
-            key = next((k for k in value if str(k) == step), None)
-            if key is None:
-                break
-            line, value = mark_line(key, line), value[key]
-        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
-            value = value[step]
-            line = mark_line(value, line)
-        else:
+        key = next((k for k in value if str(k) == step), None) if isinstance(value, dict) else None
+        if key is None:
             break
+        line, value = mark_line(key, line), value[key]
     return line
 
 
