@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Set, Tuple
 
 import networkx as nx
 
@@ -30,6 +30,7 @@ class ResourceGraph:
         self.graph = nx.DiGraph()
         self._by_key: Dict[NodeKey, Resource] = {}
         self._by_type: Dict[Tuple[str, str], List[Resource]] = defaultdict(list)
+        self._memo: Dict[Hashable, Any] = {}
         index: Dict[Tuple[str, str], List[NodeKey]] = defaultdict(list)
         for resource in resources:
             key = self.key(resource)
@@ -73,6 +74,13 @@ class ResourceGraph:
         for t in types:
             out.extend(self._by_type.get((namespace, t.lower()), ()))
         return out
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per graph for ``key``: for what depends on the
+        resources alone, not on the one being judged."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def has_edge_to_type(self, resource: Resource, resource_type: str) -> bool:
         """Does ``resource`` refer to any resource of ``resource_type``?"""

@@ -3,6 +3,7 @@ given port (22, 3389, ...)? Each returns TRUE, FALSE or UNKNOWN."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, List, Optional, Tuple
 
 from iacguard.engine.conditions import Context, Evidence, Result, Tri
@@ -13,10 +14,16 @@ _ANY_PROTOCOL = {"-1", "all", "*", "any"}
 _ALL_PORTS = (0, 65535)
 
 
+@lru_cache(maxsize=256)
+def _steps(path: str) -> Tuple[Any, ...]:
+    # The same few paths are read for every rule of every security group.
+    return parse_path(path)
+
+
 def _value(ctx: Context, path: Optional[str]) -> Any:
     if not path:
         return ABSENT
-    matches = list(resolve(ctx.base, parse_path(path), ctx.ignore_case))
+    matches = list(resolve(ctx.base, _steps(path), ctx.ignore_case))
     return matches[0].value if matches else ABSENT
 
 

@@ -443,8 +443,11 @@ class Connected(Condition):
         if not unknown and self.direction != "out":
             # A resource of the wanted type whose target could not be resolved
             # may well be attached to this one: we cannot say it is not.
-            unknown = any(self._may_refer_to(ctx, other, subject.type)
-                          for other in ctx.graph.of_type(subject.namespace, self.types))
+            # The same for every subject of a type: computed once per graph.
+            unknown = ctx.graph.memo(
+                (id(self), subject.namespace, subject.type.lower()),
+                lambda: any(self._may_refer_to(ctx, other, subject.type)
+                            for other in ctx.graph.of_type(subject.namespace, self.types)))
         return Result(Tri.UNKNOWN if unknown else Tri.FALSE, [], [])
 
     def _may_refer_to(self, ctx: Context, other: Resource, subject_type: str) -> bool:
