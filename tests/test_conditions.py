@@ -252,6 +252,62 @@ def test_policy_predicate() -> None:
     assert evaluate(admin, {"policy": with_mfa}).state is Tri.FALSE
 
 
+def _kind(kind: str) -> Dict[str, Any]:
+    return {"predicate": "policy_statement", "args": {"path": "policy", "kind": kind}}
+
+
+def _allow(**statement: Any) -> Dict[str, Any]:
+    return {"policy": {"Statement": [dict(Effect="Allow", **statement)]}}
+
+
+@pytest.mark.parametrize("principal, expected", [
+    ("arn:aws:iam::111122223333:root", Tri.TRUE),
+    ("111122223333", Tri.TRUE),
+    (["arn:aws:iam::111122223333:user/alice"], Tri.TRUE),
+    ("arn:aws:iam::111122223333:role/deployer", Tri.FALSE),
+    (PartialString(("arn:aws:iam::", None, ":root")), Tri.TRUE),
+    (PartialString(("arn:aws:iam::", None)), Tri.UNKNOWN),
+    (UNKNOWN, Tri.UNKNOWN),
+])
+def test_policy_predicate_human_assume_without_mfa(principal: Any, expected: Tri) -> None:
+    kind = _kind("human_assume_without_mfa")
+    assert evaluate(kind, _allow(Principal={"AWS": principal}, Action="sts:AssumeRole")).state is expected
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    with_mfa = _allow(Principal={"AWS": principal}, Action="sts:AssumeRole", Condition=mfa)
+    assert evaluate(kind, with_mfa).state is (Tri.FALSE if expected is Tri.TRUE else expected)
+    services = _allow(Principal={"Service": "ec2.amazonaws.com"}, Action="sts:AssumeRole")
+    assert evaluate(kind, services).state is Tri.FALSE
+    tagging = _allow(Principal={"AWS": "111122223333"}, Action="sts:TagSession")
+    assert evaluate(kind, tagging).state is Tri.FALSE
+
+
+@pytest.mark.parametrize("action, resource, expected", [
+    ("iam:PassRole", "*", Tri.TRUE),
+    (["s3:GetObject", "iam:Pass*"], "arn:aws:iam::111122223333:role/*", Tri.TRUE),
+    ("IAM:*", ["arn:aws:iam::*:role/*"], Tri.TRUE),
+    ("iam:PassRole", "arn:aws:iam::111122223333:role/app-*", Tri.FALSE),
+    ("*", "*", Tri.FALSE),  # full admin: IACG-AWS-006
+    ("iam:GetRole", "*", Tri.FALSE),
+    ("iam:PassRole", UNKNOWN, Tri.UNKNOWN),
+    (UNKNOWN, "*", Tri.UNKNOWN),
+])
+def test_policy_predicate_pass_role_any_resource(action: Any, resource: Any, expected: Tri) -> None:
+    statement = _allow(Action=action, Resource=resource)
+    assert evaluate(_kind("pass_role_any_resource"), statement).state is expected
+
+
+def test_policy_predicate_not_elements_and_all_actions() -> None:
+    assert evaluate(_kind("not_action"), _allow(NotAction="iam:*", Resource="*")).state is Tri.TRUE
+    assert evaluate(_kind("not_action"), _allow(Action="s3:*", Resource="*")).state is Tri.FALSE
+    deny = {"policy": {"Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}]}}
+    assert evaluate(_kind("not_action"), deny).state is Tri.FALSE
+    assert evaluate(_kind("not_resource"), _allow(Action="s3:*", NotResource="arn:aws:s3:::x")).state is Tri.TRUE
+    assert evaluate(_kind("not_principal"), _allow(NotPrincipal={"AWS": "x"}, Action="s3:*")).state is Tri.TRUE
+    for action, expected in (("*", Tri.TRUE), ("sqs:*", Tri.TRUE), (["s3:Get*"], Tri.FALSE),
+                             ("sns:Publish", Tri.FALSE), (UNKNOWN, Tri.UNKNOWN)):
+        assert evaluate(_kind("all_actions"), _allow(Action=action, Principal="*")).state is expected
+
+
 @pytest.mark.parametrize("spec", [
     {"path": "a"},
     {"path": "a", "equals": 1, "in": [1]},

@@ -8,7 +8,9 @@ holds the whole document (contract rule 4).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterator, List
+import re
+from fnmatch import fnmatchcase
+from typing import Any, Callable, Dict, Iterator, List
 
 from iacguard.engine.conditions import Context, Evidence, Result, Tri
 from iacguard.engine.paths import ABSENT, parse_path, resolve
@@ -80,23 +82,98 @@ def _judge_statement(statement: Any, kind: str) -> Tri:
         return Tri.UNKNOWN
     if effect != "Allow":
         return Tri.FALSE
-    if kind == "public_principal":
-        public = _public_principal(statement)
-        if public is not Tri.TRUE:
-            return public
-        return _unconditioned(statement.get("Condition"))
-    if kind == "admin_without_mfa":
-        action = _is_wildcard(statement.get("Action"), ("*", "*:*"))
-        resource = _is_wildcard(statement.get("Resource"), ("*",))
-        if Tri.FALSE in (action, resource):
-            return Tri.FALSE
-        if Tri.UNKNOWN in (action, resource):
-            return Tri.UNKNOWN
-        mfa = _has_mfa_condition(statement.get("Condition"))
-        return {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE}.get(mfa, Tri.UNKNOWN)
-    if kind == "oidc_without_subject":
-        return _oidc_without_subject(statement)
-    raise ValueError(f"unknown policy check kind {kind!r}")
+    judge = _KINDS.get(kind)
+    if judge is None:
+        raise ValueError(f"unknown policy check kind {kind!r}")
+    return judge(statement)
+
+
+def _public_unconditioned(statement: Dict[str, Any]) -> Tri:
+    public = _public_principal(statement)
+    if public is not Tri.TRUE:
+        return public
+    return _unconditioned(statement.get("Condition"))
+
+
+def _without_mfa(statement: Dict[str, Any], *conditions: Tri) -> Tri:
+    """TRUE when every one of ``conditions`` holds and the statement has no
+    MFA condition."""
+    if Tri.FALSE in conditions:
+        return Tri.FALSE
+    if Tri.UNKNOWN in conditions:
+        return Tri.UNKNOWN
+    mfa = _has_mfa_condition(statement.get("Condition"))
+    return {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE}.get(mfa, Tri.UNKNOWN)
+
+
+def _admin_without_mfa(statement: Dict[str, Any]) -> Tri:
+    return _without_mfa(statement, _is_wildcard(statement.get("Action"), ("*", "*:*")),
+                        _is_wildcard(statement.get("Resource"), ("*",)))
+
+
+def _any_item(values: Any, test: Callable[[str], bool]) -> Tri:
+    """TRUE when a string among ``values`` passes ``test``; UNKNOWN when none
+    does but some value is unknown."""
+    items = _as_list(values)
+    if any(isinstance(v, str) and test(v) for v in items):
+        return Tri.TRUE
+    return Tri.UNKNOWN if any(is_unknown(v) for v in items) else Tri.FALSE
+
+
+def _action_covers(action: str) -> Callable[[str], bool]:
+    """Does a policy action (IAM wildcards ``*`` and ``?``) grant ``action``?"""
+    return lambda pattern: fnmatchcase(action.lower(), pattern.lower())
+
+
+# The account itself (its root ARN or bare id) or one of its IAM users: a
+# principal that people sign in as, as opposed to roles and services.
+_HUMAN_PRINCIPAL = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|user/.+))$")
+
+
+def _human_principal(statement: Dict[str, Any]) -> Tri:
+    principal = statement.get("Principal")
+    if is_unknown(principal):
+        return Tri.UNKNOWN
+    if not isinstance(principal, dict):
+        return Tri.FALSE  # "*" is IACG-AWS-023's finding
+    state = Tri.FALSE
+    for value in _as_list(principal.get("AWS")):
+        if isinstance(value, PartialString):  # arn:aws:iam::${AWS::AccountId}:root
+            if value.certainly_contains(":root") or value.certainly_contains(":user/"):
+                return Tri.TRUE
+            state = Tri.UNKNOWN
+        elif is_unknown(value):
+            state = Tri.UNKNOWN
+        elif isinstance(value, str) and _HUMAN_PRINCIPAL.match(value):
+            return Tri.TRUE
+    return state
+
+
+def _human_assume_without_mfa(statement: Dict[str, Any]) -> Tri:
+    return _without_mfa(statement, _any_item(statement.get("Action"), _action_covers("sts:AssumeRole")),
+                        _human_principal(statement))
+
+
+# Every role: ``*``, or a role ARN whose name part is only a wildcard.
+_ANY_ROLE = re.compile(r"^(\*|arn:aws[a-z-]*:iam::(\d{12}|\*):(role/)?\*)$")
+
+
+def _pass_role_any_resource(statement: Dict[str, Any]) -> Tri:
+    # Action * / *:* on Resource * is full administrator access (IACG-AWS-006).
+    actions = _any_item(statement.get("Action"),
+                        lambda a: a not in ("*", "*:*") and _action_covers("iam:PassRole")(a))
+    if actions is not Tri.TRUE:
+        return actions
+    return _any_item(statement.get("Resource"), lambda r: bool(_ANY_ROLE.match(r)))
+
+
+def _has_key(key: str) -> Callable[[Dict[str, Any]], Tri]:
+    return lambda statement: Tri.TRUE if statement.get(key) not in (None, ABSENT) else Tri.FALSE
+
+
+def _all_actions(statement: Dict[str, Any]) -> Tri:
+    """Action ``*`` or ``<service>:*``: every action of the service."""
+    return _any_item(statement.get("Action"), lambda a: bool(re.fullmatch(r"([A-Za-z0-9-]+:)?\*", a)))
 
 
 def _unconditioned(condition: Any) -> Tri:
@@ -156,8 +233,12 @@ def _oidc_without_subject(statement: Dict[str, Any]) -> Tri:
 
 def policy_statement(ctx: Context, path: str, kind: str) -> Result:
     """TRUE when a policy document at ``path`` has an Allow statement of
-    ``kind``: ``public_principal`` (Principal * with no Condition) or
-    ``admin_without_mfa`` (Action * on Resource * without an MFA condition)."""
+    ``kind``: ``public_principal`` (Principal * with no Condition),
+    ``admin_without_mfa`` (Action * on Resource * without an MFA condition),
+    ``oidc_without_subject``, ``human_assume_without_mfa`` (the account or an
+    IAM user may assume the role without MFA), ``pass_role_any_resource``,
+    ``not_action`` / ``not_resource`` / ``not_principal`` (the element is
+    used in an Allow) or ``all_actions`` (``*`` or ``<service>:*``)."""
     states: List[Tri] = []
     evidence: List[Evidence] = []
     for match in resolve(ctx.base, parse_path(path), ctx.ignore_case):
@@ -180,5 +261,17 @@ def policy_statement(ctx: Context, path: str, kind: str) -> Result:
         return Result(Tri.TRUE, evidence, evidence)
     return Result(Tri.UNKNOWN if Tri.UNKNOWN in states else Tri.FALSE)
 
+
+_KINDS: Dict[str, Callable[[Dict[str, Any]], Tri]] = {
+    "public_principal": _public_unconditioned,
+    "admin_without_mfa": _admin_without_mfa,
+    "oidc_without_subject": _oidc_without_subject,
+    "human_assume_without_mfa": _human_assume_without_mfa,
+    "pass_role_any_resource": _pass_role_any_resource,
+    "not_action": _has_key("NotAction"),
+    "not_resource": _has_key("NotResource"),
+    "not_principal": _has_key("NotPrincipal"),
+    "all_actions": _all_actions,
+}
 
 PREDICATES = {"policy_statement": policy_statement}
