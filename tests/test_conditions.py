@@ -288,6 +288,8 @@ def test_policy_predicate_human_assume_without_mfa(principal: Any, expected: Tri
     ("iam:PassRole", "arn:aws:iam::111122223333:role/app-*", Tri.FALSE),
     ("*", "*", Tri.FALSE),  # full admin: IACG-AWS-006
     ("iam:GetRole", "*", Tri.FALSE),
+    ("iam:PassRole", PartialString(("arn:aws:iam::", None, ":role/*")), Tri.TRUE),
+    ("iam:PassRole", PartialString(("arn:aws:iam::", None, ":role/", None)), Tri.UNKNOWN),
     ("iam:PassRole", UNKNOWN, Tri.UNKNOWN),
     (UNKNOWN, "*", Tri.UNKNOWN),
 ])

@@ -111,11 +111,12 @@ def _admin_without_mfa(statement: Dict[str, Any]) -> Tri:
                         _is_wildcard(statement.get("Resource"), ("*",)))
 
 
-def _any_item(values: Any, test: Callable[[str], bool]) -> Tri:
-    """TRUE when a string among ``values`` passes ``test``; UNKNOWN when none
-    does but some value is unknown."""
+def _any_item(values: Any, test: Callable[[str], bool],
+              partial: Callable[[PartialString], bool] = lambda _: False) -> Tri:
+    """TRUE when a string among ``values`` passes ``test`` (a partly known
+    string: ``partial``); UNKNOWN when none does but some value is unknown."""
     items = _as_list(values)
-    if any(isinstance(v, str) and test(v) for v in items):
+    if any(isinstance(v, str) and test(v) or isinstance(v, PartialString) and partial(v) for v in items):
         return Tri.TRUE
     return Tri.UNKNOWN if any(is_unknown(v) for v in items) else Tri.FALSE
 
@@ -164,7 +165,10 @@ def _pass_role_any_resource(statement: Dict[str, Any]) -> Tri:
                         lambda a: a not in ("*", "*:*") and _action_covers("iam:PassRole")(a))
     if actions is not Tri.TRUE:
         return actions
-    return _any_item(statement.get("Resource"), lambda r: bool(_ANY_ROLE.match(r)))
+    # arn:aws:iam::${AWS::AccountId}:role/* names every role whatever the account.
+    return _any_item(statement.get("Resource"), lambda r: bool(_ANY_ROLE.match(r)),
+                     lambda r: r.parts[0] is not None and r.parts[0].startswith("arn:")
+                     and r.parts[-1] is not None and r.parts[-1].endswith(":role/*"))
 
 
 def _has_key(key: str) -> Callable[[Dict[str, Any]], Tri]:
