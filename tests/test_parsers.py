@@ -79,6 +79,25 @@ def test_terraform_references_are_unknown_and_become_references() -> None:
     assert pab.attributes["block_public_acls"] is True
 
 
+def test_terraform_provider_argument_links_to_its_configuration() -> None:
+    resources = _tf('''
+        provider "aws" {
+          alias  = "osaka"
+          region = "ap-northeast-3"
+        }
+        resource "aws_s3_bucket" "replica" {
+          provider = aws.osaka
+          bucket   = "replica"
+        }
+        resource "aws_s3_bucket" "plain" {
+          bucket = "plain"
+        }
+    ''')
+    assert resources["aws_s3_bucket.replica"].links == [Link(".::", "provider.aws.osaka", "provider")]
+    assert "provider" not in resources["aws_s3_bucket.replica"].attributes
+    assert resources["aws_s3_bucket.plain"].links == []
+
+
 def test_terraform_expressions_of_literals_evaluate() -> None:
     resources = _tf('''
         resource "aws_instance" "a" {

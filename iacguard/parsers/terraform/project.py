@@ -630,6 +630,9 @@ class ModuleInstance(Scope):
         for via, attr in _attributes_by_top_level_name(block):
             links.update(Link(ns, address, via) for ns, address in self.links(attr.expr)
                          if (ns, address) != (self.namespace, self.prefix + base))
+        provider = _provider_configuration(block)
+        if provider:  # where the resource lives (its region) is the provider's
+            links.add(Link(self.namespace, self.prefix + provider, "provider"))
         origins = {(a.name,): _describe(a.expr) for a in block.attributes if _describe(a.expr)}
         return [Resource(
             address=f"{self.prefix}{base}{suffix}",
@@ -645,6 +648,17 @@ class ModuleInstance(Scope):
             kind=kind,
             namespace=self.namespace,
         ) for suffix, _, attrs, lines in expanded]
+
+
+def _provider_configuration(block: ast.Block) -> Optional[str]:
+    """``provider = aws.replica`` -> ``provider.aws.replica``, the address of
+    that provider configuration in the same module."""
+    attr = block.attribute("provider")
+    expr = attr.expr if attr is not None else None
+    if not isinstance(expr, ast.Traversal) or expr.source is not None:
+        return None
+    names = [step.name for step in expr.steps if isinstance(step, ast.GetAttr)]
+    return ".".join(["provider", expr.root] + names[:1])
 
 
 def _block_address(block: ast.Block) -> str:
