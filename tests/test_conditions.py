@@ -207,6 +207,31 @@ def test_secret_named_entries_judges_keys_the_author_chose() -> None:
     assert evaluate(spec, {}).state is Tri.FALSE
 
 
+def test_destination_region_predicate_follows_references_to_the_provider_region() -> None:
+    spec = {"predicate": "destination_region_allowed",
+            "args": {"paths": ["rule[*].destination"], "types": ["aws_s3_bucket"]}}
+    overseas = resource({"alias": "far", "region": "us-west-2"}, "provider", "provider.aws.far")
+    home = resource({"region": "ap-northeast-1"}, "provider", "provider.aws")
+    far = resource({}, "aws_s3_bucket", "aws_s3_bucket.far", references=[Link("ns", "provider.aws.far", "provider")])
+    near = resource({}, "aws_s3_bucket", "aws_s3_bucket.near")
+    own = resource({"region": "eu-west-1"}, "aws_s3_bucket", "aws_s3_bucket.own")
+
+    def judge(target: Resource, value: Any, providers=(overseas, home)) -> Tri:
+        subject = resource({"rule": [{"destination": value}]}, "aws_s3_bucket_replication_configuration", "r",
+                           references=[Link("ns", target.address, "rule")])
+        graph = ResourceGraph([subject, target, *providers])
+        ctx = Context(subject, graph, PREDICATES, subject.attributes, settings={"allowed_regions": ["ap-northeast-1"]})
+        return compile_condition(spec).evaluate(ctx).state
+
+    assert judge(far, UNKNOWN_PRESENT) is Tri.TRUE
+    assert judge(near, UNKNOWN_PRESENT) is Tri.FALSE  # the default provider: allowed
+    assert judge(near, UNKNOWN_PRESENT, providers=(overseas,)) is Tri.UNKNOWN  # no default provider here
+    assert judge(own, UNKNOWN_PRESENT) is Tri.TRUE  # its own region argument wins
+    assert judge(near, "arn:aws:backup:eu-central-1:111122223333:backup-vault:x") is Tri.TRUE
+    assert judge(near, "arn:aws:s3:::bucket") is Tri.UNKNOWN  # bucket ARNs carry no region
+    assert judge(near, "arn:aws:backup:ap-northeast-1:111122223333:backup-vault:x") is Tri.FALSE
+
+
 def test_port_predicates() -> None:
     rng = {"predicate": "port_range_includes",
            "args": {"ports": [22, 3389], "from_port": "f", "to_port": "t", "protocol": "p",
