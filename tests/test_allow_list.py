@@ -41,3 +41,4 @@ def test_every_inline_extension_is_judged() -> None:
 def test_no_list_means_not_checked_and_unknown_is_undecided() -> None:
     assert _judge({"type": "CustomScript"}, []).state is Tri.FALSE
     assert _judge({"type": UNKNOWN}, ["MDE.Linux"]).state is Tri.UNKNOWN
+    assert _judge({"type": ["MDE.Linux"]}, ["MDE.Linux"]).state is Tri.FALSE

@@ -3,11 +3,10 @@ of the approved ones (VM extension types in ``allowed_vm_extensions``)?"""
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import List
 
-from iacguard.engine.conditions import Context, Evidence, Result, Tri
-from iacguard.engine.paths import ABSENT, parse_path, resolve
-from iacguard.model import is_unknown
+from iacguard.engine.allow_lists import strings_outside
+from iacguard.engine.conditions import Context, Result, Tri
 
 
 def not_in_setting(ctx: Context, setting: str, paths: List[str]) -> Result:
@@ -17,20 +16,7 @@ def not_in_setting(ctx: Context, setting: str, paths: List[str]) -> Result:
     approved = {str(v).lower() for v in ctx.settings.get(setting) or []}
     if not approved:
         return Result(Tri.FALSE)
-    evidence: List[Evidence] = []
-    unknown = False
-    for path in paths:
-        for match in resolve(ctx.base, parse_path(path), ctx.ignore_case):
-            value: Any = match.value
-            if value is ABSENT or value is None:
-                continue
-            if is_unknown(value) or not isinstance(value, str):
-                unknown = True
-            elif value.lower() not in approved:
-                evidence.append(Evidence(ctx.base_path + match.path, value))
-    if evidence:
-        return Result(Tri.TRUE, evidence, evidence)
-    return Result(Tri.UNKNOWN if unknown else Tri.FALSE)
+    return strings_outside(ctx, paths, lambda value: value.lower() in approved)
 
 
 PREDICATES = {"not_in_setting": not_in_setting}

@@ -9,11 +9,10 @@ write them in different places: case-insensitively and without spaces
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import List
 
-from iacguard.engine.conditions import Context, Evidence, Result, Tri
-from iacguard.engine.paths import ABSENT, parse_path, resolve
-from iacguard.model import is_unknown
+from iacguard.engine.allow_lists import strings_outside
+from iacguard.engine.conditions import Context, Result, Tri
 
 _NOT_A_LOCATION = {"global", ""}
 
@@ -33,20 +32,7 @@ def region_allowed(ctx: Context, paths: List[str]) -> Result:
     allowed = [_normalise(r) for r in ctx.settings.get("allowed_regions") or []]
     if not allowed:
         return Result(Tri.FALSE)
-    evidence: List[Evidence] = []
-    unknown = False
-    for path in paths:
-        for match in resolve(ctx.base, parse_path(path), ctx.ignore_case):
-            value: Any = match.value
-            if value is ABSENT or value is None:
-                continue
-            if is_unknown(value):
-                unknown = True
-            elif isinstance(value, str) and not _allowed(value, allowed):
-                evidence.append(Evidence(ctx.base_path + match.path, value))
-    if evidence:
-        return Result(Tri.TRUE, evidence, evidence)
-    return Result(Tri.UNKNOWN if unknown else Tri.FALSE)
+    return strings_outside(ctx, paths, lambda value: _allowed(value, allowed))
 
 
 PREDICATES = {"region_allowed": region_allowed}
