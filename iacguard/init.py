@@ -26,7 +26,7 @@ severity_threshold: LOW
 # Checks not to run at all, or to skip on some paths (a reason is required).
 # skip_checks: [IACG-AWS-013]
 # skip:
-#   - id: IACG-AWS-002
+#   - id: IACG-AWS-100
 #     paths: ["legacy/**"]
 #     reason: frozen code, scheduled for deletion
 

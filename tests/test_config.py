@@ -156,16 +156,16 @@ def test_pre_commit_mode_scans_module_context_and_reports_only_given_files(tmp_p
     # Only bucket.tf changed: its value comes from variables.tf (context), and
     # other.tf's own finding is not reported.
     code, out, _ = run(["scan", "--pre-commit", "bucket.tf", "--format", "json",
-                        "--check", "IACG-AWS-001,IACG-AWS-002"], repo)
+                        "--check", "IACG-AWS-001,IACG-AWS-100"], repo)
     assert sorted(_findings(out)) == [("IACG-AWS-001", "bucket.tf", 1 + 1, False),
-                                      ("IACG-AWS-002", "bucket.tf", 1, False)]
+                                      ("IACG-AWS-100", "bucket.tf", 1, False)]
     assert code == 1
 
     # Deleting guard.tf alone: the module is scanned and the now unguarded
     # bucket in another file is reported.
     _git(repo, "rm", "-q", "guard.tf")
-    code, out, _ = run(["scan", "--pre-commit", "--format", "json", "--check", "IACG-AWS-002"], repo)
-    assert code == 1 and ("IACG-AWS-002", "other.tf", 1, False) in _findings(out)
+    code, out, _ = run(["scan", "--pre-commit", "--format", "json", "--check", "IACG-AWS-100"], repo)
+    assert code == 1 and ("IACG-AWS-100", "other.tf", 1, False) in _findings(out)
 
     # Nothing to look at: a quick pass.
     _git(repo, "commit", "-qm", "remove guard")
