@@ -301,6 +301,7 @@ def _scan(args: argparse.Namespace) -> int:
         terraform=TerraformInputs(var_files=config.get("var_files"), vars=config.get("vars")),
         parameters=config.get("parameters"),
         allowed_regions=config.get("allowed_regions"),
+        allowed_vm_extensions=config.get("allowed_vm_extensions"),
         suppression=SuppressionSettings(
             skips=[SkipRule(tuple(r["ids"]), tuple(r["paths"]), r["reason"], config.sources["skip"],
                             _config_dir(config)) for r in config.get("skip")],

@@ -157,6 +157,7 @@ _KEYS: Dict[str, Any] = {
     "vars": (_vars, []),
     "parameters": (_strings, []),
     "allowed_regions": (_strings, []),
+    "allowed_vm_extensions": (_strings, []),
     "baseline": (_string, None),
     "skip": (_skips, []),
     "report_unused_suppressions": (_bool, False),

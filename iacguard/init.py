@@ -20,6 +20,9 @@ severity_threshold: LOW
 # Data residency: the regions resources may use (checked by IACG-GEN-001).
 # allowed_regions: [ap-northeast-1, ap-northeast-3, japaneast, japanwest, asia-northeast1, asia-northeast2]
 
+# Azure VM extension types the organisation approves (checked by IACG-AZURE-112).
+# allowed_vm_extensions: [AzureMonitorLinuxAgent, AzureMonitorWindowsAgent, MDE.Linux, MDE.Windows]
+
 # Checks not to run at all, or to skip on some paths (a reason is required).
 # skip_checks: [IACG-AWS-013]
 # skip:

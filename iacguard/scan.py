@@ -39,6 +39,8 @@ class ScanOptions:
     parameters: Sequence[str] = ()
     # Data residency: regions resources may use (empty: not checked)
     allowed_regions: Sequence[str] = ()
+    # VM extension types an organisation approves (empty: not checked)
+    allowed_vm_extensions: Sequence[str] = ()
     # Parsed files by content in the user cache (off unless given), and how
     # many processes may parse at once.
     cache: Optional[ParseCache] = None
@@ -156,7 +158,8 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result.files.sort(key=lambda f: f.path)
     resources = [r for f in result.files for r in f.resources]
     graph = ResourceGraph(resources)
-    settings = {"allowed_regions": list(options.allowed_regions)}
+    settings = {"allowed_regions": list(options.allowed_regions),
+                "allowed_vm_extensions": list(options.allowed_vm_extensions)}
     # A check that needs a setting the user has not given does not run at all
     # (it would otherwise "pass" everything without looking).
     runnable = CheckSet([c for c in checkset.checks if all(settings.get(r) for r in c.requires)],

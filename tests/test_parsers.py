@@ -394,3 +394,28 @@ def test_tfplan_values_unknowns_and_modules() -> None:
     assert bucket.attributes == {"acl": "public-read", "arn": UNKNOWN}
     assert bucket.line_of(("acl",)) == 12
     assert bucket.location.line == 7
+
+
+def test_arm_child_resources_link_to_their_parent() -> None:
+    text = textwrap.dedent('''\
+        {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "parameters": {"unknownName": {"type": "string"}},
+          "resources": [
+            {"type": "Microsoft.Web/sites", "name": "app", "properties": {},
+             "resources": [{"type": "config", "name": "logs", "properties": {}}]},
+            {"type": "Microsoft.Web/sites/config", "name": "app/web",
+             "properties": {"http20Enabled": true}},
+            {"type": "Microsoft.Web/sites/config", "name": "[concat(parameters('unknownName'), '/web')]",
+             "properties": {}},
+            {"type": "Microsoft.Web/sites/config", "name": "other/web", "properties": {}}
+          ]
+        }
+        ''')
+    parsed = parse_arm("t.json", text)
+    site, nested, separate, unnamed, orphan = parsed.resources
+    assert [(link.address, link.via) for link in nested.links] == [("Microsoft.Web/sites/app", "parent")]
+    assert [(link.address, link.via) for link in separate.links] == [("Microsoft.Web/sites/app", "parent")]
+    assert separate.line_of(("properties", "http20Enabled")) == 8
+    assert unnamed.links == []  # the parent's name is not known: no guess
+    assert not any(link.via == "parent" and link.address == site.address for link in orphan.links)

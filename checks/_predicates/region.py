@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence
 
+from iacguard.engine.allow_lists import strings_outside
 from iacguard.engine.conditions import Context, Evidence, Result, Tri
 from iacguard.engine.paths import ABSENT, parse_path, resolve
 from iacguard.model import Resource, is_unknown
@@ -38,20 +39,7 @@ def region_allowed(ctx: Context, paths: List[str]) -> Result:
     allowed = [_normalise(r) for r in ctx.settings.get("allowed_regions") or []]
     if not allowed:
         return Result(Tri.FALSE)
-    evidence: List[Evidence] = []
-    unknown = False
-    for path in paths:
-        for match in resolve(ctx.base, parse_path(path), ctx.ignore_case):
-            value: Any = match.value
-            if value is ABSENT or value is None:
-                continue
-            if is_unknown(value):
-                unknown = True
-            elif isinstance(value, str) and not _allowed(value, allowed):
-                evidence.append(Evidence(ctx.base_path + match.path, value))
-    if evidence:
-        return Result(Tri.TRUE, evidence, evidence)
-    return Result(Tri.UNKNOWN if unknown else Tri.FALSE)
+    return strings_outside(ctx, paths, lambda value: _allowed(value, allowed))
 
 
 def _arn_region(value: str) -> Optional[str]:

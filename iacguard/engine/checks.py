@@ -34,7 +34,7 @@ _TOP_KEYS = {"id", "severity", "severity_rationale", "provider", "title", "descr
              "remediation", "controls", "cis", "mic_category", "clauses", "references", "requires",
              "redact_values"}
 # Scan settings a check can depend on; without them it does not run.
-SETTINGS = ("allowed_regions",)
+SETTINGS = ("allowed_regions", "allowed_vm_extensions")
 _CLAUSE_KEYS = {"formats", "resource_types", "when", "violation", "message"}
 
 

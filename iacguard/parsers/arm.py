@@ -21,7 +21,9 @@ Structure, as the deployment engine expands it:
   resources (references, not judged), user-defined functions.
 
 ``dependsOn``, ``resourceId()``, ``reference()`` and ``list*()`` become graph
-links; the link goes to the resource of this file that the id names.
+links; the link goes to the resource of this file that the id names. A child
+resource (``Microsoft.Web/sites/config``), nested or declared on its own, links
+to its parent (via ``parent``), so checks judge settings either may hold.
 """
 
 from __future__ import annotations
@@ -207,6 +209,7 @@ class _Reader:
         shown = name if index is None or known else f"{name}[{index}]"
         existing = body.get("existing") is True
         attributes, trace, targets = self._attributes(body, rtype, path, scope, template)
+        targets.extend((t, "parent") for t in _parent_target(rtype, key, known, parent))
         resource = self._resource(template, path, f"{template.prefix}{rtype}/{shown}", rtype, attributes, trace,
                                   existing)
         self.out.resources.append(resource)
@@ -429,6 +432,17 @@ def _entries(resources: Any, path: Path) -> Iterator[Tuple[Path, Optional[str], 
     elif isinstance(resources, dict):  # languageVersion 2.0: symbolic names
         for name, body in resources.items():
             yield path + (name,), name, body
+
+
+def _parent_target(rtype: str, key: str, known: bool, parent: Optional[_Parent]) -> List[Target]:
+    """The resource a child resource belongs to (``sites/config`` ``app/web``
+    -> ``sites`` ``app``), so that checks can judge settings that either of
+    them may hold; a link the name cannot tell is not made."""
+    if parent is not None:
+        return [Target(type=parent.type, name=parent.key)] if parent.key else []
+    if not known or rtype.count("/") < 2 or "/" not in key:
+        return []
+    return [Target(type=rtype.rsplit("/", 1)[0], name=key.rsplit("/", 1)[0])]
 
 
 def _via(out: Path) -> str:
