@@ -271,7 +271,7 @@ def _scan(args: argparse.Namespace) -> int:
     # over: 30-40% of a scan's time for nothing it can free. Forked parse
     # workers inherit the setting.
     gc.set_threshold(GC_THRESHOLD, 20, 100)
-    started = datetime.datetime.now(datetime.timezone.utc).astimezone().isoformat(timespec="seconds")
+    started = _now().isoformat(timespec="seconds")
     config = effective_config(args)
     outputs = _outputs(config.get("format"), config.get("output"))
     cache = ParseCache(enabled=not args.no_cache)
@@ -374,6 +374,15 @@ def _scan(args: argparse.Namespace) -> int:
     if args.create_baseline:
         return EXIT_OK  # recording the baseline accepts what it records
     return EXIT_FINDINGS if report.failing() or result.check_errors else EXIT_OK
+
+
+def _now() -> datetime.datetime:
+    """The scan's time, in local time; SOURCE_DATE_EPOCH (the reproducible-
+    builds convention) fixes it, so a report can be made again byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    return datetime.datetime.now(datetime.timezone.utc).astimezone()
 
 
 def _warn(message: Dict[str, str], lang: str) -> None:

@@ -13,9 +13,10 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from iacguard.cli import main
-from iacguard.engine.checks import known_controls
+from iacguard.engine.checks import known_controls, load_checks
 from iacguard.findings import Passed
 from iacguard.report import ScanInfo, writer
+from iacguard.scan import select_checks
 from iacguard.report.compliance import STATUSES, build
 from test_report_support import (EXAMPLES, HOSTILE, ROOT, check, examples_report, finding, parse_error,
                                  report)
@@ -328,3 +329,14 @@ def test_japanese_notes_come_from_the_catalogue_in_japanese() -> None:
     untranslated = [cid for cid, e in _controls().items()
                     for key in ("not_checkable_reason", "not_decidable") if e.get(key) and not e.get(f"{key}_ja")]
     assert untranslated == []
+
+
+def test_the_command_line_fills_the_header(tmp_path: Path, run, monkeypatch) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  acl = "public-read"\n}\n')
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1765000000")
+    code, out, _ = run(["scan", "main.tf", "--format", "markdown", "--check", "IACG-AWS-001"], tmp_path)
+    assert code == 1
+    assert "- Scanned at: 2025-12-06T05:46:40+00:00" in out and "- Paths scanned: `main.tf`" in out
+    digest = select_checks(load_checks(), ["IACG-AWS-001"], []).digest()
+    assert f"- Check set (SHA-256): `{digest}`" in out
+    assert "- Configuration (SHA-256): `" in out
