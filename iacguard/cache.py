@@ -4,30 +4,31 @@ An entry is keyed by the file's bytes, the parser kind and the iacguard
 version, so an edited file or a new release simply misses. Entries are
 written to a temporary file and renamed into place, so concurrent runs and a
 run killed mid-write never leave a half entry; an entry that cannot be read
-back is deleted and the file is parsed again. Only the classes of our own
-syntax trees, decoded templates and read JSON documents (and plain values)
-may be loaded from an entry.
+back is deleted and the file is parsed again.
+
+A cache can be restored from another branch's CI run or sit where others
+write, so an entry is JSON rebuilt by ``plain_data`` into our own classes
+only: reading one never calls anything it names. The directory is made
+private (0700) and is not used at all when someone else owns it or others
+may write to it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import io
 import os
-import pickle
+import stat
 import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Optional, Type, TypeVar
 
 from . import __version__
+from .plain_data import Codec
 
-_ALLOWED_MODULES = ("iacguard.parsers.terraform.ast", "iacguard.parsers.terraform.syntax",
-                    "iacguard.parsers.cfn_document", "iacguard.parsers.json_positions")
-_ALLOWED_BUILTINS = {"dict", "list", "tuple", "set", "frozenset", "str", "int", "float", "bool"}
-# YAML reads unquoted dates as dates.
-_ALLOWED_OTHER = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"),
-                  ("datetime", "timedelta")}
+_SUFFIX = ".json"
 
 
 def default_directory() -> Path:
@@ -35,14 +36,48 @@ def default_directory() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "iacguard"
 
 
-class _Restricted(pickle.Unpickler):
-    """Loads only our syntax-tree classes and plain containers."""
+@lru_cache(maxsize=1)
+def entry_codec() -> Codec:
+    """The classes a parsed file is made of: HCL syntax trees, decoded
+    CloudFormation templates and positioned JSON documents."""
+    from .parsers import cfn_document, json_positions
+    from .parsers.terraform import ast, syntax
 
-    def find_class(self, module: str, name: str) -> Any:
-        if module in _ALLOWED_MODULES or (module == "builtins" and name in _ALLOWED_BUILTINS) \
-                or (module, name) in _ALLOWED_OTHER:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+    trees = [c for c in vars(ast).values()
+             if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == ast.__name__]
+    return Codec(trees + [syntax.HCLFile, cfn_document.DecodedTemplate, cfn_document.PositionedMap,
+                          cfn_document.PositionedList, cfn_document.PositionedText, json_positions.PositionedJSON])
+
+
+def unsafe_directory(directory: Path) -> Optional[str]:
+    """Why ``directory`` must not hold our cache (None when it may): a
+    directory another user owns, or one others may write to, can be filled
+    with entries made to mislead the scan."""
+    try:
+        info = os.stat(directory)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a directory"
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is not None and info.st_uid != geteuid():
+        return f"is owned by another user (uid {info.st_uid})"
+    if geteuid is not None and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "may be written by other users"
+    return None
+
+
+def private_directory(directory: Path) -> Optional[str]:
+    """Create ``directory`` (0700 whatever the umask) if it is missing; why
+    it must not be used, or None."""
+    try:
+        directory.mkdir(parents=True, mode=0o700)
+        os.chmod(directory, 0o700)  # the umask may have taken more than group and others
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or exc})"
+    return unsafe_directory(directory)
 
 
 T = TypeVar("T")
@@ -70,22 +105,35 @@ _PRUNE_MARK = ".last-pruned"
 
 
 class ParseCache:
-    def __init__(self, directory: Optional[Path] = None, enabled: bool = True) -> None:
+    def __init__(self, directory: Optional[Path] = None, enabled: bool = True,
+                 codec: Optional[Codec] = None) -> None:
         self.directory = directory or default_directory()
         self.enabled = enabled
         self.hits = 0
         self.misses = 0
+        # Why the directory is not used (set on first use), for the user.
+        self.refused: Optional[str] = None
+        self._checked = False
+        self._codec = codec
+
+    def usable(self) -> bool:
+        """Enabled, and the directory is ours alone (checked once)."""
+        if self.enabled and not self._checked:
+            self._checked = True
+            self.refused = private_directory(self.directory)
+            self.enabled = self.refused is None
+        return self.enabled
 
     def _path(self, kind: str, data: bytes) -> Path:
         digest = hashlib.sha256(b"%s\0%s\0" % (__version__.encode(), kind.encode()) + data).hexdigest()
-        return self.directory / digest[:2] / f"{digest[2:]}.pickle"
+        return self.directory / digest[:2] / f"{digest[2:]}{_SUFFIX}"
 
     def has(self, kind: str, data: bytes) -> bool:
         """Whether an entry exists (it may still turn out unreadable)."""
-        return self.enabled and self._path(kind, data).is_file()
+        return self.usable() and self._path(kind, data).is_file()
 
     def get(self, kind: str, data: bytes) -> Any:
-        if not self.enabled:
+        if not self.usable():
             return None
         path = self._path(kind, data)
         try:
@@ -94,8 +142,8 @@ class ParseCache:
             self.misses += 1
             return None
         try:
-            value = _Restricted(io.BytesIO(raw)).load()
-        except Exception:  # a truncated, corrupt or foreign entry: forget it
+            value = (self._codec or entry_codec()).loads(raw)
+        except (ValueError, RecursionError):  # a truncated, corrupt or foreign entry: forget it
             try:
                 path.unlink()
             except OSError:
@@ -110,27 +158,28 @@ class ParseCache:
         return value
 
     def put(self, kind: str, data: bytes, value: Any) -> None:
-        if not self.enabled:
+        if not self.usable():
             return
         path = self._path(kind, data)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            encoded = (self._codec or entry_codec()).dumps(value)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    handle.write(encoded)
                 os.replace(tmp, path)
             except BaseException:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
                 raise
-        except (OSError, pickle.PicklingError, RecursionError):
-            pass  # a cache that cannot be written only costs speed
+        except (OSError, ValueError, TypeError, RecursionError):
+            pass  # a cache that cannot be written (or a value it cannot hold) only costs speed
 
     def prune(self, max_age_days: float = MAX_ENTRY_AGE_DAYS) -> int:
         """Delete entries unused for ``max_age_days``, at most once a day;
         how many were deleted. Nothing here may fail a scan."""
-        if not self.enabled:
+        if not self.usable():
             return 0
         mark = self.directory / _PRUNE_MARK
         now = time.time()
@@ -141,9 +190,8 @@ class ParseCache:
             pass  # never pruned, or no cache yet
         removed = 0
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
             mark.touch()
-            for entry in self.directory.glob("*/*.pickle"):
+            for entry in self.directory.glob("*/*"):  # entries, and those of older formats
                 try:
                     if now - entry.stat().st_mtime > max_age_days * 86400:
                         entry.unlink()

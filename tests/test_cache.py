@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import time
 from pathlib import Path
 
@@ -43,17 +42,12 @@ def test_corrupt_or_foreign_entries_are_discarded(tmp_path: Path) -> None:
     cache = ParseCache(tmp_path)
     cache.put("hcl", b"x = 1", {"a": [1, 2]})
     assert cache.get("hcl", b"x = 1") == {"a": [1, 2]}
-    entry = next(p for p in tmp_path.rglob("*.pickle"))
+    entry = next(p for p in tmp_path.rglob("*.json"))
     entry.write_bytes(entry.read_bytes()[:5])  # killed mid-write, by hand
     assert cache.get("hcl", b"x = 1") is None and not entry.exists()
-
-    class Evil:
-        def __reduce__(self):
-            return (os.system, ("echo pwned",))
-
     cache.put("hcl", b"y = 2", None)
-    target = next(p for p in tmp_path.rglob("*.pickle"))
-    target.write_bytes(pickle.dumps(Evil()))
+    target = next(p for p in tmp_path.rglob("*.json"))
+    target.write_bytes(b'{"\\u0000posix.system": ["echo pwned"]}')  # a class it was not given
     assert cache.get("hcl", b"y = 2") is None and not target.exists()
 
 

@@ -40,24 +40,18 @@ class PositionedMap(dict):
     """A mapping with the 1-based lines it starts and ends on."""
 
     __slots__ = ("line", "end_line")
-
-    def __reduce__(self) -> Any:
-        # Compact in the cache: two numbers, then the items.
-        return _positioned_map, (self.line, self.end_line), None, None, iter(self.items())
+    PLAIN_ATTRS = __slots__  # what the parse cache stores beside the items
 
 
 class PositionedList(list):
     __slots__ = ("line", "end_line")
-
-    def __reduce__(self) -> Any:
-        return _positioned_list, (self.line, self.end_line), None, iter(self)
+    PLAIN_ATTRS = __slots__
 
 
 class PositionedText(str):
     """A string with the 1-based line it starts on."""
 
-    def __reduce__(self) -> Any:
-        return _positioned_text, (str(self), self.line)
+    PLAIN_ATTRS = ("line",)
 
 
 def _positioned_map(line: int, end_line: int) -> PositionedMap:

@@ -1,0 +1,183 @@
+"""Values stored as JSON and rebuilt only by this code.
+
+Cache entries (parsed files, grammar tables) are read back without calling
+anything the entry names: JSON holds strings, numbers, lists and objects,
+and the only classes made from it are the ones a ``Codec`` was given. A
+planted or corrupt entry can at worst be refused (``ValueError``).
+
+JSON objects are plain ``str``-keyed dicts; everything else is a one-key
+object whose key starts with NUL: ``{"\\0t": [...]}`` a tuple,
+``{"\\0d": [k, v, ...]}`` a dict with other keys, ``{"\\0=": [n, value]}`` the
+first of several references to one container and ``{"\\0@": n}`` the others
+(a YAML alias stays one object, so an entry costs the text's size, not the
+expansion's), ``{"\\0<Class>": [...]}`` an instance of a given class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from typing import Any, Callable, Dict, List, Sequence, Set, Tuple
+
+_TAG = "\0"
+_TUPLE, _DICT, _DEFINE, _REFER = "\0t", "\0d", "\0=", "\0@"
+_DATE, _DATETIME = "\0date", "\0datetime"
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class Codec:
+    """Encodes and decodes plain values and instances of ``classes``.
+
+    A class is either a dataclass (its fields are stored in order) or a
+    subclass of ``dict``, ``list`` or ``str`` naming the attributes it adds in
+    a ``PLAIN_ATTRS`` tuple (a position kept beside the value)."""
+
+    def __init__(self, classes: Sequence[type] = ()) -> None:
+        self._by_class: Dict[type, Tuple[str, Tuple[str, ...]]] = {}
+        self._by_tag: Dict[str, Tuple[type, Tuple[str, ...]]] = {}
+        for cls in classes:
+            if dataclasses.is_dataclass(cls):
+                names = tuple(f.name for f in dataclasses.fields(cls))
+            elif issubclass(cls, (dict, list, str)):
+                names = tuple(getattr(cls, "PLAIN_ATTRS"))
+            else:
+                raise TypeError(f"{cls.__name__} is neither a dataclass nor a dict, list or str subclass")
+            tag = _TAG + cls.__qualname__
+            if tag in self._by_tag:
+                raise TypeError(f"two classes named {cls.__qualname__}")
+            self._by_class[cls] = (tag, names)
+            self._by_tag[tag] = (cls, names)
+
+    # -- writing -------------------------------------------------------------
+    def dumps(self, value: Any) -> bytes:
+        """``value`` as JSON; ValueError or TypeError for what cannot be
+        stored (a cycle, a class not given)."""
+        shared = self._shared(value)
+        numbers: Dict[int, int] = {}
+        return json.dumps(self._encode(value, shared, numbers), ensure_ascii=False, separators=(",", ":"),
+                          check_circular=False).encode("utf-8", "surrogatepass")
+
+    def _shared(self, value: Any) -> Set[int]:
+        """Ids of the containers reachable more than once."""
+        seen: Set[int] = set()
+        shared: Set[int] = set()
+        active: Set[int] = set()
+
+        def visit(item: Any) -> None:
+            if type(item) in _SCALARS or isinstance(item, (str, datetime.date)):
+                return
+            key = id(item)
+            if key in active:
+                raise ValueError("a value that contains itself cannot be stored")
+            if key in seen:
+                shared.add(key)
+                return
+            seen.add(key)
+            active.add(key)
+            for child in self._children(item):
+                visit(child)
+            active.discard(key)
+
+        visit(value)
+        return shared
+
+    def _children(self, item: Any) -> List[Any]:
+        if isinstance(item, dict):
+            return [part for pair in item.items() for part in pair]
+        if isinstance(item, (list, tuple)):
+            return list(item)
+        known = self._by_class.get(type(item))
+        if known is None:
+            raise TypeError(f"{type(item).__name__} cannot be stored")
+        return [getattr(item, name) for name in known[1]]
+
+    def _encode(self, item: Any, shared: Set[int], numbers: Dict[int, int]) -> Any:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or kind is float or item is None:
+            return item
+        if kind is datetime.datetime or kind is datetime.date:
+            return {_DATETIME if kind is datetime.datetime else _DATE: item.isoformat()}
+        key = id(item)
+        if key in shared:
+            if key in numbers:
+                return {_REFER: numbers[key]}
+            numbers[key] = len(numbers)
+            return {_DEFINE: [numbers[key], self._encode_new(item, shared, numbers)]}
+        return self._encode_new(item, shared, numbers)
+
+    def _encode_new(self, item: Any, shared: Set[int], numbers: Dict[int, int]) -> Any:
+        kind = type(item)
+        if kind is list:
+            return [self._encode(v, shared, numbers) for v in item]
+        if kind is tuple:
+            return {_TUPLE: [self._encode(v, shared, numbers) for v in item]}
+        if kind is dict:
+            if all(type(k) is str for k in item) and not (len(item) == 1 and next(iter(item)).startswith(_TAG)):
+                return {k: self._encode(v, shared, numbers) for k, v in item.items()}
+            return {_DICT: [self._encode(part, shared, numbers) for pair in item.items() for part in pair]}
+        known = self._by_class.get(kind)
+        if known is None:
+            raise TypeError(f"{kind.__name__} cannot be stored")
+        tag, names = known
+        attrs = [self._encode(getattr(item, name), shared, numbers) for name in names]
+        if isinstance(item, dict):
+            attrs.extend(self._encode(part, shared, numbers) for pair in item.items() for part in pair)
+        elif isinstance(item, list):
+            attrs.extend(self._encode(v, shared, numbers) for v in item)
+        elif isinstance(item, str):
+            attrs.append(str(item))
+        return {tag: attrs}
+
+    # -- reading -------------------------------------------------------------
+    def loads(self, data: bytes) -> Any:
+        """The value ``dumps`` made; ValueError for anything else."""
+        try:
+            return json.loads(data.decode("utf-8", "surrogatepass"), object_hook=self._hook())
+        except (KeyError, IndexError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"not a stored value: {type(exc).__name__}: {exc}") from None
+
+    def _hook(self) -> Callable[[Dict[str, Any]], Any]:
+        defined: Dict[int, Any] = {}
+        by_tag = self._by_tag
+        new = object.__new__
+
+        def hook(obj: Dict[str, Any]) -> Any:
+            if len(obj) != 1:
+                return obj
+            tag, payload = next(iter(obj.items()))
+            if not tag.startswith(_TAG):
+                return obj
+            if tag == _TUPLE:
+                return tuple(payload)
+            if tag == _DICT:
+                return dict(zip(payload[::2], payload[1::2]))
+            if tag == _DEFINE:
+                number, value = payload
+                defined[number] = value
+                return value
+            if tag == _REFER:
+                return defined[payload]
+            if tag == _DATE:
+                return datetime.date.fromisoformat(payload)
+            if tag == _DATETIME:
+                return datetime.datetime.fromisoformat(payload)
+            cls, names = by_tag[tag]
+            count = len(names)
+            if issubclass(cls, str):
+                out = cls(payload[count])
+            elif issubclass(cls, dict):
+                out = cls(zip(payload[count::2], payload[count + 1::2]))
+            elif issubclass(cls, list):
+                out = cls(payload[count:])
+            else:
+                if len(payload) != count:
+                    raise ValueError(f"{cls.__name__} takes {count} fields, not {len(payload)}")
+                out = new(cls)
+                out.__dict__.update(zip(names, payload))
+                return out
+            for name, value in zip(names, payload):
+                setattr(out, name, value)
+            return out
+
+        return hook
