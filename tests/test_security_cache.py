@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pickle
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -96,3 +98,42 @@ def test_shared_parts_stay_shared_and_cycles_are_not_stored() -> None:
     assert codec.loads(codec.dumps({"\0t": 1})) == {"\0t": 1}
     assert codec.loads(codec.dumps(float("inf"))) == float("inf")
 
+
+def _python(code: str, tmp: Path, cache: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TMPDIR=str(tmp), XDG_CACHE_HOME=str(cache))
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_lark_grammar_tables_in_the_shared_temp_dir_are_not_loaded(tmp_path: Path) -> None:
+    """Lark's own cache is a pickle with a predictable name in the temporary
+    directory; another local user plants one and the next scan loads it."""
+    shared_tmp = tmp_path / "tmp"
+    shared_tmp.mkdir()
+    # What Lark itself leaves there for the grammar and options iacguard used.
+    made = _python("import os, hcl2; from lark import Lark; from hcl2.postlexer import PostLexer; "
+                   "Lark.open(os.path.join(os.path.dirname(hcl2.__file__), 'hcl2.lark'), parser='lalr', "
+                   "propagate_positions=False, postlex=PostLexer(), cache=True)", shared_tmp, tmp_path / "c0")
+    assert made.returncode == 0, made.stderr
+    planted = list(shared_tmp.glob(".lark*"))
+    assert planted
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Marker(str(marker)))
+    for path in planted:
+        digest = path.read_bytes().split(b"\n", 1)[0]
+        path.write_bytes(digest + b"\n" + payload)
+    code = ("from iacguard.parsers.terraform.syntax import parse_hcl; "
+            "print(parse_hcl('a = 1\\n').attributes[0].name)")
+    cache = tmp_path / "cache"
+    for _ in range(2):  # building the tables, then loading them from our cache
+        scan = _python(code, shared_tmp, cache)
+        assert scan.returncode == 0 and scan.stdout.strip() == "a", scan.stderr
+        assert not marker.exists()
+    assert list((cache / "iacguard").glob("*/*.json"))  # our cache holds the tables
+
+
+class _Marker:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (eval, (f"open({self.path!r}, 'w').write('ran')",))

@@ -48,8 +48,10 @@ def parser() -> Lark:
     import hcl2
     from hcl2.postlexer import PostLexer
 
-    grammar = os.path.join(os.path.dirname(hcl2.__file__), "hcl2.lark")
-    return Lark.open(grammar, parser="lalr", propagate_positions=False, postlex=PostLexer(), cache=True)
+    from .grammar_cache import lalr_parser
+
+    with open(os.path.join(os.path.dirname(hcl2.__file__), "hcl2.lark"), encoding="utf-8") as handle:
+        return lalr_parser(handle.read(), PostLexer())
 
 
 @lru_cache(maxsize=1)
