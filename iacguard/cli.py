@@ -22,6 +22,7 @@ from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import BUILTIN_TITLES, SEVERITY_ORDER
 from .report.common import terminal_safe
 from .model import FORMATS
+from .source import SourceError, confined, is_inside, repository_root
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # Allocations between cycle collections of the youngest generation during a scan.
@@ -253,6 +254,26 @@ def effective_config(args: argparse.Namespace) -> Config:
     return config
 
 
+def scanned_repositories(paths: Sequence[str]) -> List[Path]:
+    """The repository of each scanned path (source.repository_root)."""
+    return [repository_root(Path(p)) for p in paths]
+
+
+def check_given_files(names: Sequence[str], option: str, roots: Sequence[Path]) -> None:
+    """Files named on the command line (--var-file, --parameters) are the
+    user's choice, wherever they are; one written inside a scanned
+    repository must also stay inside it, so that a link planted there cannot
+    turn it into a file elsewhere (a usage error)."""
+    for name in names:
+        written = Path(os.path.normpath(Path.cwd() / name))
+        for root in roots:
+            if is_inside(written, root) or is_inside(written.parent.resolve() / written.name, root):
+                try:
+                    confined(written, root)
+                except SourceError as exc:
+                    raise UsageError(f"{option} {name} {exc}") from None
+
+
 def _config_dir(config: Config) -> Path:
     """Paths in a configuration file are relative to the file."""
     return Path(config.file).resolve().parent if config.file else Path.cwd()
@@ -273,6 +294,9 @@ def _scan(args: argparse.Namespace) -> int:
     gc.set_threshold(GC_THRESHOLD, 20, 100)
     started = _now().isoformat(timespec="seconds")
     config = effective_config(args)
+    roots = scanned_repositories(args.paths or ["."])
+    check_given_files(args.var_file, "--var-file", roots)
+    check_given_files(args.parameters, "--parameters", roots)
     outputs = _outputs(config.get("format"), config.get("output"))
     cache = ParseCache(enabled=not args.no_cache)
     checkset = load_checks([Path(d) for d in config.get("checks_dirs")], cache=cache)
@@ -322,6 +346,9 @@ def _scan(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         _warn(warning, config.get("lang"))
     cache.prune()
+    if cache.refused:
+        print(f"iacguard: warning: the parse cache {cache.directory} is not used: it {cache.refused}",
+              file=sys.stderr)
     if scope is not None:
         result.findings = [f for f in result.findings if scope.wants(f.file)]
         result.passed = [p for p in result.passed if scope.wants(p.file)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from .engine.runner import CheckError, run_checks
 from .findings import BUILTIN_TITLES, PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
 from .graph import ResourceGraph
 from .model import FORMATS, ParsedFile, ParseError, Resource, TemplateContext
-from .source import Limits, SourceError, read_head, read_text
+from .source import Limits, SourceError, read_head, read_text, repository_root
 from .suppress import SuppressionSettings, apply_suppressions
 
 if TYPE_CHECKING:
@@ -117,7 +116,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     found = discover(options.paths, options.cwd)
     result.notes.extend(found.notes)
     cwd = (options.cwd or Path.cwd()).absolute()
-    repo_root = _repository_root(found.candidates, cwd)
+    roots = _repository_roots(found.candidates)
     terraform_dirs: Dict[Path, List[Tuple[str, str]]] = defaultdict(list)
     frameworks = set(options.frameworks)
     templates: List[Tuple[Candidate, str, str]] = []
@@ -142,12 +141,13 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
             terraform_dirs[candidate.path.parent].append((candidate.display, text))
         else:
             templates.append((candidate, fmt, text))
-    _parse_templates(templates, options, repo_root, cwd, result)
+    _parse_templates(templates, options, roots, cwd, result)
     templates.clear()  # the texts, once parsed, are not kept through the checks
     if terraform_dirs:
         from .parsers.terraform.project import Project
 
-        project = Project(repo_root, cwd, options.terraform, options.cache, options.workers, options.limits)
+        project = Project(sorted(set(roots.values())), cwd, options.terraform, options.cache, options.workers,
+                          options.limits)
         project.add_directories(terraform_dirs)
         terraform_dirs.clear()
         result.files.extend(project.evaluate())
@@ -189,7 +189,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
 SNIPPET_LINES = 2
 
 
-def _parse_templates(templates: List[Tuple[Candidate, str, str]], options: ScanOptions, repo_root: Path,
+def _parse_templates(templates: List[Tuple[Candidate, str, str]], options: ScanOptions, roots: Dict[Path, Path],
                      cwd: Path, result: ScanResult) -> None:
     """CloudFormation, ARM and plan files, each on its own."""
     if any(fmt == "cloudformation" for _, fmt, _ in templates):
@@ -198,7 +198,7 @@ def _parse_templates(templates: List[Tuple[Candidate, str, str]], options: ScanO
         read_templates_ahead([t for _, fmt, t in templates if fmt == "cloudformation"], options.cache,
                              options.workers, options.limits)
     for candidate, fmt, text in templates:
-        context = TemplateContext(candidate.path, candidate.display, repo_root,
+        context = TemplateContext(candidate.path, candidate.display, roots[candidate.scan_root],
                                   [Path(p) for p in options.parameters], cwd, options.cache, options.limits)
         try:
             parsed = _parse_single(fmt, text, context)
@@ -275,15 +275,10 @@ def _sniff_format(path: Path) -> Optional[str]:
     return detect_format(path.name, head.decode("utf-8", errors="replace"))
 
 
-def _repository_root(candidates: List[Candidate], cwd: Path) -> Path:
-    """Where module sources and file() may reach: the enclosing git
-    repository of the scanned paths, or else the scanned root itself."""
-    roots = {c.scan_root for c in candidates} or {cwd}
-    common = Path(os.path.commonpath([str(r) for r in roots]))
-    for directory in (common, *common.parents):
-        if (directory / ".git").exists():
-            return directory
-    return common
+def _repository_roots(candidates: List[Candidate]) -> Dict[Path, Path]:
+    """Each scanned path's repository (source.repository_root): what its
+    templates may refer to. Two scanned paths do not widen each other's."""
+    return {root: repository_root(root) for root in {c.scan_root for c in candidates}}
 
 
 def _parse_single(fmt: str, text: str, context: TemplateContext) -> Optional[ParsedFile]:

@@ -149,6 +149,56 @@ def display_path(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
+def repository_root(scanned: Path) -> Path:
+    """Where a scan of ``scanned`` may read: the git work tree that contains
+    it (a real repository, not any entry named ``.git``), else the scanned
+    directory itself (a file's own directory)."""
+    start = scanned.resolve()
+    if not start.is_dir():
+        start = start.parent
+    for directory in (start, *start.parents):
+        if _is_git_work_tree(directory):
+            return directory
+    return start
+
+
+def _is_git_work_tree(directory: Path) -> bool:
+    """``.git`` is a repository directory (HEAD, objects, refs, as git
+    itself requires), or a file ``gitdir: <path>`` pointing at one (a linked
+    worktree or a submodule)."""
+    marker = directory / ".git"
+    if marker.is_file():
+        head = read_head(marker, 4096).decode("utf-8", "replace")
+        if not head.startswith("gitdir:"):
+            return False
+        target = Path(head[len("gitdir:"):].strip())
+        marker = target if target.is_absolute() else directory / target
+    return (marker / "HEAD").is_file() and (marker / "objects").is_dir() and (marker / "refs").is_dir()
+
+
+def confined(path: Path, root: Path) -> Path:
+    """``path`` with its links followed, when that stays inside ``root``;
+    SourceError when it leaves it (``..``, an absolute path, a link out)."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+        raise SourceError("cannot be resolved (a symbolic link loop?); not read") from None
+    if not is_inside(real, root.resolve()):
+        how = "is a symbolic link" if path.is_symlink() else "leads (through '..', an absolute path or a link)"
+        raise SourceError(f"{how} outside the repository")
+    return real
+
+
+def read_reference(path: Path, root: Optional[Path], limits: Limits) -> str:
+    """A file read because something else names it (a variable or parameter
+    file, a module's files, a nested or linked template): only inside
+    ``root`` and within ``limits.max_file_bytes``, as scanned files are.
+    ``root`` is None only for a file the user named on the command line
+    outside every scanned repository. SourceError says why it was refused."""
+    real = confined(path, root) if root is not None else path
+    return decode_bytes(read_regular_bytes(real, limits.max_file_bytes))
+
+
 def resolve_inside(base: Path, reference: str, repo_root: Path) -> Optional[Path]:
     """A local file or directory a template refers to (a nested stack, a
     linked template, a module source), resolved; None when it would leave

@@ -26,3 +26,17 @@ def run(capsys) -> Callable[[List[str], Path], Tuple[int, str, str]]:
         return code, out.out, out.err
 
     return invoke
+
+
+def make_work_tree(path: Path) -> Path:
+    """Make ``path`` the root of a git work tree, as git itself recognises
+    one (``.git`` with HEAD, objects and refs), without running git."""
+    (path / ".git" / "objects").mkdir(parents=True, exist_ok=True)
+    (path / ".git" / "refs").mkdir(exist_ok=True)
+    (path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    return path
+
+
+@pytest.fixture
+def work_tree() -> Callable[[Path], Path]:
+    return make_work_tree

@@ -824,7 +824,11 @@ def test_module_source_outside_the_repository_is_not_loaded(tmp_path: Path, sour
     root = repo(tmp_path, {"main.tf": 'module "m" {\n  source = "%s"\n}\n' % source})
     result = scan(ScanOptions(paths=[str(root)], cwd=root), CHECKS)
     assert [r.address for r in result.resources] == []
-    assert result.findings == [] and result.check_errors == []
+    # A local path that leaves the repository is an error on the call; any
+    # other source is a remote one, not downloaded: its outputs are unknown.
+    local = source.startswith(".")
+    assert [(f.check_id, f.file, f.line) for f in result.findings] == [("IACG-000", "main.tf", 1)] * local
+    assert all("outside the repository" in f.message["en"] for f in result.findings) and not result.check_errors
     _assert_nothing_leaked(cli_outputs(root, tmp_path))
 
 

@@ -18,7 +18,7 @@ from iacguard.parsers.tfplan import parse_tfplan
 def load_module(files, directory="."):
     """Evaluate one module directory (display path, text) as a root module."""
     root = Path("/nonexistent-root")
-    project = Project(root, root)
+    project = Project([root], root)
     project.add_files(root / directory, files)
     return project.evaluate()
 

@@ -12,6 +12,8 @@ configuration and a ``scenario.yaml``:
       - {check: IACG-AWS-001, file: main.tf, line: 5, resource: aws_s3_bucket.b}
         # optional per entry: message: "a piece of the English message"
     notes: ["substring of an expected note"]   # optional
+    parse_errors:                     # optional: the IACG-000 entries expected
+      - {file: main.json, line: 3, message: "a piece of the message"}
 
 Cases are where a scanner that does not evaluate would be wrong.
 """
@@ -51,9 +53,12 @@ def test_scenario(case: Path) -> None:
         parameters=[str(case / f) for f in spec.get("parameters", [])],
     )
     result = scan(options, checks)
-    assert not result.parse_errors, [(e.file, e.line, e.message) for e in result.parse_errors]
+    errors = [(e.file, e.line) for e in result.parse_errors]
+    assert errors == [(e["file"], e["line"]) for e in spec.get("parse_errors", [])], result.parse_errors
+    for error, entry in zip(result.parse_errors, spec.get("parse_errors", [])):
+        assert entry["message"] in error.message
     assert not result.check_errors, [(e.check_id, e.resource, e.message) for e in result.check_errors]
-    found = sorted((f.check_id, f.file, f.line, f.resource) for f in result.findings)
+    found = sorted((f.check_id, f.file, f.line, f.resource) for f in result.findings if f.check_id != "IACG-000")
     expected = sorted((e["check"], e["file"], e["line"], e["resource"]) for e in spec.get("expect") or [])
     assert found == expected
     for entry in spec.get("expect") or []:

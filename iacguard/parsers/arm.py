@@ -35,7 +35,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from ..model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource,
                      TemplateContext, is_unknown)
-from ..source import SourceError, display_path, read_text, resolve_inside
+from ..source import SourceError, display_path, read_reference, resolve_inside
 from .arm_expressions import Scope, Session
 from .arm_parameters import read_parameter_file, template_parameters
 from .arm_syntax import is_expression, literal_text, render
@@ -71,7 +71,7 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
         out.errors.append(ParseError(display, 1, "template is not a JSON object", "arm"))
         return out
     reader = _Reader(display, context, out)
-    supplied, origin = template_parameters(context, out.notes)
+    supplied, origin = template_parameters(context, out.notes, out.errors)
     if origin:
         out.notes.append(f"{display}: parameter values from {origin}")
     directory = context.path.parent if context is not None else None
@@ -323,15 +323,16 @@ class _Reader:
             return
         link = props.get("templateLink")
         if isinstance(link, dict):
-            self._linked(template, link, props, scope, _supplied(passed), prefix)
+            line = template.source.doc.lines.get(path + ("properties", "templateLink"), 1)
+            self._linked(template, link, props, scope, _supplied(passed), prefix, line)
 
     def _linked(self, template: _Template, link: Dict[str, Any], props: Dict[str, Any], scope: Scope,
-                supplied: Optional[Dict[str, Any]], prefix: str) -> None:
+                supplied: Optional[Dict[str, Any]], prefix: str, line: int) -> None:
         """A linked template, read from disk only when it is a local path
         inside the repository (never a network URL)."""
         where = link.get("relativePath", link.get("uri"))
         value = evaluate_leaf(where, scope, self.session, [])
-        found = self._local_template(template, value)
+        found = self._local_template(template, value, line)
         if found is None:
             return
         real, display = found
@@ -339,23 +340,30 @@ class _Reader:
             self.out.notes.append(f"{template.source.display}: linked template {display} includes itself; "
                                   "not read again")
             return
+        context = self.context  # set: _local_template found a file only with it
         try:
-            context = self.context  # set: _local_template found a file only with it
-            doc = parse_json(read_text(real, context.limits), cache=context.cache)
-        except (SourceError, JSONPositionError, OSError) as exc:
+            doc = parse_json(read_reference(real, context.repo_root, context.limits), cache=context.cache)
+        except SourceError as exc:
+            self._refused(template, line, f"linked template {display} not read: {exc}")
+            return
+        except JSONPositionError as exc:
             self.out.notes.append(f"{template.source.display}: linked template {display} not read: {exc}")
             return
         if not isinstance(doc.value, dict):
             return
         if supplied is not None and not supplied:
-            supplied = self._parameters_link(template, props, scope) or supplied
+            supplied = self._parameters_link(template, props, scope, line) or supplied
         loaded = getattr(self.out, "loaded_files", None)  # judged through this file, not on its own
         if loaded is not None and display not in loaded:
             loaded.append(display)
         self.read(doc.value, (), _Source(doc, display, real.parent), supplied, prefix,
                   template.depth + 1, template.chain + (display,))
 
-    def _local_template(self, template: _Template, value: Any) -> Optional[Tuple[FSPath, str]]:
+    def _refused(self, template: _Template, line: int, message: str) -> None:
+        """An IACG-000 where the template refers to a file it may not read."""
+        self.out.errors.append(ParseError(template.source.display, line, message, "arm"))
+
+    def _local_template(self, template: _Template, value: Any, line: int) -> Optional[Tuple[FSPath, str]]:
         if not isinstance(value, str) or not value or self.context is None or template.source.directory is None:
             if isinstance(value, str) and value:
                 self.out.notes.append(f"{template.source.display}: linked template {value!r} not read")
@@ -365,21 +373,28 @@ class _Reader:
             return None
         real = resolve_inside(template.source.directory, value, self.context.repo_root)
         if real is None:
-            self.out.notes.append(f"{template.source.display}: linked template {value!r} is outside the repository; "
-                                  "not read")
+            self._refused(template, line, f"linked file {value!r} leads outside the repository; not read")
             return None
         if not real.is_file():
             self.out.notes.append(f"{template.source.display}: linked template {value!r} not found")
             return None
         return real, display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
 
-    def _parameters_link(self, template: _Template, props: Dict[str, Any], scope: Scope) -> Optional[Dict[str, Any]]:
+    def _parameters_link(self, template: _Template, props: Dict[str, Any], scope: Scope,
+                         line: int) -> Optional[Dict[str, Any]]:
         link = props.get("parametersLink")
         if not isinstance(link, dict):
             return None
         value = evaluate_leaf(link.get("relativePath", link.get("uri")), scope, self.session, [])
-        found = self._local_template(template, value)
-        return None if found is None else read_parameter_file(found[0], self.out.notes, explicit=True)
+        found = self._local_template(template, value, line)
+        if found is None:
+            return None
+        context = self.context  # set: _local_template found a file only with it
+        try:
+            return read_parameter_file(found[0], context.repo_root, context.limits, self.out.notes, explicit=True)
+        except SourceError as exc:
+            self._refused(template, line, f"parameters file {found[1]} not read: {exc}")
+            return None
 
     # -- names and links --------------------------------------------------------------------
     def _register(self, template: _Template, resource: Resource, rtype: str, key: str,

@@ -13,20 +13,24 @@ from __future__ import annotations
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..model import UNKNOWN_PRESENT, TemplateContext
-from ..source import Limits, SourceError, read_text
+from ..model import UNKNOWN_PRESENT, ParseError, TemplateContext
+from ..source import Limits, SourceError, display_path, read_reference
 from .json_positions import JSONPositionError, parse_json
 
 
-def template_parameters(context: Optional[TemplateContext], notes: List[str]) -> Tuple[Dict[str, Any], str]:
-    """(values by lower-case name, where they came from) for the template in ``context``."""
+def template_parameters(context: Optional[TemplateContext], notes: List[str],
+                        errors: List[ParseError]) -> Tuple[Dict[str, Any], str]:
+    """(values by lower-case name, where they came from) for the template in
+    ``context``. A parameters file that cannot be read (a link out of the
+    repository, too large) is an error on that file."""
     if context is None:
         return {}, ""
     explicit: Dict[str, Any] = {}
     sources: List[str] = []
     for path in context.parameter_files:
+        # Named on the command line, which checked where it leads.
         full = path if path.is_absolute() or context.cwd is None else context.cwd / path
-        values = read_parameter_file(full, notes, explicit=True)
+        values = _read_or_report(full, None, context, notes, errors, explicit=True)
         if values is not None:
             explicit.update(values)  # later files win, as repeated --parameters do
             sources.append(str(path))
@@ -35,8 +39,18 @@ def template_parameters(context: Optional[TemplateContext], notes: List[str]) ->
     paired = paired_file(context.path)
     if paired is None:
         return {}, ""
-    values = read_parameter_file(paired, notes, explicit=False)
+    values = _read_or_report(paired, context.repo_root, context, notes, errors, explicit=False)
     return (values or {}), (paired.name if values is not None else "")
+
+
+def _read_or_report(path: FSPath, root: Optional[FSPath], context: TemplateContext, notes: List[str],
+                    errors: List[ParseError], explicit: bool) -> Optional[Dict[str, Any]]:
+    try:
+        return read_parameter_file(path, root, context.limits, notes, explicit)
+    except SourceError as exc:
+        shown = display_path(path.absolute(), (context.cwd or FSPath.cwd()).absolute())
+        errors.append(ParseError(shown, exc.line, f"parameters file not read: {exc}", "arm"))
+        return None
 
 
 def paired_file(template: FSPath) -> Optional[FSPath]:
@@ -49,12 +63,16 @@ def paired_file(template: FSPath) -> Optional[FSPath]:
     return candidate if candidate.is_file() else None
 
 
-def read_parameter_file(path: FSPath, notes: List[str], explicit: bool) -> Optional[Dict[str, Any]]:
-    """The values of a deploymentParameters file, or None when the file is
-    not one (a CloudFormation parameters file given to --parameters, say)."""
+def read_parameter_file(path: FSPath, root: Optional[FSPath], limits: Limits, notes: List[str],
+                        explicit: bool) -> Optional[Dict[str, Any]]:
+    """The values of a deploymentParameters file (read through
+    ``source.read_reference``: SourceError when refused), or None when the
+    file is not one (a CloudFormation parameters file given to --parameters,
+    say)."""
+    text = read_reference(path, root, limits)
     try:
-        data = parse_json(read_text(path, Limits())).value
-    except (OSError, SourceError, JSONPositionError) as exc:
+        data = parse_json(text).value
+    except JSONPositionError as exc:
         notes.append(f"parameters file {path} not read: {exc}")
         return None
     if not _is_parameter_file(data):

@@ -17,7 +17,7 @@ from pathlib import Path as FSPath
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from ..model import Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
-from ..source import Limits, SourceError, decode_bytes, display_path, resolve_inside
+from ..source import Limits, SourceError, display_path, read_reference, resolve_inside
 from .cfn_document import DecodedTemplate, read_template
 from .sam_lines import point_at_sam
 from .cfn_intrinsics import (
@@ -28,14 +28,20 @@ _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 MAX_NESTING = 10
 
 
-def read_parameter_files(paths: List[FSPath], notes: List[str]) -> Dict[str, Any]:
+def read_parameter_files(paths: List[FSPath], limits: Limits, notes: List[str],
+                         errors: List[ParseError]) -> Dict[str, Any]:
     """``[{"ParameterKey", "ParameterValue"}]`` (the CLI's format) or
-    ``{"Parameters": {...}}``; later files win."""
+    ``{"Parameters": {...}}``; later files win. The files were named on the
+    command line, which checked where they lead; one that cannot be read
+    (too large, not text) is an error on it."""
     values: Dict[str, Any] = {}
     for path in paths:
         try:
-            data = json.loads(decode_bytes(path.read_bytes()))
-        except (OSError, SourceError, ValueError) as exc:
+            data = json.loads(read_reference(path, None, limits))
+        except SourceError as exc:
+            errors.append(ParseError(str(path), exc.line, f"parameters file not read: {exc}", "cloudformation"))
+            continue
+        except ValueError as exc:
             notes.append(f"parameters file {path} not read: {exc}")
             continue
         if isinstance(data, list):
@@ -62,7 +68,8 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
         out.errors.append(ParseError(display, 1, "template has no Resources section", "cloudformation"))
         return out
     out.comments = _comments(text)
-    supplied = read_parameter_files(list(context.parameter_files), out.notes) if context else {}
+    supplied = read_parameter_files(list(context.parameter_files), context.limits, out.notes, out.errors) \
+        if context else {}
     reader = _StackReader(context, out)
     base_dir = context.path.parent if context else FSPath(".")
     reader.read(display, base_dir, decoded, supplied, _is_json(text), prefix="", chain=())
@@ -173,8 +180,8 @@ class _StackReader:
             return
         real = resolve_inside(base_dir, url, self.context.repo_root)
         if real is None:
-            self.out.notes.append(f"{display}: nested stack {stack.address} template {url!r} is outside the "
-                                  "repository; not read")
+            self.out.errors.append(ParseError(display, stack.location.line, f"nested stack {stack.address} template "
+                                              f"{url!r} leads outside the repository; not read", "cloudformation"))
             return
         child_display = display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
         if child_display in chain or not real.is_file():
@@ -190,9 +197,10 @@ class _StackReader:
         self.stacks_read += 1
         if real not in self.templates:
             try:
-                text = decode_bytes(real.read_bytes())
-            except (OSError, SourceError) as exc:
-                self.out.notes.append(f"{display}: nested stack template {url!r} not read: {exc}")
+                text = read_reference(real, self.context.repo_root, self.limits)
+            except SourceError as exc:
+                self.out.errors.append(ParseError(display, stack.location.line, f"nested stack {stack.address} "
+                                                  f"template {url!r} not read: {exc}", "cloudformation"))
                 return
             self.templates[real] = (read_template(text, self.context.cache, self.limits), _is_json(text))
         decoded, is_json = self.templates[real]

@@ -18,7 +18,7 @@ from pathlib import Path as FSPath
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ...model import UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Resource, is_unknown
-from ...source import (DEFAULT_MAX_FILE_BYTES, Limits, SourceError, decode_bytes, display_path, is_inside,
+from ...source import (Limits, SourceError, confined, decode_bytes, display_path, is_inside, read_reference,
                        read_regular_bytes)
 from . import ast
 from .evaluator import LazyMapping, OpenMap, Scope, evaluate
@@ -98,9 +98,12 @@ def _is_local(source: str) -> bool:
 class Project:
     """Every Terraform module directory of a scan."""
 
-    def __init__(self, repo_root: FSPath, cwd: FSPath, inputs: Optional[TerraformInputs] = None,
+    def __init__(self, repo_roots: Sequence[FSPath], cwd: FSPath, inputs: Optional[TerraformInputs] = None,
                  cache: Optional["ParseCache"] = None, workers: int = 1, limits: Optional[Limits] = None) -> None:
-        self.repo_root = repo_root.resolve()
+        # The repository of each scanned path (source.repository_root); a
+        # module reads only inside its own.
+        self.repo_roots = sorted({r.resolve() for r in repo_roots}, key=lambda r: len(r.parts), reverse=True)
+        self.limits = limits or Limits()
         self.cwd = cwd
         self.inputs = inputs or TerraformInputs()
         self.cache = cache
@@ -112,13 +115,31 @@ class Project:
         self.internal_errors: List[str] = []
         # Instances count and for_each made so far, per root module, against
         # limits.max_terraform_instances: nested module calls multiply them.
-        self.max_instances = (limits or Limits()).max_terraform_instances
+        self.max_instances = self.limits.max_terraform_instances
         self.instance_counts: Dict[FSPath, int] = {}
         self._limited_roots: Set[FSPath] = set()
 
     # -- loading -----------------------------------------------------------
     def display(self, path: FSPath) -> str:
         return display_path(path, self.cwd)
+
+    def root_of(self, path: FSPath) -> Optional[FSPath]:
+        """The repository ``path`` is written in (the innermost), if any."""
+        absolute = path.absolute()
+        # As written, then with the directories' links followed (a scanned
+        # path under a linked working directory).
+        for candidate in (FSPath(os.path.normpath(absolute)), absolute.parent.resolve() / absolute.name):
+            found = next((r for r in self.repo_roots if is_inside(candidate, r)), None)
+            if found is not None:
+                return found
+        return None
+
+    def error(self, file: str, line: int, message: str) -> None:
+        """An IACG-000 on ``file`` (a display path) at ``line``."""
+        target = self.parsed_files.setdefault(file, ParsedFile(file, "terraform"))
+        error = ParseError(file, line, message, "terraform")
+        if error not in target.errors:
+            target.errors.append(error)
 
     def add_directories(self, directories: Mapping[FSPath, Sequence[Tuple[str, str]]]) -> None:
         """Register scanned directories with their (display path, text) files,
@@ -148,24 +169,24 @@ class Project:
             parsed.append((display, hcl))
         self.sources[directory] = ModuleSource(directory, self.display(directory), parsed)
 
-    def source(self, directory: FSPath) -> Optional[ModuleSource]:
-        """The module in ``directory``, read from disk when not scanned directly."""
+    def source(self, directory: FSPath, root: FSPath) -> Optional[ModuleSource]:
+        """The module in ``directory`` (already confined to ``root``), read
+        from disk when not scanned directly. A file of it that cannot be read
+        (a link out of the repository, too large) is an error on that file."""
         directory = FSPath(os.path.normpath(directory))
         if directory in self.sources:
             return self.sources[directory]
-        real = directory.resolve()
-        if not is_inside(real, self.repo_root) or not real.is_dir():
+        if not directory.is_dir():
             self.sources[directory] = None
             return None
         files: List[Tuple[str, str]] = []
         for path in sorted(directory.iterdir()):
-            if path.is_file() and path.name.endswith((".tf", ".tf.json")) and is_inside(path.resolve(), self.repo_root):
+            if path.is_file() and path.name.endswith((".tf", ".tf.json")):
                 display = self.display(path)
                 try:
-                    files.append((display, decode_bytes(read_regular_bytes(path, DEFAULT_MAX_FILE_BYTES))))
-                except (OSError, SourceError) as exc:
-                    self.parsed_files[display] = ParsedFile(display, "terraform")
-                    self.note(f"{display}: not read ({exc})")
+                    files.append((display, read_reference(path, root, self.limits)))
+                except SourceError as exc:
+                    self.error(display, exc.line, str(exc))
         self.add_files(directory, files)
         return self.sources[directory]
 
@@ -255,28 +276,34 @@ class Project:
             if key.startswith("TF_VAR_"):
                 values[key[len("TF_VAR_"):]] = _raw_variable(value)
         directory = source.directory
+        root = self.root_of(directory)
         for name in ("terraform.tfvars", "terraform.tfvars.json"):
-            values.update(self._read_tfvars(directory / name, quiet_missing=True))
+            values.update(self._read_tfvars(directory / name, root, quiet_missing=True))
         autos = sorted(p for p in directory.glob("*.auto.tfvars*")
                        if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
         for path in autos:
-            values.update(self._read_tfvars(path, quiet_missing=True))
+            values.update(self._read_tfvars(path, root, quiet_missing=True))
         for var_file in self.inputs.var_files:
-            values.update(self._read_tfvars(FSPath(var_file), quiet_missing=False))
+            # Named by the user: confined when inside a scanned repository
+            # (a link planted there cannot redirect it), else as given.
+            path = FSPath(var_file)
+            values.update(self._read_tfvars(path, self.root_of(path), quiet_missing=False))
         for item in self.inputs.vars:
             name, _, raw = item.partition("=")
             values[name.strip()] = _raw_variable(raw)
         return values
 
-    def _read_tfvars(self, path: FSPath, quiet_missing: bool) -> Dict[str, Any]:
+    def _read_tfvars(self, path: FSPath, root: Optional[FSPath], quiet_missing: bool) -> Dict[str, Any]:
+        """A variable file's values; one that cannot be read (a link out of
+        the repository, too large, not text) is an error on that file."""
         if not path.is_file():
             if not quiet_missing:
                 self.note(f"variable file {path} not found")
             return {}
         try:
-            text = decode_bytes(read_regular_bytes(path, DEFAULT_MAX_FILE_BYTES))
-        except (OSError, SourceError) as exc:
-            self.note(f"variable file {self.display(path)} not read: {exc}")
+            text = read_reference(path, root, self.limits)
+        except SourceError as exc:
+            self.error(self.display(path), exc.line, f"variable file not read: {exc}")
             return {}
         if path.name.endswith(".json"):
             try:
@@ -294,12 +321,13 @@ class Project:
 
     def read_file(self, base: FSPath, path: str) -> Optional[str]:
         """file()/templatefile(): only inside the repository, only modest sizes."""
+        root = self.root_of(base)
         try:
             target = FSPath(path)
-            real = (target if target.is_absolute() else base / target).resolve()
-        except (OSError, RuntimeError, ValueError):  # a loop, a NUL byte...
-            return None
-        if not is_inside(real, self.repo_root) or not real.is_file():
+            real = confined(target if target.is_absolute() else base / target, root or base)
+        except (SourceError, ValueError):
+            real = None
+        if real is None or not real.is_file():
             self.note(f"file {path!r} is outside the repository or missing; its content is unknown")
             return None
         try:
@@ -479,8 +507,9 @@ class ModuleInstance(Scope):
         return result
 
     def _instantiate(self, name: str, block: ast.Block) -> List[Tuple[str, Optional["ModuleInstance"]]]:
-        directory = self._module_dir(name, block)
-        source = self.project.source(directory) if directory is not None else None
+        root = self.project.root_of(self.root_dir)
+        directory = self._module_dir(name, block, root) if root is not None else None
+        source = self.project.source(directory, root) if directory is not None and root is not None else None
         if source is None or directory in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
             if directory is not None and directory in self.chain:
                 self.project.note(f"module {self.prefix}module.{name} calls itself; not expanded")
@@ -495,39 +524,49 @@ class ModuleInstance(Scope):
                 self.root_dir, self.chain + (directory,), child_key, caller=self, call=block)))
         return out
 
-    def _module_dir(self, name: str, block: ast.Block) -> Optional[FSPath]:
+    def _module_dir(self, name: str, block: ast.Block, root: FSPath) -> Optional[FSPath]:
+        """The directory a module call loads, inside ``root``; a local
+        source or a downloaded module's directory that leaves the repository
+        is an error on the call."""
         source = _literal_source(block)
         if source is None:
             self.project.note(f"{self.source.display}: module {name!r} has no literal source; not loaded")
             return None
         if _is_local(source):
-            directory = FSPath(os.path.normpath(self.source.directory / source.replace("\\", "/")))
-            if not is_inside(directory.resolve(), self.project.repo_root):
-                self.project.note(f"module source {source!r} is outside the repository; not loaded")
-                return None
-            return directory
-        downloaded = self._downloaded_module(name)
+            return self._confined_dir(FSPath(os.path.normpath(self.source.directory / source.replace("\\", "/"))),
+                                      root, block, f"module source {source!r}")
+        downloaded = self._downloaded_module(name, block, root)
         if downloaded is not None:
             return downloaded
         self.project.note(f"module source {source!r} is not local and was not downloaded; "
                           "its outputs are unknown")
         return None
 
-    def _downloaded_module(self, name: str) -> Optional[FSPath]:
+    def _downloaded_module(self, name: str, block: ast.Block, root: FSPath) -> Optional[FSPath]:
         manifest = self.root_dir / ".terraform" / "modules" / "modules.json"
         if not manifest.is_file():
             return None
         try:
-            entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
-        except (OSError, ValueError, AttributeError):
+            entries = json.loads(read_reference(manifest, root, self.project.limits)).get("Modules", [])
+        except SourceError as exc:
+            self.project.error(block.file, block.line, f"module {name!r}: {self.project.display(manifest)} {exc}")
+            return None
+        except (ValueError, AttributeError):
             return None
         key = f"{self.module_key}.{name}" if self.module_key else name
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and entry.get("Key") == key and isinstance(entry.get("Dir"), str):
-                directory = FSPath(os.path.normpath(self.root_dir / entry["Dir"]))
-                if is_inside(directory.resolve(), self.project.repo_root):
-                    return directory
+                return self._confined_dir(FSPath(os.path.normpath(self.root_dir / entry["Dir"])), root, block,
+                                          f"downloaded module {name!r} (modules.json)")
         return None
+
+    def _confined_dir(self, directory: FSPath, root: FSPath, block: ast.Block, what: str) -> Optional[FSPath]:
+        try:
+            confined(directory, root)
+        except SourceError as exc:
+            self.project.error(block.file, block.line, f"{what} {exc}")
+            return None
+        return directory
 
     def module_outputs(self, name: str) -> Any:
         block = self.source.modules.get(name)
