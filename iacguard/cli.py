@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the matching --format here (default stdout)")
     scan.add_argument("--lang", choices=("en", "ja"), default=None)
     scan.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
+    scan.add_argument("--allow-python-checks", action="store_true",
+                      help="run the Python predicates (_predicates/*.py) of --checks-dir directories")
     scan.add_argument("--check", action="append", metavar="ID[,ID]")
     scan.add_argument("--skip-check", action="append", metavar="ID[,ID]")
     scan.add_argument("--framework", action="append", metavar="NAME[,NAME]")
@@ -77,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                       type=str.upper)
     scan.add_argument("--config", metavar="FILE",
                       help="configuration file (default: .iacguard.yaml or pyproject.toml [tool.iacguard], "
-                           "searched upward)")
+                           "searched upward to the repository root)")
     scan.add_argument("--parameters", action="append", default=[], metavar="FILE",
                       help="CloudFormation / ARM parameter values (repeatable)")
     scan.add_argument("--allowed-regions", action="append", metavar="LIST",
@@ -118,10 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     listing.add_argument("--lang", choices=("en", "ja"), default=None)
     listing.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
+    listing.add_argument("--allow-python-checks", action="store_true")
     explain = checks_sub.add_parser("explain", help="full text of one check")
     explain.add_argument("check_id")
     explain.add_argument("--lang", choices=("en", "ja"), default=None)
     explain.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
+    explain.add_argument("--allow-python-checks", action="store_true")
     return parser
 
 
@@ -216,12 +220,14 @@ def _cli_limits(config: Config, given: Optional[List[str]]) -> Optional[Dict[str
 
 
 def effective_config(args: argparse.Namespace) -> Config:
-    """Defaults, then the configuration file, then the command line."""
+    """Defaults, then the configuration file, then the command line. A file
+    inside a scanned repository is held to that repository (config.load_file)."""
     config = defaults()
+    roots = scanned_repositories(getattr(args, "paths", None) or ["."])
     start = Path(args.paths[0]) if getattr(args, "paths", None) else Path(".")
-    path = Path(args.config) if args.config else find_config(start.resolve())
+    path = Path(args.config) if args.config else find_config(start.resolve(), roots[0])
     if path is not None:
-        load_file(path, config)
+        load_file(path, config, _repository_holding(path, roots))
     cli = {
         "format": getattr(args, "formats", None),
         "output": getattr(args, "outputs", None),
@@ -241,6 +247,7 @@ def effective_config(args: argparse.Namespace) -> Config:
         "compact": getattr(args, "compact", False),
         "verbose": getattr(args, "verbose", False),
         "limits": _cli_limits(config, getattr(args, "limit", None)),
+        "allow_python_checks": getattr(args, "allow_python_checks", False),
     }
     bad = [f for f in cli["frameworks"] if f not in FORMATS]
     if bad:
@@ -257,6 +264,15 @@ def effective_config(args: argparse.Namespace) -> Config:
 def scanned_repositories(paths: Sequence[str]) -> List[Path]:
     """The repository of each scanned path (source.repository_root)."""
     return [repository_root(Path(p)) for p in paths]
+
+
+def _repository_holding(path: Path, roots: Sequence[Path]) -> Optional[Path]:
+    """The scanned repository ``path`` lies in (links followed), if any."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return roots[0] if roots else None
+    return next((r for r in roots if is_inside(real, r)), None)
 
 
 def check_given_files(names: Sequence[str], option: str, roots: Sequence[Path]) -> None:
@@ -299,7 +315,8 @@ def _scan(args: argparse.Namespace) -> int:
     check_given_files(args.parameters, "--parameters", roots)
     outputs = _outputs(config.get("format"), config.get("output"))
     cache = ParseCache(enabled=not args.no_cache)
-    checkset = load_checks([Path(d) for d in config.get("checks_dirs")], cache=cache)
+    checkset = load_checks([Path(d) for d in config.get("checks_dirs")], cache=cache,
+                           allow_python=config.get("allow_python_checks"))
     validate_check_ids(config, [c.id for c in checkset.checks] + list(META_CHECK_IDS) + list(checkset.aliases))
     include, exclude = config.get("checks"), config.get("skip_checks")
     unknown = unmatched_patterns(checkset, include + exclude)
@@ -440,7 +457,7 @@ def _check_summary(check: Check) -> dict:
 
 
 def _checks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    checkset: CheckSet = load_checks([Path(d) for d in args.checks_dir])
+    checkset: CheckSet = load_checks([Path(d) for d in args.checks_dir], allow_python=args.allow_python_checks)
     if args.checks_command == "list":
         if args.format == "json":
             print(json.dumps([_check_summary(c) for c in checkset.checks], ensure_ascii=False, indent=2))

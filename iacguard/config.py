@@ -1,5 +1,10 @@
 """Configuration: ``.iacguard.yaml`` or ``[tool.iacguard]`` in pyproject.toml,
-found by walking up from the scanned path, overridden by the command line.
+found by walking up from the scanned path to its repository root (never
+above it), overridden by the command line.
+
+A configuration inside the scanned repository is as untrusted as the
+templates beside it: its paths must stay inside the repository and it cannot
+allow Python predicates (see ``load_file``).
 
 Every value remembers where it came from, for ``iacguard config show``.
 Unknown keys and unknown check ids are errors naming the file and the key,
@@ -165,6 +170,7 @@ _KEYS: Dict[str, Any] = {
     "compact": (_bool, False),
     "verbose": (_bool, False),
     "limits": (parse_limits, {}),
+    "allow_python_checks": (_bool, False),
 }
 # Paths in a config file are relative to the file, not to where iacguard runs.
 _PATH_KEYS = {"checks_dirs", "var_files", "parameters", "baseline", "output"}
@@ -208,11 +214,15 @@ def defaults() -> Config:
     return config
 
 
-def find_config(start: Path) -> Optional[Path]:
+def find_config(start: Path, root: Path) -> Optional[Path]:
     """The nearest .iacguard.yaml, or pyproject.toml with [tool.iacguard],
-    in ``start`` or a parent directory."""
+    in ``start`` or a parent directory up to ``root`` (the repository root):
+    nothing above the repository applies to it."""
     directory = start if start.is_dir() else start.parent
-    for folder in (directory, *directory.parents):
+    folders = [directory, *directory.parents]
+    if root in folders:
+        folders = folders[:folders.index(root) + 1]
+    for folder in folders:
         for name in CONFIG_NAMES:
             if (folder / name).is_file():
                 return folder / name
@@ -239,8 +249,11 @@ def _pyproject_section(path: Path) -> Optional[Dict[str, Any]]:
     return section if isinstance(section, dict) else None
 
 
-def load_file(path: Path, config: Config) -> Config:
-    """Read a configuration file into ``config`` (validated)."""
+def load_file(path: Path, config: Config, repository: Optional[Path] = None) -> Config:
+    """Read a configuration file into ``config`` (validated). ``repository``
+    is the scanned repository the file lies in (None: the file is outside
+    every scanned tree, the user's own): then its paths must lead inside that
+    repository and it may not set ``allow_python_checks``."""
     source = str(path)
     if path.name == "pyproject.toml":
         try:
@@ -265,9 +278,25 @@ def load_file(path: Path, config: Config) -> Config:
         validated = _KEYS[key][0](value, key, source)
         if key in _PATH_KEYS:
             validated = _relative_to(validated, path.parent)
+            if repository is not None:
+                _confine(validated, key, source, repository)
+        if key == "allow_python_checks" and validated and repository is not None:
+            raise ConfigError(source, "'allow_python_checks' is refused in a configuration inside the scanned "
+                                      "repository: give --allow-python-checks on the command line, or set it in a "
+                                      "configuration outside the repository (--config)")
         config.set(key, validated, source)
     config.file = source
     return config
+
+
+def _confine(value: Any, key: str, source: str, repository: Path) -> None:
+    from .source import SourceError, confined
+
+    for item in value if isinstance(value, list) else [value]:
+        try:
+            confined(Path(item), repository)
+        except SourceError as exc:
+            raise ConfigError(source, f"'{key}': {item} {exc}") from None
 
 
 def _relative_to(value: Any, base: Path) -> Any:

@@ -21,7 +21,8 @@ def _findings(out: str):
     return [(f["check_id"], f["file"], f["line"], f["suppressed"]) for f in json.loads(out)["findings"]]
 
 
-def test_config_file_found_upward_and_overridden_by_the_command_line(tmp_path: Path, run) -> None:
+def test_config_file_found_upward_and_overridden_by_the_command_line(tmp_path: Path, run, work_tree) -> None:
+    work_tree(tmp_path)  # the search goes up to the repository root
     (tmp_path / ".iacguard.yaml").write_text(textwrap.dedent("""\
         checks: [IACG-AWS-001]
         severity_threshold: critical

@@ -232,13 +232,20 @@ def _parse_clause(raw: Any, number: int) -> Clause:
     return Clause(tuple(formats), tuple(types), violation, when, message)
 
 
-def _load_predicates(directory: Path, into: Dict[str, Callable[..., Result]]) -> None:
+def _load_predicates(directory: Path, into: Dict[str, Callable[..., Result]], allowed: bool) -> None:
+    """Import the directory's ``_predicates/*.py``: Python runs, so only for
+    the built-in checks or when the user allowed it (a checks directory may
+    come from the scanned repository)."""
     pred_dir = directory / "_predicates"
     if not pred_dir.is_dir():
         return
     for path in sorted(pred_dir.glob("*.py")):
         if path.name.startswith("_"):
             continue
+        if not allowed:
+            raise CheckLoadError(str(path), "Python predicates of a checks directory run only with "
+                                            "--allow-python-checks on the command line (or allow_python_checks "
+                                            "in a configuration outside the scanned repository)")
         module_name = f"iacguard_predicates_{abs(hash(str(path)))}_{path.stem}"
         module = sys.modules.get(module_name)
         if module is None:
@@ -270,7 +277,9 @@ def _read_check_file(path: Path, cache: Optional[ParseCache]) -> Any:
 
 
 def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
-                cache: Optional[ParseCache] = None) -> CheckSet:
+                cache: Optional[ParseCache] = None, allow_python: bool = False) -> CheckSet:
+    """The built-in checks and those of ``extra_dirs``; the Python
+    predicates of ``extra_dirs`` are imported only with ``allow_python``."""
     directories: List[Tuple[Path, bool]] = []
     if include_builtin:
         directories.append((builtin_checks_dir(), True))
@@ -283,7 +292,7 @@ def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
     for directory, builtin in directories:
         if not directory.is_dir():
             raise CheckLoadError(str(directory), "checks directory does not exist")
-        _load_predicates(directory, predicates)
+        _load_predicates(directory, predicates, builtin or allow_python)
         alias_file = directory / alias_table.FILE_NAME
         if alias_file.is_file():
             aliases.update(_read_aliases(alias_file, cache))
