@@ -138,46 +138,65 @@ class Codec:
             raise ValueError(f"not a stored value: {type(exc).__name__}: {exc}") from None
 
     def _hook(self) -> Callable[[Dict[str, Any]], Any]:
+        """The function ``json`` calls on every object, innermost first: a
+        table from tag to decoder, so that an object costs one lookup."""
         defined: Dict[int, Any] = {}
-        by_tag = self._by_tag
-        new = object.__new__
+
+        def define(payload: List[Any]) -> Any:
+            number, value = payload
+            defined[number] = value
+            return value
+
+        decoders: Dict[str, Callable[[Any], Any]] = {
+            _TUPLE: tuple,
+            _DICT: lambda payload: dict(zip(payload[::2], payload[1::2])),
+            _DEFINE: define,
+            _REFER: lambda number: defined[number],
+            _DATE: datetime.date.fromisoformat,
+            _DATETIME: datetime.datetime.fromisoformat,
+        }
+        for tag, (cls, names) in self._by_tag.items():
+            decoders[tag] = _decoder(cls, names)
+        find = decoders.get
 
         def hook(obj: Dict[str, Any]) -> Any:
-            if len(obj) != 1:
-                return obj
-            tag, payload = next(iter(obj.items()))
-            if not tag.startswith(_TAG):
-                return obj
-            if tag == _TUPLE:
-                return tuple(payload)
-            if tag == _DICT:
-                return dict(zip(payload[::2], payload[1::2]))
-            if tag == _DEFINE:
-                number, value = payload
-                defined[number] = value
-                return value
-            if tag == _REFER:
-                return defined[payload]
-            if tag == _DATE:
-                return datetime.date.fromisoformat(payload)
-            if tag == _DATETIME:
-                return datetime.datetime.fromisoformat(payload)
-            cls, names = by_tag[tag]
-            count = len(names)
+            if len(obj) == 1:
+                for tag, payload in obj.items():
+                    decode = find(tag)
+                    if decode is not None:
+                        return decode(payload)
+                    if tag.startswith(_TAG):
+                        raise ValueError(f"unknown tag {tag[1:]!r}")
+            return obj
+
+        return hook
+
+
+def _decoder(cls: type, names: Tuple[str, ...]) -> Callable[[List[Any]], Any]:
+    """How an instance of ``cls`` is rebuilt from its stored list: fields set
+    directly (no __init__ runs), a container subclass filled, then its
+    attributes set."""
+    count = len(names)
+    if issubclass(cls, (str, dict, list)):
+        def container(payload: List[Any]) -> Any:
             if issubclass(cls, str):
                 out = cls(payload[count])
             elif issubclass(cls, dict):
                 out = cls(zip(payload[count::2], payload[count + 1::2]))
-            elif issubclass(cls, list):
-                out = cls(payload[count:])
             else:
-                if len(payload) != count:
-                    raise ValueError(f"{cls.__name__} takes {count} fields, not {len(payload)}")
-                out = new(cls)
-                out.__dict__.update(zip(names, payload))
-                return out
+                out = cls(payload[count:])
             for name, value in zip(names, payload):
                 setattr(out, name, value)
             return out
 
-        return hook
+        return container
+    new = object.__new__
+
+    def instance(payload: List[Any]) -> Any:
+        if len(payload) != count:
+            raise ValueError(f"{cls.__name__} takes {count} fields, not {len(payload)}")
+        out = new(cls)
+        out.__dict__.update(zip(names, payload))
+        return out
+
+    return instance
