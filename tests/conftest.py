@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Callable, List, Tuple
 
@@ -40,3 +41,16 @@ def make_work_tree(path: Path) -> Path:
 @pytest.fixture
 def work_tree() -> Callable[[Path], Path]:
     return make_work_tree
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def init_git_repository(repo: Path) -> Path:
+    """A git repository in ``repo`` with an identity to commit as."""
+    repo.mkdir(parents=True, exist_ok=True)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "test@example.invalid")
+    git(repo, "config", "user.name", "test")
+    return repo

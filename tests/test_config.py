@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import git, init_git_repository
 
 
 PUBLIC = 'resource "aws_s3_bucket" "b" {{\n  acl = "{acl}"\n}}\n'
@@ -134,16 +135,10 @@ def test_init_appends_to_an_existing_pre_commit_config(tmp_path: Path, run) -> N
     assert ids == ["other", "iacguard"]
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
 
 @pytest.mark.skipif(subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="needs git")
 def test_pre_commit_mode_scans_module_context_and_reports_only_given_files(tmp_path: Path, run) -> None:
-    repo = tmp_path
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "t@example.invalid")
-    _git(repo, "config", "user.name", "t")
+    repo = init_git_repository(tmp_path)
     (repo / "variables.tf").write_text('variable "acl" {\n  default = "public-read"\n}\n')
     (repo / "bucket.tf").write_text('resource "aws_s3_bucket" "b" {\n  acl = var.acl\n}\n')
     (repo / "other.tf").write_text('resource "aws_s3_bucket" "o" {\n  acl = "public-read"\n}\n')
@@ -151,8 +146,8 @@ def test_pre_commit_mode_scans_module_context_and_reports_only_given_files(tmp_p
         'resource "aws_s3_bucket_public_access_block" "o" {\n  bucket = aws_s3_bucket.o.id\n'
         '  block_public_acls = true\n  block_public_policy = true\n  ignore_public_acls = true\n'
         '  restrict_public_buckets = true\n}\n')
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "initial")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "initial")
 
     # Only bucket.tf changed: its value comes from variables.tf (context), and
     # other.tf's own finding is not reported.
@@ -164,11 +159,11 @@ def test_pre_commit_mode_scans_module_context_and_reports_only_given_files(tmp_p
 
     # Deleting guard.tf alone: the module is scanned and the now unguarded
     # bucket in another file is reported.
-    _git(repo, "rm", "-q", "guard.tf")
+    git(repo, "rm", "-q", "guard.tf")
     code, out, _ = run(["scan", "--pre-commit", "--format", "json", "--check", "IACG-AWS-100"], repo)
     assert code == 1 and ("IACG-AWS-100", "other.tf", 1, False) in _findings(out)
 
     # Nothing to look at: a quick pass.
-    _git(repo, "commit", "-qm", "remove guard")
+    git(repo, "commit", "-qm", "remove guard")
     code, out, _ = run(["scan", "--pre-commit"], repo)
     assert code == 0 and out == ""

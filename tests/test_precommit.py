@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import git, init_git_repository
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,9 +31,6 @@ SECURITY_GROUP = """resource "aws_security_group" "ssh" {{
 """
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
 
 def _hook(repo: Path, home: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PRE_COMMIT_HOME=str(home), NO_COLOR="1")
@@ -41,20 +39,16 @@ def _hook(repo: Path, home: Path) -> subprocess.CompletedProcess:
 
 
 def test_hook_fails_on_a_finding_and_passes_when_fixed(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "test@example.invalid")
-    _git(repo, "config", "user.name", "test")
+    repo = init_git_repository(tmp_path / "repo")
     (repo / "README.md").write_text("not scanned\n")
     (repo / "main.tf").write_text(SECURITY_GROUP.format(cidr="0.0.0.0/0"))
-    _git(repo, "add", ".")
+    git(repo, "add", ".")
     failing = _hook(repo, tmp_path / "cache")
     output = failing.stdout + failing.stderr
     assert failing.returncode == 1, output
     assert "IACG-AWS-004" in output and "main.tf:6" in output
 
     (repo / "main.tf").write_text(SECURITY_GROUP.format(cidr="10.0.0.0/8"))
-    _git(repo, "add", ".")
+    git(repo, "add", ".")
     passing = _hook(repo, tmp_path / "cache")
     assert passing.returncode == 0, passing.stdout + passing.stderr

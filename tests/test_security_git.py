@@ -4,35 +4,27 @@ configuration must not make that run anything."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import git, init_git_repository
 
 from iacguard.precommit import staged_removals
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
 def test_git_runs_without_the_commands_the_repository_configures(tmp_path: Path, run) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "test@example.invalid")
-    _git(repo, "config", "user.name", "test")
+    repo = init_git_repository(tmp_path / "repo")
     (repo / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
     (repo / "gone.tf").write_text("locals {\n  a = 1\n}\n")
     (repo / ".gitattributes").write_text("*.tf diff=evil\n")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "start")
-    _git(repo, "rm", "-q", "gone.tf")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "start")
+    git(repo, "rm", "-q", "gone.tf")
     marker = tmp_path / "ran"
     for key in ("core.fsmonitor", "diff.external", "diff.evil.textconv"):
-        _git(repo, "config", key, f"echo {key} >> '{marker}'; false")
+        git(repo, "config", key, f"echo {key} >> '{marker}'; false")
     assert staged_removals(repo) == ["gone.tf"]
     code, out, err = run(["scan", "--pre-commit", "main.tf", "--format", "json"], repo)
     assert code in (0, 1), err
