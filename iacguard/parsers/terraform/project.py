@@ -276,7 +276,7 @@ class Project:
             if key.startswith("TF_VAR_"):
                 values[key[len("TF_VAR_"):]] = _raw_variable(value)
         directory = source.directory
-        root = self.root_of(directory)
+        root = self.root_of(directory) or directory  # a scanned directory is always in one
         for name in ("terraform.tfvars", "terraform.tfvars.json"):
             values.update(self._read_tfvars(directory / name, root, quiet_missing=True))
         autos = sorted(p for p in directory.glob("*.auto.tfvars*")
