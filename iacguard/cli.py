@@ -267,12 +267,15 @@ def scanned_repositories(paths: Sequence[str]) -> List[Path]:
 
 
 def _repository_holding(path: Path, roots: Sequence[Path]) -> Optional[Path]:
-    """The scanned repository ``path`` lies in (links followed), if any."""
+    """The scanned repository ``path`` is written in, or leads into through
+    links, if any: a link in the repository to a file elsewhere is still the
+    repository's file."""
+    written = Path(os.path.normpath(path.absolute()))
     try:
-        real = path.resolve()
+        places = [written, written.parent.resolve() / written.name, path.resolve()]
     except (OSError, RuntimeError):
         return roots[0] if roots else None
-    return next((r for r in roots if is_inside(real, r)), None)
+    return next((r for place in places for r in roots if is_inside(place, r)), None)
 
 
 def check_given_files(names: Sequence[str], option: str, roots: Sequence[Path]) -> None:

@@ -227,9 +227,21 @@ def find_config(start: Path, root: Path) -> Optional[Path]:
             if (folder / name).is_file():
                 return folder / name
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+        # One that leads out of the repository is returned unread, for
+        # load_file to refuse.
+        if pyproject.is_file() and (not _stays_in(pyproject, root) or _pyproject_section(pyproject) is not None):
             return pyproject
     return None
+
+
+def _stays_in(path: Path, root: Path) -> bool:
+    from .source import SourceError, confined
+
+    try:
+        confined(path, root)
+        return True
+    except SourceError:
+        return False
 
 
 def _toml():
@@ -252,9 +264,12 @@ def _pyproject_section(path: Path) -> Optional[Dict[str, Any]]:
 def load_file(path: Path, config: Config, repository: Optional[Path] = None) -> Config:
     """Read a configuration file into ``config`` (validated). ``repository``
     is the scanned repository the file lies in (None: the file is outside
-    every scanned tree, the user's own): then its paths must lead inside that
-    repository and it may not set ``allow_python_checks``."""
+    every scanned tree, the user's own): then the file itself and its paths
+    must lead inside that repository, and it may not set
+    ``allow_python_checks``."""
     source = str(path)
+    if repository is not None:
+        _confine(str(path), "configuration file", source, repository)
     if path.name == "pyproject.toml":
         try:
             data: Any = _toml().loads(path.read_text(encoding="utf-8")).get("tool", {}).get("iacguard", {})

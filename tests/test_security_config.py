@@ -105,3 +105,26 @@ def test_paths_in_a_config_in_the_repository_stay_inside_it(tmp_path: Path, run,
     assert code == 2, (out, err)
     assert f"'{key}'" in err and "outside the repository" in err
     assert not (outside / "report.json").exists()
+
+
+@pytest.mark.parametrize("name", [".iacguard.yaml", "pyproject.toml"])
+def test_a_configuration_linked_out_of_the_repository_is_refused(tmp_path: Path, run, name: str) -> None:
+    """Linked to a file elsewhere (another checkout on the same runner), it
+    would count as a configuration outside the repository and could allow
+    Python; linked to a secret, a YAML error would quote it."""
+    marker = tmp_path / "pwned"
+    elsewhere = tmp_path / "elsewhere"
+    _evil_checks_dir(elsewhere / "evil", marker)
+    text = f"checks_dirs: [{elsewhere / 'evil'}]\nallow_python_checks: true\n"
+    if name == "pyproject.toml":
+        text = f'[tool.iacguard]\nchecks_dirs = ["{elsewhere / "evil"}"]\nallow_python_checks = true\n'
+    (elsewhere / name).write_text(text)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "main.tf").write_text(PUBLIC)
+    (repo / name).symlink_to(elsewhere / name)
+    code, _, err = run(["scan", ".", "--format", "json"], repo)
+    assert not marker.exists()
+    assert code == 2 and "configuration file" in err and "outside the repository" in err
+    code, _, err = run(["scan", ".", "--config", name, "--format", "json"], repo)  # named, still the repository's
+    assert not marker.exists() and code == 2
