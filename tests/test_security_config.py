@@ -128,3 +128,16 @@ def test_a_configuration_linked_out_of_the_repository_is_refused(tmp_path: Path,
     assert code == 2 and "configuration file" in err and "outside the repository" in err
     code, _, err = run(["scan", ".", "--config", name, "--format", "json"], repo)  # named, still the repository's
     assert not marker.exists() and code == 2
+
+
+def test_a_check_file_linked_out_of_its_directory_is_not_read(tmp_path: Path, run) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("CANARY-SECRET: [unclosed\n")  # not YAML: the error would quote it
+    repo = tmp_path / "repo"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "main.tf").write_text(PUBLIC)
+    (repo / "policies" / "leak.yaml").symlink_to(secret)
+    (repo / ".iacguard.yaml").write_text("checks_dirs: [policies]\n")
+    code, out, err = run(["scan", ".", "--format", "json"], repo)
+    assert code == 2 and "leak.yaml" in err and "outside" in err
+    assert "CANARY" not in out + err

@@ -21,6 +21,7 @@ import yaml
 
 from ..cache import ParseCache
 from ..model import FORMATS
+from ..source import Limits, SourceError, read_reference
 from . import aliases as alias_table
 from .conditions import Condition, ConditionError, Result, compile_condition, predicate_names
 
@@ -264,13 +265,20 @@ def _load_predicates(directory: Path, into: Dict[str, Callable[..., Result]], al
         into.update(table)
 
 
-def _read_check_file(path: Path, cache: Optional[ParseCache]) -> Any:
-    raw = path.read_bytes()
+def _read_check_file(path: Path, directory: Path, cache: Optional[ParseCache]) -> Any:
+    """A check or alias file of ``directory``, which it may not lead out of
+    (a link in a checks directory of the scanned repository to a secret
+    would be quoted by the YAML error)."""
+    try:
+        text = read_reference(path, directory, Limits())
+    except SourceError as exc:
+        raise CheckLoadError(str(path), str(exc)) from None
+    raw = text.encode("utf-8", "surrogatepass")
     if cache is not None:
         hit = cache.get("check-yaml", raw)
         if hit is not None:
             return hit
-    data = yaml.load(raw.decode("utf-8"), Loader=SAFE_LOADER)
+    data = yaml.load(text, Loader=SAFE_LOADER)
     if cache is not None:
         cache.put("check-yaml", raw, data)
     return data
@@ -295,11 +303,11 @@ def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
         _load_predicates(directory, predicates, builtin or allow_python)
         alias_file = directory / alias_table.FILE_NAME
         if alias_file.is_file():
-            aliases.update(_read_aliases(alias_file, cache))
+            aliases.update(_read_aliases(alias_file, directory, cache))
             alias_files.append(str(alias_file))
         for path in _check_files(directory):
             try:
-                check = parse_check(_read_check_file(path, cache), str(path), builtin)
+                check = parse_check(_read_check_file(path, directory, cache), str(path), builtin)
             except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
                 raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
             except ValueError as exc:
@@ -322,9 +330,9 @@ def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
     return CheckSet(checks, predicates, aliases)
 
 
-def _read_aliases(path: Path, cache: Optional[ParseCache]) -> Dict[str, Tuple[str, ...]]:
+def _read_aliases(path: Path, directory: Path, cache: Optional[ParseCache]) -> Dict[str, Tuple[str, ...]]:
     try:
-        return alias_table.parse_aliases(_read_check_file(path, cache))
+        return alias_table.parse_aliases(_read_check_file(path, directory, cache))
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
         raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
     except ValueError as exc:
