@@ -12,7 +12,8 @@ with every built-in check. Whatever the input, the scan must:
 * render a JSON report that parses, and give the same report when the same
   input is scanned again (in-process, and through the CLI with a cold and a
   warm parse cache);
-* finish each example within the hypothesis deadline.
+* finish (hang guards elsewhere bound the work; no example is timed here:
+  a loaded machine must not fail the suite).
 
 The mutation engine is shared with bench/fuzz.py (the long-running fuzzer):
 it draws every choice through a ``Chooser``, which hypothesis or a seeded
@@ -51,7 +52,6 @@ from iacguard.scan import ScanOptions, ScanResult, scan
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CHECKS = load_checks()
-DEADLINE_MS = 5000
 
 
 # -- seeds -------------------------------------------------------------------------
@@ -469,7 +469,7 @@ def run_example(seed: Seed, data: bytes) -> str:
         return scan_twice(root)
 
 
-FUZZ = dict(derandomize=True, database=None, deadline=DEADLINE_MS, print_blob=True,
+FUZZ = dict(derandomize=True, database=None, deadline=None, print_blob=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                    HealthCheck.filter_too_much, HealthCheck.large_base_example])
 
