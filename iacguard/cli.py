@@ -336,7 +336,7 @@ def _scan(args: argparse.Namespace) -> int:
     if args.pre_commit:
         from .precommit import plan
 
-        scope = plan(args.paths, Path.cwd())
+        scope = plan(args.paths, Path.cwd(), parameter_files=config.get("parameters"))
         if not scope.scan_paths:
             return EXIT_OK
         paths = scope.scan_paths
@@ -370,7 +370,7 @@ def _scan(args: argparse.Namespace) -> int:
         print(f"iacguard: warning: the parse cache {cache.directory} is not used: it {cache.refused}",
               file=sys.stderr)
     if scope is not None:
-        result.findings = [f for f in result.findings if scope.wants(f.file)]
+        result.findings = [f for f in result.findings if scope.wants(f.file, [s.file for s in f.provenance])]
         result.passed = [p for p in result.passed if scope.wants(p.file)]
     if args.create_baseline:
         write_atomically(args.create_baseline, [baseline.render(result.findings)])

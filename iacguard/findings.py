@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from .model import Path
+from .model import Path, Provenance
 
 SEVERITY_ORDER = {"LOW": 0, "MEDIUM": 1, "HIGH": 2, "CRITICAL": 3}
 PARSE_ERROR_ID = "IACG-000"
@@ -62,6 +62,8 @@ class Finding:
     suppression: Optional[Dict[str, Any]] = None
     # The source lines around ``line`` as (line number, text), for readers.
     snippet: List[Tuple[int, str]] = field(default_factory=list)
+    # Where the deciding value came from when not written at ``line``.
+    provenance: Provenance = ()
 
     @property
     def fingerprint(self) -> str:

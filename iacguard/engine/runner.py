@@ -245,5 +245,6 @@ def _run_clause(check: Check, clause: Clause, resource: Resource, graph: Resourc
             controls=check.controls,
             cis=check.cis,
             remediation=check.remediation,
+            provenance=() if evidence.value is ABSENT else resource.provenance_of(evidence.path),
         ))
     return "fail"

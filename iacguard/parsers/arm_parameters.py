@@ -63,6 +63,16 @@ def paired_file(template: FSPath) -> Optional[FSPath]:
     return candidate if candidate.is_file() else None
 
 
+def template_of_parameter_file(parameters: FSPath) -> Optional[FSPath]:
+    """``main.parameters.json`` -> ``main.json`` beside it, if present: the
+    template a paired parameters file feeds."""
+    name = parameters.name
+    if not name.lower().endswith(".parameters.json"):
+        return None
+    candidate = parameters.with_name(name[:-len(".parameters.json")] + ".json")
+    return candidate if candidate.is_file() else None
+
+
 def read_parameter_file(path: FSPath, root: Optional[FSPath], limits: Limits, notes: List[str],
                         explicit: bool) -> Optional[Dict[str, Any]]:
     """The values of a deploymentParameters file (read through

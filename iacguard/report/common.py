@@ -118,6 +118,15 @@ def suppression_kind(finding: Finding) -> str:
     return "inSource" if kind in ("inSource", "inline", "comment", "metadata", "source") else "external"
 
 
+def provenance_text(finding: Finding, lang: str) -> str:
+    """``value from var.admin_cidr default, variables.tf:3 <- ...``, outermost
+    last; "" when the value is written where the finding points."""
+    if not finding.provenance:
+        return ""
+    steps = [t("label.provenance_step", lang, what=s.what, file=s.file, line=s.line) for s in finding.provenance]
+    return t("label.provenance", lang, chain=" <- ".join(steps))
+
+
 def message(finding: Finding, lang: str) -> str:
     return finding.text("message", lang) or finding.text("title", lang) or finding.check_id
 

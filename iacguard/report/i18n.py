@@ -20,6 +20,8 @@ _TABLE = {
     "label.remediation": {"en": "remediation", "ja": "対処方法"},
     "label.suppressed": {"en": "suppressed: {reason}", "ja": "抑止: {reason}"},
     "label.findings": {"en": "{count} findings", "ja": "検出 {count} 件"},
+    "label.provenance": {"en": "value from {chain}", "ja": "値の出所: {chain}"},
+    "label.provenance_step": {"en": "{what}, {file}:{line}", "ja": "{what}（{file}:{line}）"},
     # --- checks list ----------------------------------------------------------
     "checklist.title": {"en": "Built-in checks", "ja": "組み込みチェック一覧"},
     "checklist.intro": {

@@ -340,6 +340,14 @@ def _result(f: Finding, index: Dict[str, int], lang: str, limits: UploadLimits) 
         # lines moving.
         "partialFingerprints": {"iacguard/v1": f.fingerprint, "primaryLocationLineHash": f.fingerprint},
     }
+    if f.provenance:
+        # Where the value came from: the variable default, tfvars entry,
+        # module input or parameter that makes the attribute what it is.
+        result["relatedLocations"] = [
+            {"id": i, "message": {"text": source.what},
+             "physicalLocation": {"artifactLocation": _artifact(source.file),
+                                  "region": {"startLine": max(source.line, 1)}}}
+            for i, source in enumerate(f.provenance[: limits.locations_per_result])]
     if f.suppressed:
         suppression: Dict[str, Any] = {"kind": suppression_kind(f), "status": "accepted"}
         reason = suppression_reason(f)

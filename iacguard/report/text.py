@@ -15,7 +15,7 @@ from typing import Iterator, List
 
 from ..findings import Finding
 from . import Report
-from .common import encodable, message, summary_line, terminal_safe
+from .common import encodable, message, provenance_text, summary_line, terminal_safe
 from .i18n import t
 
 _COLOURS = MappingProxyType({"CRITICAL": "1;35", "HIGH": "1;31", "MEDIUM": "33", "LOW": "36",
@@ -55,6 +55,8 @@ def _lines(report: Report) -> Iterator[str]:
             if f.resource:
                 yield f"      {t('label.resource', lang)}: {terminal_safe(f.resource)}"
             yield f"      {terminal_safe(message(f, lang))}"
+            if f.provenance:
+                yield f"      {terminal_safe(provenance_text(f, lang))}"
             width = len(str(max((n for n, _ in f.snippet), default=0)))
             for number, source in f.snippet:
                 gutter = paint(f"{number:>{width}} |", "dim")
