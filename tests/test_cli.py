@@ -43,8 +43,10 @@ def test_json_contract(tmp_path: Path, run) -> None:
     assert doc["summary"]["failed"] == 1 and doc["summary"]["by_severity"]["HIGH"] == 1
     (finding,) = doc["findings"]
     assert set(finding) == {"check_id", "title", "severity", "format", "file", "line", "end_line", "resource",
-                            "resource_type", "message", "controls", "suppressed", "suppression", "fingerprint"}
+                            "resource_type", "message", "controls", "suppressed", "suppression", "fingerprint",
+                            "provenance"}
     assert finding["file"] == "main.tf" and finding["line"] == 2
+    assert finding["provenance"] == []  # written in place
     assert finding["resource"] == "aws_s3_bucket.b" and finding["format"] == "terraform"
     assert finding["controls"] and not finding["suppressed"]
 
