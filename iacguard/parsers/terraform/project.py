@@ -46,18 +46,28 @@ class Flow:
 
     links: FrozenSet[NodeKey] = frozenset()
     sources: Provenance = ()
+    # Reads each.* or count.index: what the block is repeated over feeds it.
+    repeated: bool = False
 
     def __or__(self, other: "Flow") -> "Flow":
-        if not other.links and not other.sources:
+        if other is NO_FLOW or other == self:
             return self
-        return Flow(self.links | other.links, join_provenance(self.sources, other.sources))
+        if self is NO_FLOW:
+            return other
+        return Flow(self.links | other.links, join_provenance(self.sources, other.sources),
+                    self.repeated or other.repeated)
 
     def through(self, source: Source) -> "Flow":
         """This flow, reached through ``source`` (a local, an output, a module input)."""
-        return Flow(self.links, join_provenance((source,), self.sources))
+        return Flow(self.links, join_provenance((source,), self.sources), self.repeated)
+
+    def repeated_over(self, each: "Flow") -> "Flow":
+        """With the sources of the block's repetition when it reads each.* / count.index."""
+        return Flow(self.links, join_provenance(self.sources, each.sources)) if self.repeated else self
 
 
 NO_FLOW = Flow()
+_REPEATED = Flow(repeated=True)
 
 
 class ModuleSource:
@@ -557,7 +567,7 @@ class ModuleInstance(Scope):
         for suffix, scope in self.project.expand(block, self):
             inputs = {a.name: evaluate(a.expr, scope) for a in block.attributes if a.name not in _MODULE_META}
             each = self.flow(_repetition(block))
-            flows = {a.name: self.flow(a.expr, each).through(Source(
+            flows = {a.name: self.flow(a.expr).repeated_over(each).through(Source(
                 block.file, a.line, f"input {a.name} of {self.prefix}module.{name}{suffix}"))
                 for a in block.attributes if a.name not in _MODULE_META}
             child_key = f"{self.module_key}.{name}" if self.module_key else name
@@ -636,10 +646,10 @@ class ModuleInstance(Scope):
         followed through variables, locals and module outputs."""
         return self.flow(expr).links
 
-    def flow(self, expr: Any, each: Flow = NO_FLOW) -> Flow:
+    def flow(self, expr: Any) -> Flow:
         """The resources an expression's value comes from and the places it
         passed through, followed through variables, locals and module
-        outputs; ``each`` is where ``each.*`` / ``count.index`` come from."""
+        outputs; whether it reads ``each.*`` / ``count.index``."""
         out = NO_FLOW
         for traversal in ast.traversals(expr):
             root, names = traversal.root, [s.name for s in traversal.steps if isinstance(s, ast.GetAttr)]
@@ -658,17 +668,20 @@ class ModuleInstance(Scope):
             elif root in self.source.resources and names:
                 out |= Flow(frozenset({(self.namespace, f"{self.prefix}{root}.{names[0]}")}))
             elif root in ("each", "count"):
-                out |= each
+                out |= _REPEATED
         return out
 
     def _variable_flow(self, name: str) -> Flow:
         if name in self.input_flows:
             return self.input_flows[name]
-        block = self.source.variables.get(name)
-        default = block.attribute("default") if block is not None else None
-        if name in self.inputs or default is None:
-            return NO_FLOW  # given on the command line, or no value at all
-        return Flow(sources=(Source(block.file, default.line, f"var.{name} default"),))
+        key = ("var", name)
+        if key not in self._flows:
+            block = self.source.variables.get(name)
+            default = block.attribute("default") if block is not None else None
+            # Given on the command line, or no value at all: nothing to show.
+            self._flows[key] = NO_FLOW if name in self.inputs or default is None else \
+                Flow(sources=(Source(block.file, default.line, f"var.{name} default"),))
+        return self._flows[key]
 
     def _named_flow(self, kind: str, name: str) -> Flow:
         """A local's or an output's flow, through the line that defines it."""
@@ -721,25 +734,26 @@ class ModuleInstance(Scope):
         rtype, name = block.labels
         base = f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}"
         expanded = self._expanded(kind, block) or []
+        flows: Dict[int, Flow] = {}  # by expression: instances share their expressions
+
+        def flow(expr: ast.Expr) -> Flow:
+            if id(expr) not in flows:
+                flows[id(expr)] = self.flow(expr)
+            return flows[id(expr)]
+
         links: Set[Link] = set()
         for via, attr in _attributes_by_top_level_name(block):
-            links.update(Link(ns, address, via) for ns, address in self.links(attr.expr)
+            links.update(Link(ns, address, via) for ns, address in flow(attr.expr).links
                          if (ns, address) != (self.namespace, self.prefix + base))
         provider = _provider_configuration(block)
         if provider:  # where the resource lives (its region) is the provider's
             links.add(Link(self.namespace, self.prefix + provider, "provider"))
         origins = {(a.name,): _describe(a.expr) for a in block.attributes if _describe(a.expr)}
         each = self.flow(_repetition(block))
-        flows: Dict[int, Provenance] = {}  # by expression: instances share their expressions
 
         def sources(exprs: Dict[Path, ast.Expr]) -> Dict[Path, Provenance]:
-            out: Dict[Path, Provenance] = {}
-            for path, expr in exprs.items():
-                if id(expr) not in flows:
-                    flows[id(expr)] = self.flow(expr, each).sources
-                if flows[id(expr)]:
-                    out[path] = flows[id(expr)]
-            return out
+            found = ((path, flow(expr).repeated_over(each).sources) for path, expr in exprs.items())
+            return {path: chain for path, chain in found if chain}
 
         return [Resource(
             address=f"{self.prefix}{base}{suffix}",
