@@ -25,6 +25,7 @@ from .model import FORMATS
 from .source import SourceError, confined, is_inside, repository_root
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
 # Allocations between cycle collections of the youngest generation during a scan.
 GC_THRESHOLD = 50_000
 META_CHECK_IDS = tuple(BUILTIN_TITLES)
@@ -102,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also list checks that could not decide (unresolved values)")
     scan.add_argument("--debug", action="store_true", help="show tracebacks of check errors")
     scan.add_argument("--limit", action="append", metavar="NAME=NUMBER",
-                      help="raise or lower a resource limit (see docs/limits.md); repeatable")
+                      help="raise or lower a resource limit (the Limits table of the README lists them); "
+                           "repeatable")
     scan.add_argument("--no-cache", action="store_true",
                       help="parse every file afresh instead of using the parse cache")
 
@@ -121,15 +123,31 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--lang", choices=("en", "ja"), default=None)
     listing.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     listing.add_argument("--allow-python-checks", action="store_true")
+    listing.add_argument("--config", metavar="FILE")
     explain = checks_sub.add_parser("explain", help="full text of one check")
     explain.add_argument("check_id")
     explain.add_argument("--lang", choices=("en", "ja"), default=None)
     explain.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     explain.add_argument("--allow-python-checks", action="store_true")
+    explain.add_argument("--config", metavar="FILE")
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (``iacguard checks list | head -1``): stop
+        # quietly, with the status of a Unix tool ended by SIGPIPE. Standard
+        # output points at nothing now, so that flushing it at exit cannot
+        # fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -225,7 +243,7 @@ def effective_config(args: argparse.Namespace) -> Config:
     config = defaults()
     roots = scanned_repositories(getattr(args, "paths", None) or ["."])
     start = Path(args.paths[0]) if getattr(args, "paths", None) else Path(".")
-    path = Path(args.config) if args.config else find_config(start.resolve(), roots[0])
+    path = Path(args.config) if getattr(args, "config", None) else find_config(start.resolve(), roots[0])
     if path is not None:
         load_file(path, config, _repository_holding(path, roots))
     cli = {
@@ -460,28 +478,35 @@ def _check_summary(check: Check) -> dict:
 
 
 def _checks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    checkset: CheckSet = load_checks([Path(d) for d in args.checks_dir], allow_python=args.allow_python_checks)
+    if args.checks_command not in ("list", "explain"):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    # The configuration's lang, checks_dirs and allow_python_checks count
+    # here as for a scan.
+    config = effective_config(args)
+    lang = config.get("lang")
+    checkset: CheckSet = load_checks([Path(d) for d in config.get("checks_dirs")],
+                                     allow_python=config.get("allow_python_checks"))
     if args.checks_command == "list":
         if args.format == "json":
             print(json.dumps([_check_summary(c) for c in checkset.checks], ensure_ascii=False, indent=2))
         elif args.format == "markdown":
             from .report.checklist import render
 
-            print(render(checkset.checks, args.lang or default_lang()), end="")
+            print(render(checkset.checks, lang), end="")
         else:
-            for c in checkset.checks:
-                print(f"{c.id}  {c.severity:<8} {c.provider:<6} {','.join(c.formats):<40} {c.title['en']}")
-        return EXIT_OK
-    if args.checks_command == "explain":
-        check = checkset.by_id().get(args.check_id.upper())
-        if check is None:
-            raise UsageError(f"unknown check id {args.check_id}")
-        from .report.explain import explain
+            from .report.checklist import text_rows
 
-        print(explain(check, args.lang or default_lang()))
+            for row in text_rows(checkset.checks, lang):
+                print(row)
         return EXIT_OK
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
+    check = checkset.by_id().get(args.check_id.upper())
+    if check is None:
+        raise UsageError(f"unknown check id {args.check_id}")
+    from .report.explain import explain
+
+    print(explain(check, lang))
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

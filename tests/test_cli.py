@@ -124,7 +124,7 @@ def test_user_checks_dir_and_malformed_check(tmp_path: Path, run) -> None:
     checks.mkdir()
     (checks / "monitoring.yaml").write_text(textwrap.dedent('''\
         id: ACME-001
-        severity: LOW
+        severity: MEDIUM
         provider: aws
         title: {en: Detailed monitoring is off, ja: 詳細モニタリングが無効}
         description: {en: Enable it., ja: 有効にする。}

@@ -193,8 +193,14 @@ def parse_errors(report: Report) -> List[Finding]:
 
 def summary_line(report: Report) -> str:
     """``5 files, 20 resources, 36 checks: 25 findings (HIGH 10, ...), ...``"""
-    by = ", ".join(f"{k} {v}" for k, v in report.by_severity().items() if v) or "-"
+    by = ", ".join(f"{k} {v}" for k, v in report.by_severity().items() if v)
     s = report.summary
-    return t("text.summary", report.lang, files=s.files, resources=s.resources, checks=s.checks_run,
+    # The checks selected and, when some need a setting not given
+    # (allowed_regions), how many of them ran.
+    checks: object = s.checks_run
+    if report.checks and len(report.checks) != s.checks_run:
+        checks = t("text.checks_of", report.lang, run=s.checks_run, total=len(report.checks))
+    line = t("text.summary", report.lang, files=s.files, resources=s.resources, checks=checks,
              failed=len(report.unsuppressed), by=by, passed=len(report.passed),
              suppressed=len(report.findings) - len(report.unsuppressed), errors=s.parse_errors)
+    return line.replace(" ()", "").replace("（）", "")
