@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from . import __version__
 from . import baseline
@@ -20,6 +20,7 @@ from .config import show as show_config
 from .engine.aliases import Aliases, deprecation
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import BUILTIN_TITLES, SEVERITY_ORDER
+from .report import Report
 from .report.common import terminal_safe
 from .model import FORMATS
 from .source import SourceError, confined, is_inside, repository_root
@@ -318,7 +319,7 @@ def _config_dir(config: Config) -> Path:
 
 def _scan(args: argparse.Namespace) -> int:
     from .parsers.terraform.inputs import TerraformInputs
-    from .report import AUDIT_FORMATS, Report, ScanInfo, Summary, pieces
+    from .report import AUDIT_FORMATS, ScanInfo, Summary, pieces
     from .scan import ScanOptions, scan, select_checks, unmatched_patterns
     from .source import Limits
     from .suppress import SkipRule, SuppressionSettings
@@ -375,6 +376,7 @@ def _scan(args: argparse.Namespace) -> int:
         cache=cache,
         workers=os.cpu_count() or 1,
         limits=Limits(**config.get("limits")),
+        progress=_progress_line(sys.stderr),
     )
     _warn_retired(config, checkset.aliases)
     try:
@@ -406,6 +408,7 @@ def _scan(args: argparse.Namespace) -> int:
         ),
         lang=config.get("lang"),
         severity_threshold=config.get("severity_threshold"),
+        root=result.root,
         quiet=config.get("quiet"),
         compact=config.get("compact"),
     )
@@ -436,9 +439,43 @@ def _scan(args: argparse.Namespace) -> int:
         for item in result.undecided:
             print(terminal_safe(f"iacguard: {item.check_id} undecided on {item.resource} ({item.file}:{item.line}): "
                                 "a value could not be resolved"), file=sys.stderr)
-    if args.create_baseline:
-        return EXIT_OK  # recording the baseline accepts what it records
-    return EXIT_FINDINGS if report.failing() or result.check_errors else EXIT_OK
+    status = EXIT_OK if args.create_baseline or not (report.failing() or result.check_errors) else EXIT_FINDINGS
+    written = [(fmt, output) for fmt, output in outputs if output]
+    if written:
+        print(_written_summary(report, written, status, len(result.check_errors), bool(args.create_baseline)),
+              file=sys.stderr)
+    return status  # recording a baseline accepts what it records
+
+
+def _progress_line(stream: TextIO) -> Callable[[str], None]:
+    """Progress on one line, rewritten in place, on a terminal only: a
+    pipe or a CI log gets nothing."""
+    if not stream.isatty():
+        return lambda text: None
+
+    def show(text: str) -> None:
+        stream.write(f"\r\x1b[K{'iacguard: ' + text if text else ''}")
+        stream.flush()
+    return show
+
+
+def _written_summary(report: Report, written: Sequence[Tuple[str, str]], status: int, check_errors: int,
+                     baseline_made: bool) -> str:
+    """One line for a run whose reports went to files: what was written,
+    the findings by severity, and why the run passes or fails."""
+    files = ", ".join(f"{fmt} to {output}" for fmt, output in written)
+    by = ", ".join(f"{k} {v}" for k, v in report.by_severity().items() if v)
+    findings = f"{len(report.unsuppressed)} findings" + (f" ({by})" if by else "")
+    failing = len(report.failing())
+    if baseline_made:
+        reason = "exit 0: the baseline accepts them"
+    elif status == EXIT_OK:
+        reason = f"exit 0: none at or above {report.severity_threshold}"
+    elif failing:
+        reason = f"exit 1: {failing} at or above {report.severity_threshold}"
+    else:
+        reason = f"exit 1: {check_errors} check errors"
+    return terminal_safe(f"iacguard: wrote {files}; {findings}; {reason}")
 
 
 def _now() -> datetime.datetime:
