@@ -389,6 +389,10 @@ def _scan(args: argparse.Namespace) -> int:
     if cache.refused:
         print(f"iacguard: warning: the parse cache {cache.directory} is not used: it {cache.refused}",
               file=sys.stderr)
+    if not result.files and scope is None:
+        skipped = f" ({result.skipped_files} other files skipped)" if result.skipped_files else ""
+        print(terminal_safe(f"iacguard: warning: no Terraform, CloudFormation or ARM file found in "
+                            f"{', '.join(paths)}{skipped}"), file=sys.stderr)
     if scope is not None:
         result.findings = [f for f in result.findings if scope.wants(f.file, [s.file for s in f.provenance])]
         result.passed = [p for p in result.passed if scope.wants(p.file)]
@@ -437,8 +441,9 @@ def _scan(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"iacguard: note: {terminal_safe(note)}", file=sys.stderr)
         for item in result.undecided:
+            what = f"{item.unresolved} is not known" if item.unresolved else "a value could not be resolved"
             print(terminal_safe(f"iacguard: {item.check_id} undecided on {item.resource} ({item.file}:{item.line}): "
-                                "a value could not be resolved"), file=sys.stderr)
+                                f"{what}"), file=sys.stderr)
     status = EXIT_OK if args.create_baseline or not (report.failing() or result.check_errors) else EXIT_FINDINGS
     written = [(fmt, output) for fmt, output in outputs if output]
     if written:

@@ -94,3 +94,6 @@ class Undecided:
     resource: str
     file: str
     line: int
+    # What could not be resolved, and where it comes from:
+    # ``ingress[0].cidr_blocks[0] (var.admin_cidr has no value, variables.tf:1)``.
+    unresolved: str = ""

@@ -678,9 +678,13 @@ class ModuleInstance(Scope):
         if key not in self._flows:
             block = self.source.variables.get(name)
             default = block.attribute("default") if block is not None else None
-            # Given on the command line, or no value at all: nothing to show.
-            self._flows[key] = NO_FLOW if name in self.inputs or default is None else \
-                Flow(sources=(Source(block.file, default.line, f"var.{name} default"),))
+            if block is None or name in self.inputs:
+                self._flows[key] = NO_FLOW  # undeclared, or given on the command line
+            elif default is None:
+                # Said when a check cannot decide: the value the user must give.
+                self._flows[key] = Flow(sources=(Source(block.file, block.line, f"var.{name} has no value"),))
+            else:
+                self._flows[key] = Flow(sources=(Source(block.file, default.line, f"var.{name} default"),))
         return self._flows[key]
 
     def _named_flow(self, kind: str, name: str) -> Flow:
