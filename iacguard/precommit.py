@@ -117,14 +117,15 @@ def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = Non
             if path.is_file() and path.name.endswith((".tf", ".tf.json")):
                 add(os.path.join(directory, path.name) if directory != "." else path.name)
 
+    modules: Set[Path] = set()
+
     def add_context(name: str) -> bool:
         """Scan what a changed or removed file feeds; whether it feeds anything."""
         directory = os.path.dirname(name) or "."
         if name.endswith(_TERRAFORM_SUFFIXES):
             if (cwd / directory).is_dir():
                 add_module(directory)
-            for caller in calling_directories([cwd / directory], cwd):
-                add_module(_display(caller, cwd))
+            modules.add(cwd / directory)
             return True
         if _display(cwd / name, cwd) in configured:
             add(".")  # it feeds every template scanned
@@ -146,4 +147,7 @@ def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = Non
         directory = os.path.dirname(name) or "."
         if (cwd / directory).is_dir() and add_context(name):
             scope.report_dirs.add(_display(cwd / directory, cwd) if directory != "." else ".")
+    if modules:  # one walk of the tree for all of them
+        for caller in calling_directories(modules, cwd):
+            add_module(_display(caller, cwd))
     return scope

@@ -250,7 +250,7 @@ def _describe(exc: UnexpectedInput) -> str:
         kind = getattr(token, "type", "")
         text = str(token).strip()
         found = _PUNCTUATION.get(kind) if kind in ("$END", "NL_OR_COMMENT") or not text else None
-        found = found or repr(text[:1] if kind == "STRING_CHARS" else text[:40])
+        found = found or repr(text.split("\n", 1)[0][:40])
         expected = set(getattr(exc, "expected", None) or ())
         if _VALUE_STARTS <= expected:
             wanted = "a value (a string, number, reference, list or object)"
