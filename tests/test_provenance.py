@@ -133,3 +133,41 @@ def test_pre_commit_reports_by_provenance_and_finds_callers(run, tmp_path: Path)
                                 "(ingress[0].cidr_blocks[0] = 0.0.0.0/0)"]
     code, out, _ = run(["scan", "--pre-commit", "other/main.tf", "--compact", "--check", "IACG-AWS-004"], tmp_path)
     assert code == 1 and [line.split(":")[0] for line in out.splitlines()] == ["other/main.tf"]
+
+
+ARM = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "open": {"type": "bool", "defaultValue": true},
+    "source": {"type": "string"}
+  },
+  "variables": {"fallback": "[parameters('source')]"},
+  "resources": [{
+    "type": "Microsoft.Network/networkSecurityGroups",
+    "apiVersion": "2023-04-01",
+    "name": "nsg",
+    "location": "japaneast",
+    "properties": {"securityRules": [{
+      "name": "ssh",
+      "properties": {
+        "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100,
+        "sourcePortRange": "*", "destinationPortRange": "22", "destinationAddressPrefix": "*",
+        "sourceAddressPrefix": "[if(parameters('open'), variables('fallback'), '10.0.0.0/8')]"
+      }
+    }]}
+  }]
+}
+"""
+
+
+def test_arm_expression_reading_several_inputs(run, tmp_path: Path) -> None:
+    _tree(tmp_path, {"nsg.json": ARM, "nsg.parameters.json": (
+        '{\n  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",\n'
+        '  "contentVersion": "1.0.0.0",\n  "parameters": {\n    "source": {"value": "*"}\n  }\n}\n')})
+    code, out, _ = run(["scan", ".", "--format", "json"], tmp_path)
+    (finding,) = [f for f in json.loads(out)["findings"] if f["line"] == 19]
+    assert code == 1 and finding["file"] == "nsg.json"
+    assert _chain(finding) == [("nsg.json", 5, "parameter open default"),
+                               ("nsg.json", 8, "variables('fallback')"),
+                               ("nsg.parameters.json", 5, "parameter source")]

@@ -124,6 +124,17 @@ def _input_sources(template: Mapping[str, Any], doc: PositionedJSON, display: st
     return out
 
 
+def _value_sources(trace: Trace, known: Mapping[str, Provenance]) -> Dict[Path, Provenance]:
+    """Where each attribute's value comes from: the sources of every
+    parameter and variable its expression reads."""
+    out: Dict[Path, Provenance] = {}
+    for path, read in trace.inputs.items():
+        found = join_provenance(*(known.get(name.lower(), ()) for name in read))
+        if found:
+            out[path] = found
+    return out
+
+
 @dataclass(frozen=True)
 class _Source:
     """A template file: its positions, how it is shown, where it sits."""
@@ -268,8 +279,7 @@ class _Reader:
             location=Location(template.source.display, first_line, self._end_line(template.source, path, first_line)),
             attribute_lines=trace.out_lines,
             value_origins=trace.origins,
-            value_sources={path: template.inputs[origin.lower()] for path, origin in trace.origins.items()
-                           if origin.lower() in template.inputs},
+            value_sources=_value_sources(trace, template.inputs),
             kind="data" if existing else "resource",  # an existing resource is a reference, not judged
             namespace=self.display,
         )
