@@ -49,14 +49,6 @@ class Flow:
     # Reads each.* or count.index: what the block is repeated over feeds it.
     repeated: bool = False
 
-    def __or__(self, other: "Flow") -> "Flow":
-        if other is NO_FLOW or other == self:
-            return self
-        if self is NO_FLOW:
-            return other
-        return Flow(self.links | other.links, join_provenance(self.sources, other.sources),
-                    self.repeated or other.repeated)
-
     def through(self, source: Source) -> "Flow":
         """This flow, reached through ``source`` (a local, an output, a module input)."""
         return Flow(self.links, join_provenance((source,), self.sources), self.repeated)
@@ -67,7 +59,6 @@ class Flow:
 
 
 NO_FLOW = Flow()
-_REPEATED = Flow(repeated=True)
 
 
 class ModuleSource:
@@ -650,26 +641,32 @@ class ModuleInstance(Scope):
         """The resources an expression's value comes from and the places it
         passed through, followed through variables, locals and module
         outputs; whether it reads ``each.*`` / ``count.index``."""
-        out = NO_FLOW
+        found: List[Flow] = []
+        links: Set[NodeKey] = set()
+        repeated = False
         for traversal in ast.traversals(expr):
             root, names = traversal.root, [s.name for s in traversal.steps if isinstance(s, ast.GetAttr)]
             if root == "var" and names:
-                out |= self._variable_flow(names[0])
+                found.append(self._variable_flow(names[0]))
             elif root == "local" and names:
-                out |= self._named_flow("local", names[0])
+                found.append(self._named_flow("local", names[0]))
             elif root == "module" and names:
                 for _, child in self.children(names[0]):
                     if child is not None:
                         wanted = names[1:2] or list(child.source.outputs)
-                        for output in wanted:
-                            out |= child._named_flow("output", output)
+                        found.extend(child._named_flow("output", output) for output in wanted)
             elif root == "data" and len(names) >= 2:
-                out |= Flow(frozenset({(self.namespace, f"{self.prefix}data.{names[0]}.{names[1]}")}))
+                links.add((self.namespace, f"{self.prefix}data.{names[0]}.{names[1]}"))
             elif root in self.source.resources and names:
-                out |= Flow(frozenset({(self.namespace, f"{self.prefix}{root}.{names[0]}")}))
+                links.add((self.namespace, f"{self.prefix}{root}.{names[0]}"))
             elif root in ("each", "count"):
-                out |= _REPEATED
-        return out
+                repeated = True
+        found = [f for f in found if f is not NO_FLOW]
+        if not found and not links and not repeated:
+            return NO_FLOW
+        for f in found:
+            links |= f.links
+        return Flow(frozenset(links), join_provenance(*(f.sources for f in found)), repeated)
 
     def _variable_flow(self, name: str) -> Flow:
         if name in self.input_flows:
