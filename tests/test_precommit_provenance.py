@@ -15,9 +15,10 @@ from typing import Dict, Optional
 
 import pytest
 
-from iacguard.init import HOOK
-
 import yaml
+
+from iacguard.init import HOOK
+from test_provenance import CFN, SSH, nsg_parameters, nsg_template
 
 BIN = Path(sys.executable).parent
 PRE_COMMIT = shutil.which("pre-commit", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -25,15 +26,7 @@ PRE_COMMIT = shutil.which("pre-commit", path=f"{BIN}{os.pathsep}{os.environ.get(
 pytestmark = pytest.mark.skipif(shutil.which("git") is None or PRE_COMMIT is None,
                                 reason="needs git and pre-commit")
 
-SECURITY_GROUP = """resource "aws_security_group" "ssh" {
-  ingress {
-    from_port   = 22
-    to_port     = 22
-    protocol    = "tcp"
-    cidr_blocks = [%s]
-  }
-}
-"""
+SECURITY_GROUP = SSH  # cidr_blocks on line 6
 VARIABLE = 'variable "admin_cidr" {\n  type    = string\n  default = "%s"\n}\n'
 SAFE, OPEN = "10.0.0.0/8", "0.0.0.0/0"
 
@@ -139,69 +132,23 @@ def test_called_module_output(tmp_path: Path) -> None:
     _blocks(repo, tmp_path, "main.tf:10", "output cidr of module.cfg, modules/cfg/outputs.tf:2")
 
 
-CFN_TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
-Parameters:
-  AdminCidr:
-    Type: String
-Resources:
-  Ssh:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      GroupDescription: ssh
-      SecurityGroupIngress:
-        - IpProtocol: tcp
-          FromPort: 22
-          ToPort: 22
-          CidrIp: !Ref AdminCidr
-"""
-
-
 def test_cloudformation_parameters_file(tmp_path: Path) -> None:
-    parameters = '[\n  {"ParameterKey": "AdminCidr", "ParameterValue": "%s"}\n]\n'
-    repo = _repository(tmp_path, {"stack.yaml": CFN_TEMPLATE,
+    parameters = '[\n  {"ParameterKey": "Cidr", "ParameterValue": "%s"}\n]\n'
+    repo = _repository(tmp_path, {"stack.yaml": CFN,
                                   "params/prod.json": parameters % SAFE,
                                   ".iacguard.yaml": "parameters: [params/prod.json]\n"})
     _write(repo, {"params/prod.json": parameters % OPEN})
-    _blocks(repo, tmp_path, "stack.yaml:14", "parameter AdminCidr, params/prod.json:2")
-
-
-ARM_TEMPLATE = """{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "parameters": {"source": {"type": "string"}},
-  "resources": [{
-    "type": "Microsoft.Network/networkSecurityGroups",
-    "apiVersion": "2023-04-01",
-    "name": "nsg",
-    "location": "japaneast",
-    "properties": {"securityRules": [{
-      "name": "ssh",
-      "properties": {
-        "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100,
-        "sourcePortRange": "*", "destinationPortRange": "22", "destinationAddressPrefix": "*",
-        "sourceAddressPrefix": "[parameters('source')]"
-      }
-    }]}
-  }]
-}
-"""
-ARM_PARAMETERS = """{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
-  "contentVersion": "1.0.0.0",
-  "parameters": {
-    "source": {"value": "%s"}
-  }
-}
-"""
+    _blocks(repo, tmp_path, "stack.yaml:12", "parameter Cidr, params/prod.json:2")
 
 
 def test_arm_parameters_file(tmp_path: Path) -> None:
-    repo = _repository(tmp_path, {"nsg.json": ARM_TEMPLATE, "nsg.parameters.json": ARM_PARAMETERS % SAFE})
-    _write(repo, {"nsg.parameters.json": ARM_PARAMETERS % "Internet"})
+    template = nsg_template('"source": {"type": "string"}', "", "[parameters('source')]")
+    repo = _repository(tmp_path, {"nsg.json": template, "nsg.parameters.json": nsg_parameters(SAFE)})
+    _write(repo, {"nsg.parameters.json": nsg_parameters("Internet")})
     run = _commit_hook(repo, tmp_path)
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
-    assert "nsg.json:15" in output and "IACG-AZURE-" in output, output
+    assert "nsg.json:16" in output and "IACG-AZURE-" in output, output
     assert "value from parameter source, nsg.parameters.json:5" in output, output
 
 

@@ -135,14 +135,13 @@ def test_pre_commit_reports_by_provenance_and_finds_callers(run, tmp_path: Path)
     assert code == 1 and [line.split(":")[0] for line in out.splitlines()] == ["other/main.tf"]
 
 
-ARM = """{
+def nsg_template(parameters: str, variables: str, source: str) -> str:
+    """An ARM template of a network security group allowing SSH from ``source``."""
+    return """{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
-  "parameters": {
-    "open": {"type": "bool", "defaultValue": true},
-    "source": {"type": "string"}
-  },
-  "variables": {"fallback": "[parameters('source')]"},
+  "parameters": {%s},
+  "variables": {%s},
   "resources": [{
     "type": "Microsoft.Network/networkSecurityGroups",
     "apiVersion": "2023-04-01",
@@ -153,18 +152,24 @@ ARM = """{
       "properties": {
         "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100,
         "sourcePortRange": "*", "destinationPortRange": "22", "destinationAddressPrefix": "*",
-        "sourceAddressPrefix": "[if(parameters('open'), variables('fallback'), '10.0.0.0/8')]"
+        "sourceAddressPrefix": "%s"
       }
     }]}
   }]
 }
-"""
+""" % (parameters, variables, source)
+
+
+def nsg_parameters(source: str) -> str:
+    return ('{\n  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",\n'
+            '  "contentVersion": "1.0.0.0",\n  "parameters": {\n    "source": {"value": "%s"}\n  }\n}\n' % source)
 
 
 def test_arm_expression_reading_several_inputs(run, tmp_path: Path) -> None:
-    _tree(tmp_path, {"nsg.json": ARM, "nsg.parameters.json": (
-        '{\n  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",\n'
-        '  "contentVersion": "1.0.0.0",\n  "parameters": {\n    "source": {"value": "*"}\n  }\n}\n')})
+    template = nsg_template('\n    "open": {"type": "bool", "defaultValue": true},\n    "source": {"type": "string"}\n  ',
+                            '"fallback": "[parameters(\'source\')]"',
+                            "[if(parameters('open'), variables('fallback'), '10.0.0.0/8')]")
+    _tree(tmp_path, {"nsg.json": template, "nsg.parameters.json": nsg_parameters("*")})
     code, out, _ = run(["scan", ".", "--format", "json"], tmp_path)
     (finding,) = [f for f in json.loads(out)["findings"] if f["line"] == 19]
     assert code == 1 and finding["file"] == "nsg.json"
