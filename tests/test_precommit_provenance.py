@@ -17,6 +17,7 @@ import pytest
 
 import yaml
 
+from conftest import git, init_git_repository
 from iacguard.init import HOOK
 from test_provenance import CFN, SSH, nsg_parameters, nsg_template
 
@@ -31,21 +32,13 @@ VARIABLE = 'variable "admin_cidr" {\n  type    = string\n  default = "%s"\n}\n'
 SAFE, OPEN = "10.0.0.0/8", "0.0.0.0/0"
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
 def _repository(tmp_path: Path, files: Dict[str, str]) -> Path:
     """A repository with ``files`` committed and the hook ``iacguard init`` writes."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "test@example.invalid")
-    _git(repo, "config", "user.name", "test")
+    repo = init_git_repository(tmp_path / "repo")
     files = {".pre-commit-config.yaml": yaml.safe_dump({"repos": [HOOK]}, sort_keys=False), **files}
     _write(repo, files)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "start")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "start")
     return repo
 
 
@@ -53,11 +46,11 @@ def _write(repo: Path, files: Dict[str, Optional[str]]) -> None:
     for name, text in files.items():
         path = repo / name
         if text is None:
-            _git(repo, "rm", "-q", name)
+            git(repo, "rm", "-q", name)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        _git(repo, "add", name)
+        git(repo, "add", name)
 
 
 def _commit_hook(repo: Path, tmp_path: Path) -> subprocess.CompletedProcess:

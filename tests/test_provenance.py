@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Dict, List
 
+from conftest import make_work_tree
+
 SSH = """resource "aws_security_group" "ssh" {
   ingress {
     from_port   = 22
@@ -114,7 +116,7 @@ def test_text_and_sarif_show_the_chain(run, tmp_path: Path) -> None:
 
 def test_sarif_uris_are_relative_to_the_repository_root(run, tmp_path: Path) -> None:
     _tree(tmp_path, {"repo/infra/main.tf": SSH % '"0.0.0.0/0"'})
-    (tmp_path / "repo" / ".git").mkdir()
+    make_work_tree(tmp_path / "repo")
     for cwd, target in ((tmp_path, "repo/infra"), (tmp_path / "repo" / "infra", ".")):
         _, out, _ = run(["scan", target, "--check", "IACG-AWS-004", "--format", "sarif"], cwd)
         sarif = json.loads(out)["runs"][0]
