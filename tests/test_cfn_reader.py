@@ -206,8 +206,10 @@ def test_yaml_syntax_errors_keep_their_message_and_line() -> None:
         3, "cannot parse template: did not find expected ',' or ']'")
     assert _assert_same_as_cfn_lint("Resources:\n  A: b: c\n")[0] == (
         2, "cannot parse template: mapping values are not allowed in this context")
-    assert _assert_same_as_cfn_lint("a: 1\n~: 2\n")[0] == (2, "cannot parse template: Null key '~' not supported (line 2)")
-    assert _assert_same_as_cfn_lint("? [a]\n: 1\n")[0] == (1, "cannot parse template: Unhashable type \"['a']\" (line 1)")
+    assert _assert_same_as_cfn_lint("a: 1\n~: 2\n")[0] == (
+        2, "cannot parse template: Null key '~' not supported (line 2)")
+    assert _assert_same_as_cfn_lint("? [a]\n: 1\n")[0] == (
+        1, "cannot parse template: Unhashable type \"['a']\" (line 1)")
 
 
 def test_errors_the_loader_raises_are_reported_whole() -> None:

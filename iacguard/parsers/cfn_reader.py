@@ -34,7 +34,8 @@ Failure = Tuple[int, str]
 # Tags written with one "!" keep these names; the rest are "Fn::" functions.
 _PLAIN_TAGS = ("Ref", "Condition")
 _MERGE = "tag:yaml.org,2002:merge"
-# YAML problems a JSON template written with tabs or JSON escapes runs into.
+# YAML problems a JSON template written with tabs or JSON escapes runs into
+# (the first is PyYAML's own wording, used where libyaml is missing).
 _JSON_HINTS = ("found character '\\t' that cannot start any token", "found unknown escape character")
 _LoaderBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -64,7 +65,7 @@ def decode(text: str) -> Tuple[Any, List[Failure]]:
         return template, [(line, f"{message}; the last value is used") for line, message in first.failures]
     except (yaml.scanner.ScannerError, yaml.parser.ParserError) as exc:
         problem = str(exc.problem or "")
-        if isinstance(exc, yaml.scanner.ScannerError) and (problem in _JSON_HINTS or problem.startswith(_JSON_HINTS[1])):
+        if isinstance(exc, yaml.scanner.ScannerError) and problem.startswith(_JSON_HINTS):
             return _json_fallback(text, lines, exc)
         return _failure(_yaml_failure(exc), text), []
 
@@ -83,7 +84,8 @@ def _load(text: str, lines: Optional[List[int]], last_key_wins: bool) -> Any:
     return positioned_map(editor_line(0, lines), editor_line(0, lines)) if template is None else template
 
 
-def _json_fallback(text: str, lines: Optional[List[int]], yaml_error: yaml.MarkedYAMLError) -> Tuple[Any, List[Failure]]:
+def _json_fallback(text: str, lines: Optional[List[int]],
+                   yaml_error: yaml.MarkedYAMLError) -> Tuple[Any, List[Failure]]:
     try:
         return cfn_json.decode(text, lines), []
     except cfn_json.DuplicateKey as exc:
