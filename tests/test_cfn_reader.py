@@ -259,3 +259,34 @@ def test_cfn_lint_is_imported_only_for_transforms(tmp_path: Path) -> None:
     sam = ("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
            "    Properties: {Runtime: python3.12, Handler: a.b, InlineCode: x}\n")
     assert _imports_cfn_lint(sam, tmp_path)
+
+
+def test_mutated_fixture_templates_read_alike_broken_or_not() -> None:
+    """The fuzzer's mutations of fixture templates (lines, tokens and
+    characters moved, odd Unicode inserted) reach the error paths; both
+    readers must still agree, error message and line included."""
+    import random
+
+    import test_fuzz as engine  # the mutation engine the fuzz tests use
+
+    rng = random.Random(2026)
+    chooser = engine.RandomChooser(rng)
+    families = ["cloudformation-yaml", "cloudformation-json"]
+    broken, differing = 0, []
+    for _ in range(300):
+        family = rng.choice(families)
+        seed = rng.choice(engine.SEEDS[family])
+        data = engine.mutate(seed.path.read_bytes(), family, chooser, engine.STRUCTURAL + engine.ENCODING,
+                             rng.randint(1, 3))
+        try:
+            text = decode_bytes(data)
+        except SourceError:
+            continue
+        ours, theirs = decode(text), _reference(text)
+        broken += isinstance(ours[0], tuple)
+        found = None if ours[1] == theirs[1] else f"repeated keys {ours[1]} != {theirs[1]}"
+        found = found or _difference(ours[0], theirs[0])
+        if found:
+            differing.append(f"{seed.path.name}: {found}")
+    assert differing == []
+    assert broken > 50  # the error paths were reached
