@@ -10,21 +10,24 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from . import __version__
 from . import baseline
 from .cache import ParseCache
 from .config import Config, ConfigError, defaults, find_config, load_file, merge, parse_limits, validate_check_ids
 from .config import show as show_config
+from .git import commit_state
 from .engine.aliases import Aliases, deprecation
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import BUILTIN_TITLES, SEVERITY_ORDER
+from .report import Report
 from .report.common import terminal_safe
 from .model import FORMATS
 from .source import SourceError, confined, is_inside, repository_root
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
 # Allocations between cycle collections of the youngest generation during a scan.
 GC_THRESHOLD = 50_000
 META_CHECK_IDS = tuple(BUILTIN_TITLES)
@@ -102,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also list checks that could not decide (unresolved values)")
     scan.add_argument("--debug", action="store_true", help="show tracebacks of check errors")
     scan.add_argument("--limit", action="append", metavar="NAME=NUMBER",
-                      help="raise or lower a resource limit (see docs/limits.md); repeatable")
+                      help="raise or lower a resource limit (the Limits table of the README lists them); "
+                           "repeatable")
     scan.add_argument("--no-cache", action="store_true",
                       help="parse every file afresh instead of using the parse cache")
 
@@ -121,15 +125,31 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--lang", choices=("en", "ja"), default=None)
     listing.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     listing.add_argument("--allow-python-checks", action="store_true")
+    listing.add_argument("--config", metavar="FILE")
     explain = checks_sub.add_parser("explain", help="full text of one check")
     explain.add_argument("check_id")
     explain.add_argument("--lang", choices=("en", "ja"), default=None)
     explain.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     explain.add_argument("--allow-python-checks", action="store_true")
+    explain.add_argument("--config", metavar="FILE")
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (``iacguard checks list | head -1``): stop
+        # quietly, with the status of a Unix tool ended by SIGPIPE. Standard
+        # output points at nothing now, so that flushing it at exit cannot
+        # fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -225,7 +245,7 @@ def effective_config(args: argparse.Namespace) -> Config:
     config = defaults()
     roots = scanned_repositories(getattr(args, "paths", None) or ["."])
     start = Path(args.paths[0]) if getattr(args, "paths", None) else Path(".")
-    path = Path(args.config) if args.config else find_config(start.resolve(), roots[0])
+    path = Path(args.config) if getattr(args, "config", None) else find_config(start.resolve(), roots[0])
     if path is not None:
         load_file(path, config, _repository_holding(path, roots))
     cli = {
@@ -300,7 +320,7 @@ def _config_dir(config: Config) -> Path:
 
 def _scan(args: argparse.Namespace) -> int:
     from .parsers.terraform.inputs import TerraformInputs
-    from .report import AUDIT_FORMATS, Report, ScanInfo, Summary, pieces
+    from .report import AUDIT_FORMATS, ScanInfo, Summary, pieces
     from .scan import ScanOptions, scan, select_checks, unmatched_patterns
     from .source import Limits
     from .suppress import SkipRule, SuppressionSettings
@@ -336,7 +356,7 @@ def _scan(args: argparse.Namespace) -> int:
     if args.pre_commit:
         from .precommit import plan
 
-        scope = plan(args.paths, Path.cwd())
+        scope = plan(args.paths, Path.cwd(), parameter_files=config.get("parameters"))
         if not scope.scan_paths:
             return EXIT_OK
         paths = scope.scan_paths
@@ -357,6 +377,7 @@ def _scan(args: argparse.Namespace) -> int:
         cache=cache,
         workers=os.cpu_count() or 1,
         limits=Limits(**config.get("limits")),
+        progress=_progress_line(sys.stderr),
     )
     _warn_retired(config, checkset.aliases)
     try:
@@ -369,8 +390,12 @@ def _scan(args: argparse.Namespace) -> int:
     if cache.refused:
         print(f"iacguard: warning: the parse cache {cache.directory} is not used: it {cache.refused}",
               file=sys.stderr)
+    if not result.files and scope is None:
+        skipped = f" ({result.skipped_files} other files skipped)" if result.skipped_files else ""
+        print(terminal_safe(f"iacguard: warning: no Terraform, CloudFormation or ARM file found in "
+                            f"{', '.join(paths)}{skipped}"), file=sys.stderr)
     if scope is not None:
-        result.findings = [f for f in result.findings if scope.wants(f.file)]
+        result.findings = [f for f in result.findings if scope.wants(f.file, [s.file for s in f.provenance])]
         result.passed = [p for p in result.passed if scope.wants(p.file)]
     if args.create_baseline:
         write_atomically(args.create_baseline, [baseline.render(result.findings)])
@@ -388,12 +413,14 @@ def _scan(args: argparse.Namespace) -> int:
         ),
         lang=config.get("lang"),
         severity_threshold=config.get("severity_threshold"),
+        root=result.root,
         quiet=config.get("quiet"),
         compact=config.get("compact"),
     )
     if any(fmt in AUDIT_FORMATS for fmt, _ in outputs):
-        report.info = ScanInfo(started=started, paths=tuple(paths), checkset_digest=selected.digest(),
-                               config_digest=config.digest())
+        commit, dirty = commit_state(Path(paths[0]))
+        report.info = ScanInfo(started=started, paths=tuple(paths), commit=commit, dirty=dirty,
+                               checkset_digest=selected.digest(), config_digest=config.digest())
     if config.get("quiet"):
         report.passed = []
     for fmt, output in outputs:
@@ -416,11 +443,46 @@ def _scan(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"iacguard: note: {terminal_safe(note)}", file=sys.stderr)
         for item in result.undecided:
+            what = f"{item.unresolved} is not known" if item.unresolved else "a value could not be resolved"
             print(terminal_safe(f"iacguard: {item.check_id} undecided on {item.resource} ({item.file}:{item.line}): "
-                                "a value could not be resolved"), file=sys.stderr)
-    if args.create_baseline:
-        return EXIT_OK  # recording the baseline accepts what it records
-    return EXIT_FINDINGS if report.failing() or result.check_errors else EXIT_OK
+                                f"{what}"), file=sys.stderr)
+    status = EXIT_OK if args.create_baseline or not (report.failing() or result.check_errors) else EXIT_FINDINGS
+    written = [(fmt, output) for fmt, output in outputs if output]
+    if written:
+        print(_written_summary(report, written, status, len(result.check_errors), bool(args.create_baseline)),
+              file=sys.stderr)
+    return status  # recording a baseline accepts what it records
+
+
+def _progress_line(stream: TextIO) -> Callable[[str], None]:
+    """Progress on one line, rewritten in place, on a terminal only: a
+    pipe or a CI log gets nothing."""
+    if not stream.isatty():
+        return lambda text: None
+
+    def show(text: str) -> None:
+        stream.write(f"\r\x1b[K{'iacguard: ' + text if text else ''}")
+        stream.flush()
+    return show
+
+
+def _written_summary(report: Report, written: Sequence[Tuple[str, str]], status: int, check_errors: int,
+                     baseline_made: bool) -> str:
+    """One line for a run whose reports went to files: what was written,
+    the findings by severity, and why the run passes or fails."""
+    files = ", ".join(f"{fmt} to {output}" for fmt, output in written)
+    by = ", ".join(f"{k} {v}" for k, v in report.by_severity().items() if v)
+    findings = f"{len(report.unsuppressed)} findings" + (f" ({by})" if by else "")
+    failing = len(report.failing())
+    if baseline_made:
+        reason = "exit 0: the baseline accepts them"
+    elif status == EXIT_OK:
+        reason = f"exit 0: none at or above {report.severity_threshold}"
+    elif failing:
+        reason = f"exit 1: {failing} at or above {report.severity_threshold}"
+    else:
+        reason = f"exit 1: {check_errors} check errors"
+    return terminal_safe(f"iacguard: wrote {files}; {findings}; {reason}")
 
 
 def _now() -> datetime.datetime:
@@ -460,28 +522,35 @@ def _check_summary(check: Check) -> dict:
 
 
 def _checks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    checkset: CheckSet = load_checks([Path(d) for d in args.checks_dir], allow_python=args.allow_python_checks)
+    if args.checks_command not in ("list", "explain"):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    # The configuration's lang, checks_dirs and allow_python_checks count
+    # here as for a scan.
+    config = effective_config(args)
+    lang = config.get("lang")
+    checkset: CheckSet = load_checks([Path(d) for d in config.get("checks_dirs")],
+                                     allow_python=config.get("allow_python_checks"))
     if args.checks_command == "list":
         if args.format == "json":
             print(json.dumps([_check_summary(c) for c in checkset.checks], ensure_ascii=False, indent=2))
         elif args.format == "markdown":
             from .report.checklist import render
 
-            print(render(checkset.checks, args.lang or default_lang()), end="")
+            print(render(checkset.checks, lang), end="")
         else:
-            for c in checkset.checks:
-                print(f"{c.id}  {c.severity:<8} {c.provider:<6} {','.join(c.formats):<40} {c.title['en']}")
-        return EXIT_OK
-    if args.checks_command == "explain":
-        check = checkset.by_id().get(args.check_id.upper())
-        if check is None:
-            raise UsageError(f"unknown check id {args.check_id}")
-        from .report.explain import explain
+            from .report.checklist import text_rows
 
-        print(explain(check, args.lang or default_lang()))
+            for row in text_rows(checkset.checks, lang):
+                print(row)
         return EXIT_OK
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
+    check = checkset.by_id().get(args.check_id.upper())
+    if check is None:
+        raise UsageError(f"unknown check id {args.check_id}")
+    from .report.explain import explain
+
+    print(explain(check, lang))
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -156,7 +156,9 @@ _KEYS: Dict[str, Any] = {
     "skip_checks": (_strings, []),
     "checks_dirs": (_strings, []),
     "frameworks": (_frameworks, list(FORMATS)),
-    "severity_threshold": (_choice(SEVERITIES), "LOW"),
+    # LOW findings are advice: shown, never failing a commit or a build
+    # unless a team asks for it (README, "Exit status").
+    "severity_threshold": (_choice(SEVERITIES), "MEDIUM"),
     "severity_overrides": (_severity_map, {}),
     "var_files": (_strings, []),
     "vars": (_vars, []),

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from .model import Path
+from .model import Path, Provenance
 
 SEVERITY_ORDER = {"LOW": 0, "MEDIUM": 1, "HIGH": 2, "CRITICAL": 3}
 PARSE_ERROR_ID = "IACG-000"
@@ -62,6 +62,8 @@ class Finding:
     suppression: Optional[Dict[str, Any]] = None
     # The source lines around ``line`` as (line number, text), for readers.
     snippet: List[Tuple[int, str]] = field(default_factory=list)
+    # Where the deciding value came from when not written at ``line``.
+    provenance: Provenance = ()
 
     @property
     def fingerprint(self) -> str:
@@ -92,3 +94,6 @@ class Undecided:
     resource: str
     file: str
     line: int
+    # What could not be resolved, and where it comes from:
+    # ``ingress[0].cidr_blocks[0] (var.admin_cidr has no value, variables.tf:1)``.
+    unresolved: str = ""

@@ -11,8 +11,11 @@ STARTER = """\
 # iacguard configuration. Every key is optional; `iacguard config show`
 # prints the effective values and where each came from.
 
-# Fail the run only on findings at or above this severity.
-severity_threshold: LOW
+# Fail the run (and block the commit) only on findings at or above this
+# severity; lower ones are still shown. MEDIUM blocks what a commit makes
+# exploitable or unaudited and leaves LOW findings as advice; HIGH blocks
+# only open exposure; LOW blocks on everything.
+severity_threshold: MEDIUM
 
 # Formats to scan: terraform, tfplan, cloudformation, arm.
 # frameworks: [terraform, cloudformation, arm]
@@ -51,6 +54,10 @@ HOOK = {
 }
 
 
+# The local hook runs the iacguard command found on PATH.
+HOOK_NEEDS = "it runs the installed iacguard command: pip install iacguard-jp, then pre-commit install"
+
+
 def init(directory: Path) -> List[str]:
     """Write what is missing; never overwrite. Returns what was done."""
     done: List[str] = []
@@ -63,7 +70,7 @@ def init(directory: Path) -> List[str]:
     hooks = directory / ".pre-commit-config.yaml"
     if not hooks.exists():
         hooks.write_text(yaml.safe_dump({"repos": [HOOK]}, sort_keys=False), encoding="utf-8")
-        done.append(f"wrote {hooks.name} with the iacguard hook")
+        done.append(f"wrote {hooks.name} with the iacguard hook ({HOOK_NEEDS})")
         return done
     try:
         current = yaml.safe_load(hooks.read_text(encoding="utf-8")) or {}
@@ -80,7 +87,7 @@ def init(directory: Path) -> List[str]:
         data = current if isinstance(current, dict) else {}
         data["repos"] = [HOOK]
         hooks.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-        done.append(f"added the iacguard hook to {hooks.name}")
+        done.append(f"added the iacguard hook to {hooks.name} ({HOOK_NEEDS})")
         return done
     # Append rather than rewrite, so the user's comments and layout survive.
     entry = yaml.safe_dump([HOOK], sort_keys=False)
@@ -89,5 +96,5 @@ def init(directory: Path) -> List[str]:
     if repos is None:
         text = text.rstrip("\n") + "\nrepos:"
     hooks.write_text(text.rstrip("\n") + "\n" + indented, encoding="utf-8")
-    done.append(f"added the iacguard hook to {hooks.name}")
+    done.append(f"added the iacguard hook to {hooks.name} ({HOOK_NEEDS})")
     return done

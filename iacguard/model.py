@@ -127,6 +127,33 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Source:
+    """One place a value passed through on its way to an attribute: a
+    variable default, a tfvars entry, a local, a module input or output, a
+    parameter file entry or default, a copy loop."""
+
+    file: str
+    line: int
+    what: str
+
+
+# Where a value came from, innermost first and outermost (where it was
+# finally written) last; empty when the attribute is written in place.
+Provenance = Tuple[Source, ...]
+
+
+def join_provenance(*parts: Provenance) -> Provenance:
+    """The parts one after another, each place once."""
+    if len(parts) == 1:
+        return parts[0]
+    seen: Dict[Source, None] = {}
+    for part in parts:
+        for source in part:
+            seen.setdefault(source, None)
+    return tuple(seen)
+
+
+@dataclass(frozen=True)
 class Location:
     file: str
     line: int
@@ -160,6 +187,9 @@ class Resource:
     links: List["Link"] = field(default_factory=list)
     # Where an attribute's value came from, when it was not written literally.
     value_origins: Dict[Path, str] = field(default_factory=dict)
+    # The places an attribute's value passed through (see Provenance), by
+    # the path of the attribute, or of the repeated block, that reads them.
+    value_sources: Dict[Path, Provenance] = field(default_factory=dict)
     # Suppressions declared on the resource itself (CloudFormation Metadata):
     # {"ids": [...], "reason": "...", "until": "YYYY-MM-DD"}.
     suppressions: List[Dict[str, Any]] = field(default_factory=list)
@@ -181,6 +211,13 @@ class Resource:
             if line:
                 return line
         return self.location.line
+
+    def provenance_of(self, path: Path) -> Provenance:
+        """Where the value at ``path`` came from: what the attribute's own
+        expression read, then what the blocks around it were repeated over."""
+        found = [self.value_sources[tuple(path[:end])] for end in range(len(path), 0, -1)
+                 if tuple(path[:end]) in self.value_sources]
+        return join_provenance(*found) if found else ()
 
     def has_path(self, path: Path) -> bool:
         return tuple(path) in self.attribute_lines

@@ -1,13 +1,17 @@
 """Scanning what a commit changes, with the context it needs.
 
 pre-commit passes the changed files. A Terraform file is judged with its whole
-module (variables, locals, other files, the modules it calls), so its
-directory is scanned; CloudFormation and ARM templates bring their own context
-(parameter files beside them, nested and linked templates). Findings are
-reported only for the changed files, except where the commit deletes or
-renames a file of a Terraform module: removing a file can break what the
-module's other files rely on (a deleted public access block), so that whole
-module is reported.
+module (variables, locals, other files, the modules it calls) and the modules
+that call it, so those directories are scanned; CloudFormation and ARM
+templates bring their own context (parameter files beside them, nested and
+linked templates), and a changed parameters file brings the templates it
+feeds. A finding is reported when its resource's file or a file its value
+came from (its provenance: a variable default, a tfvars file, a module
+input, a parameters file) is among the changed files. Where the commit
+deletes or renames a file, removing it can break what the files beside it
+rely on (a deleted public access block, a deleted tfvars that kept a value
+safe), so every finding whose resource or value lies in that directory is
+reported.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence, Set
+from typing import Iterable, List, Optional, Sequence, Set
 
+from .git import run_git
+from .parsers.arm_parameters import template_of_parameter_file
+from .parsers.terraform.callers import calling_directories
 from .source import display_path
 
 _TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
@@ -29,31 +36,18 @@ class CommitScope:
     report_files: Set[str] = field(default_factory=set)  # display paths, POSIX
     report_dirs: Set[str] = field(default_factory=set)   # whole modules to report
 
-    def wants(self, file: str) -> bool:
-        if file in self.report_files:
-            return True
-        parent = file.rsplit("/", 1)[0] if "/" in file else "."
-        return parent in self.report_dirs
+    def wants(self, file: str, provenance: Iterable[str] = ()) -> bool:
+        """Whether a finding on ``file``, its value from the ``provenance``
+        files, is the commit's doing."""
+        return any(f in self.report_files or _parent(f) in self.report_dirs for f in (file, *provenance))
+
+
+def _parent(file: str) -> str:
+    return file.rsplit("/", 1)[0] if "/" in file else "."
 
 
 def _display(path: Path, cwd: Path) -> str:
     return display_path(path.resolve(), cwd.resolve())
-
-
-# What git needs from the environment to find the repository (a hook runs
-# with GIT_INDEX_FILE set for a partial commit); nothing else is passed on.
-_GIT_ENVIRONMENT = ("PATH", "HOME", "SYSTEMROOT", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
-                    "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES")
-
-
-def _git(args: Sequence[str], cwd: Path) -> "subprocess.CompletedProcess[str]":
-    """Run git on a repository we do not trust: no shell, fixed arguments,
-    and none of the commands its configuration may name (an fsmonitor hook,
-    an external diff or a textconv filter) run."""
-    env = {k: v for k, v in os.environ.items() if k in _GIT_ENVIRONMENT}
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
-    return subprocess.run(["git", "-c", "core.fsmonitor=false", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=30, check=False)
 
 
 def staged_removals(cwd: Path) -> List[str]:
@@ -61,10 +55,10 @@ def staged_removals(cwd: Path) -> List[str]:
     ``cwd``). Asks git itself; nothing when git or the repository is not
     there."""
     try:
-        top = _git(["rev-parse", "--show-toplevel"], cwd)
+        top = run_git(["rev-parse", "--show-toplevel"], cwd)
         if top.returncode != 0:
             return []
-        diff = _git(["diff", "--cached", "--no-ext-diff", "--no-textconv", "--name-status", "-M", "-z"], cwd)
+        diff = run_git(["diff", "--cached", "--no-ext-diff", "--no-textconv", "--name-status", "-M", "-z"], cwd)
     except (OSError, subprocess.SubprocessError):
         return []
     if diff.returncode != 0:
@@ -87,8 +81,13 @@ def staged_removals(cwd: Path) -> List[str]:
     return [_display(root / r, cwd) for r in removed]
 
 
-def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = None) -> CommitScope:
+def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = None,
+         parameter_files: Sequence[str] = ()) -> CommitScope:
+    """What to scan for a commit changing ``files`` and removing ``removed``
+    (asked of git when not given); ``parameter_files`` are the configured
+    CloudFormation / ARM parameter files, which feed every template."""
     scope = CommitScope()
+    configured = {_display(cwd / p, cwd) for p in parameter_files}
     seen: Set[str] = set()
 
     def add(path: str) -> None:
@@ -103,19 +102,37 @@ def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = Non
             if path.is_file() and path.name.endswith((".tf", ".tf.json")):
                 add(os.path.join(directory, path.name) if directory != "." else path.name)
 
+    modules: Set[Path] = set()
+
+    def add_context(name: str) -> bool:
+        """Scan what a changed or removed file feeds; whether it feeds anything."""
+        directory = os.path.dirname(name) or "."
+        if name.endswith(_TERRAFORM_SUFFIXES):
+            if (cwd / directory).is_dir():
+                add_module(directory)
+            modules.add(cwd / directory)
+            return True
+        if _display(cwd / name, cwd) in configured:
+            add(".")  # it feeds every template scanned
+            return True
+        template = template_of_parameter_file(cwd / name)
+        if template is not None:
+            add(_display(template, cwd))
+        return template is not None
+
     for name in files:
         path = Path(name)
         if not (path if path.is_absolute() else cwd / path).exists():
             continue
         scope.report_files.add(_display(cwd / path, cwd))
-        if name.endswith(_TERRAFORM_SUFFIXES):
-            add_module(os.path.dirname(name) or ".")
-        else:
+        add_context(name)
+        if not name.endswith(_TERRAFORM_SUFFIXES):
             add(name)
     for name in removed if removed is not None else staged_removals(cwd):
-        if name.endswith(_TERRAFORM_SUFFIXES):
-            directory = os.path.dirname(name) or "."
-            if (cwd / directory).is_dir():
-                add_module(directory)
-                scope.report_dirs.add(_display(cwd / directory, cwd) if directory != "." else ".")
+        directory = os.path.dirname(name) or "."
+        if (cwd / directory).is_dir() and add_context(name):
+            scope.report_dirs.add(_display(cwd / directory, cwd) if directory != "." else ".")
+    if modules:  # one walk of the tree for all of them
+        for caller in calling_directories(modules, cwd):
+            add_module(_display(caller, cwd))
     return scope

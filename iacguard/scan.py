@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .cache import ParseCache
 from .discovery import Candidate, detect_format, discover
@@ -47,6 +48,9 @@ class ScanOptions:
     # Living with findings: configured skips, accepted baseline, overrides
     suppression: SuppressionSettings = field(default_factory=SuppressionSettings)
     severity_overrides: Mapping[str, str] = field(default_factory=dict)
+    # Told what the scan is doing ("parsing 120/3000 files"), for a
+    # progress line; "" when it is done.
+    progress: Callable[[str], None] = lambda text: None
 
 
 @dataclass
@@ -63,6 +67,8 @@ class ScanResult:
     warnings: List[Dict[str, str]] = field(default_factory=list)
     # Tracebacks of parser/evaluator bugs turned into IACG-000 (shown with --debug)
     internal_errors: List[str] = field(default_factory=list)
+    # The repository the scanned files belong to (git top level, else the scanned root).
+    root: Optional[Path] = None
 
     @property
     def resources(self) -> List[Resource]:
@@ -117,10 +123,15 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result.notes.extend(found.notes)
     cwd = (options.cwd or Path.cwd()).absolute()
     roots = _repository_roots(found.candidates)
+    # SARIF paths are relative to it: the repository scanned, else what the scanned repositories share.
+    result.root = Path(os.path.commonpath([str(r) for r in roots.values()])) if roots else None
     terraform_dirs: Dict[Path, List[Tuple[str, str]]] = defaultdict(list)
     frameworks = set(options.frameworks)
     templates: List[Tuple[Candidate, str, str]] = []
-    for candidate in found.candidates:
+    total = len(found.candidates)
+    for done, candidate in enumerate(found.candidates):
+        if done % 100 == 0:
+            options.progress(f"reading files {done}/{total}")
         name = candidate.path.name
         try:
             text = read_text(candidate.path, options.limits)
@@ -146,6 +157,8 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     if terraform_dirs:
         from .parsers.terraform.project import Project
 
+        options.progress(f"parsing and evaluating {sum(map(len, terraform_dirs.values()))} Terraform files "
+                         f"in {len(terraform_dirs)} directories")
         project = Project(sorted(set(roots.values())), cwd, options.terraform, options.cache, options.workers,
                           options.limits)
         project.add_directories(terraform_dirs)
@@ -164,6 +177,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     # (it would otherwise "pass" everything without looking).
     runnable = CheckSet([c for c in checkset.checks if all(settings.get(r) for r in c.requires)],
                         checkset.predicates)
+    options.progress(f"running {len(runnable.checks)} checks on {len(resources)} resources")
     run = run_checks(runnable, resources, graph, settings)
     result.findings = run.findings
     # Parse errors fail closed: reported unless explicitly skipped.
@@ -183,6 +197,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result.undecided = run.undecided
     result.check_errors = run.errors
     result.checks_run = run.checks_run
+    options.progress("")
     return result
 
 
@@ -197,7 +212,8 @@ def _parse_templates(templates: List[Tuple[Candidate, str, str]], options: ScanO
 
         read_templates_ahead([t for _, fmt, t in templates if fmt == "cloudformation"], options.cache,
                              options.workers, options.limits)
-    for candidate, fmt, text in templates:
+    for done, (candidate, fmt, text) in enumerate(templates):
+        options.progress(f"parsing templates {done}/{len(templates)}")
         context = TemplateContext(candidate.path, candidate.display, roots[candidate.scan_root],
                                   [Path(p) for p in options.parameters], cwd, options.cache, options.limits)
         try:

@@ -43,8 +43,10 @@ def test_json_contract(tmp_path: Path, run) -> None:
     assert doc["summary"]["failed"] == 1 and doc["summary"]["by_severity"]["HIGH"] == 1
     (finding,) = doc["findings"]
     assert set(finding) == {"check_id", "title", "severity", "format", "file", "line", "end_line", "resource",
-                            "resource_type", "message", "controls", "suppressed", "suppression", "fingerprint"}
+                            "resource_type", "message", "controls", "suppressed", "suppression", "fingerprint",
+                            "provenance"}
     assert finding["file"] == "main.tf" and finding["line"] == 2
+    assert finding["provenance"] == []  # written in place
     assert finding["resource"] == "aws_s3_bucket.b" and finding["format"] == "terraform"
     assert finding["controls"] and not finding["suppressed"]
 
@@ -122,7 +124,7 @@ def test_user_checks_dir_and_malformed_check(tmp_path: Path, run) -> None:
     checks.mkdir()
     (checks / "monitoring.yaml").write_text(textwrap.dedent('''\
         id: ACME-001
-        severity: LOW
+        severity: MEDIUM
         provider: aws
         title: {en: Detailed monitoring is off, ja: 詳細モニタリングが無効}
         description: {en: Enable it., ja: 有効にする。}

@@ -1,12 +1,14 @@
 """Bounded resources: hostile inputs end quickly, in bounded memory, with a
 clear IACG-000 finding or a clean result, and never reach outside the tree.
 
-Each heavy case runs in a forked child (``run_isolated``): the parent kills it
-when it is still running after the hang guard, and the child reports how much
-its peak resident memory grew during the scan. The child's address space is
-capped so that a runaway allocation fails there instead of taking the test
-machine down. The time and memory bounds are generous on purpose: they guard
-against hangs and blow-ups, they are not benchmarks.
+Each heavy case runs in a forked child (``run_isolated``). What is asserted is
+what a loaded machine does not change: the CPU time the scan used (the child
+is also stopped by the kernel past CPU_LIMIT_S of CPU) and how much its peak
+resident memory grew. The child's address space is capped so that a runaway
+allocation fails there instead of taking the test machine down. Wall-clock
+time only detects a child that blocks without using CPU (a FIFO read), with a
+margin no busy machine reaches. The bounds are generous on purpose: they
+guard against hangs and blow-ups, they are not benchmarks.
 
 Known bugs stay visible as ``xfail(strict=True)`` tests; their minimal
 reproducers live under ``fixtures/_hostile/<name>/``.
@@ -20,6 +22,7 @@ import os
 import resource
 import runpy
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -42,14 +45,15 @@ FIXTURES = ROOT / "fixtures"
 HOSTILE = FIXTURES / "_hostile"
 CHECKS = load_checks()
 
-HANG_GUARD_S = 20.0        # a scan still running after this long is a hang
+CPU_BOUND_S = 20.0         # CPU time one hostile input may cost; a fixed scan needs well under a second
+CPU_LIMIT_S = int(CPU_BOUND_S) + 10  # past this, the kernel stops the child (RLIMIT_CPU)
+HANG_GUARD_S = 600.0       # wall clock: a child still running after this long is blocked, not busy
 MEMORY_BOUND_MB = 1024     # peak RSS growth allowed for one hostile input
 # Extra virtual memory a child may map: a little above the RSS bound, so that a
 # runaway allocation fails fast in the child instead of swapping the machine.
 ADDRESS_SPACE_CAP_MB = MEMORY_BOUND_MB + 1024
-# Known hangs run together (see known_hangs) with a shorter guard: each
-# reproducer needs minutes to hours, and a fixed scan ends in well under a second.
-KNOWN_HANG_GUARD_S = 8.0
+# Former hangs run together (see known_hangs), a few children at a time: each
+# reproducer once needed minutes to hours, a fixed scan ends in well under a second.
 PARALLEL_CHILDREN = 7
 
 pytestmark = pytest.mark.skipif(
@@ -64,7 +68,7 @@ pytestmark = pytest.mark.skipif(
 class Outcome:
     hung: bool = False
     error: Optional[str] = None  # a traceback that escaped scan(), or how the child died
-    elapsed: float = 0.0
+    cpu_s: float = 0.0  # CPU time the scan used
     rss_mb: float = 0.0
     findings: List[Dict[str, Any]] = field(default_factory=list)
     finding_count: int = 0
@@ -77,7 +81,7 @@ class Outcome:
 
     def describe(self) -> str:
         shown = [(f["check_id"], f["file"], f["line"], f["message"][:100]) for f in self.findings[:8]]
-        return (f"hung={self.hung} elapsed={self.elapsed:.1f}s rss+={self.rss_mb:.0f}MB "
+        return (f"hung={self.hung} cpu={self.cpu_s:.1f}s rss+={self.rss_mb:.0f}MB "
                 f"findings={shown} check_errors={self.check_errors[:3]} "
                 f"internal_errors={[e[-300:] for e in self.internal_errors[:2]]} error={(self.error or '')[-1500:]}")
 
@@ -109,12 +113,22 @@ def _short(value: Any) -> str:
     return text if len(text) <= 300 else text[:300] + "..."
 
 
+def _cap_cpu(seconds: int) -> None:
+    """The kernel ends the child (SIGXCPU) past ``seconds`` of CPU, however
+    busy the machine is."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    used = int(time.process_time()) + 1
+    limit = used + seconds if hard == resource.RLIM_INFINITY else min(used + seconds, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
+
+
 def _child(conn, paths: List[str], cwd: str) -> None:  # runs in the forked process
     payload: Dict[str, Any] = {}
     try:
         _cap_address_space(ADDRESS_SPACE_CAP_MB)
+        _cap_cpu(CPU_LIMIT_S)
         before = _maxrss_mb()
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             result = scan(ScanOptions(paths=paths, cwd=Path(cwd)), CHECKS)
         except BaseException:  # noqa: BLE001 - the point is to see anything that escapes
@@ -133,7 +147,7 @@ def _child(conn, paths: List[str], cwd: str) -> None:  # runs in the forked proc
             payload["attributes"] = {r.address: {k: _short(v) for k, v in r.attributes.items()}
                                      for f in result.files for r in f.resources[:50]}
             payload["skipped_files"] = result.skipped_files
-        payload["elapsed"] = time.perf_counter() - start
+        payload["cpu_s"] = time.process_time() - start
         payload["rss_mb"] = _maxrss_mb() - before
         conn.send(payload)
     except BaseException:  # noqa: BLE001
@@ -151,20 +165,18 @@ def run_isolated(paths: Sequence[Path], cwd: Path, guard: float = HANG_GUARD_S) 
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(sender, [str(p) for p in paths], str(cwd)), daemon=True)
-    started = time.monotonic()
     child.start()
     sender.close()
     try:
-        if not receiver.poll(guard + 2.0):
+        if not receiver.poll(guard):
             child.kill()
             child.join(10)
-            return Outcome(hung=True, elapsed=time.monotonic() - started)
+            return Outcome(hung=True)
         try:
             payload = receiver.recv()
         except EOFError:
             child.join(10)
-            return Outcome(error=f"the child died without a report (exit code {child.exitcode})",
-                           elapsed=time.monotonic() - started)
+            return Outcome(error=_died(child.exitcode))
     finally:
         receiver.close()
         if child.is_alive():
@@ -186,16 +198,17 @@ def run_isolated_many(jobs: Dict[str, tuple], parallel: int = PARALLEL_CHILDREN)
             child = ctx.Process(target=_child, args=(sender, [str(p) for p in paths], str(cwd)), daemon=True)
             child.start()
             sender.close()
-            running[name] = (child, receiver, time.monotonic() + guard + 2.0, time.monotonic())
-        for name, (child, receiver, deadline, started) in list(running.items()):
+            running[name] = (child, receiver, time.monotonic() + guard)
+        for name, (child, receiver, deadline) in list(running.items()):
             outcome = None
             if receiver.poll(0.05):
                 try:
                     outcome = Outcome(**receiver.recv())
                 except EOFError:
-                    outcome = Outcome(error=f"the child died without a report (exit code {child.exitcode})")
+                    child.join(10)
+                    outcome = Outcome(error=_died(child.exitcode))
             elif time.monotonic() > deadline:
-                outcome = Outcome(hung=True, elapsed=time.monotonic() - started)
+                outcome = Outcome(hung=True)
             if outcome is not None:
                 receiver.close()
                 if child.is_alive():
@@ -204,6 +217,12 @@ def run_isolated_many(jobs: Dict[str, tuple], parallel: int = PARALLEL_CHILDREN)
                 done[name] = outcome
                 del running[name]
     return done
+
+
+def _died(exitcode: Optional[int]) -> str:
+    if exitcode == -signal.SIGXCPU:
+        return f"the child used more than {CPU_LIMIT_S}s of CPU; the kernel stopped it"
+    return f"the child died without a report (exit code {exitcode})"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -253,7 +272,7 @@ def maker(name: str) -> Dict[str, Any]:
 KNOWN_HANGS: Dict[str, Any] = {}
 
 
-def known_hang(name: str, guard: float = KNOWN_HANG_GUARD_S):
+def known_hang(name: str, guard: float = HANG_GUARD_S):
     def register(build):
         KNOWN_HANGS[name] = (build, guard)
         return build
@@ -292,8 +311,8 @@ def _large_literal_array(tmp: Path):
 
 # The slowest first, so that the short ones run beside them.
 for _variant in ("yaml-flow", "arm-array", "hcl-list"):
-    known_hang(f"long-line/{_variant}", guard=HANG_GUARD_S)(_long_line(_variant))
-known_hang("arm-large-literal-array", guard=HANG_GUARD_S)(_large_literal_array)
+    known_hang(f"long-line/{_variant}")(_long_line(_variant))
+known_hang("arm-large-literal-array")(_large_literal_array)
 for _name in ("cfn-sam-alias-bomb", "hcl-yamldecode-bomb", "hcl-nested-for", "hcl-template-for",
               "hcl-toset-quadratic", "hcl-string-doubling", "hcl-jsonencode-doubling", "hcl-regex-redos",
               "hcl-format-width", "hcl-module-fanout", "cfn-foreach-bomb", "cfn-nested-stack-fanout"):
@@ -308,15 +327,15 @@ def _fifo(explicit: bool):
     return build
 
 
-known_hang("fifo/in-directory", guard=5)(_fifo(False))
-known_hang("fifo/explicit", guard=5)(_fifo(True))
+known_hang("fifo/in-directory")(_fifo(False))
+known_hang("fifo/explicit")(_fifo(True))
 
 
 def assert_bounded(outcome: Outcome, memory_mb: float = MEMORY_BOUND_MB) -> None:
-    """Ended in time, within memory, without anything escaping or a check error."""
-    assert not outcome.hung, f"still running after {HANG_GUARD_S:.0f}s; killed. {outcome.describe()}"
+    """Ended within its CPU and memory bounds, without anything escaping or a check error."""
+    assert not outcome.hung, f"blocked for {HANG_GUARD_S:.0f}s of wall time; killed. {outcome.describe()}"
     assert outcome.error is None, outcome.describe()
-    assert outcome.elapsed < HANG_GUARD_S, outcome.describe()
+    assert outcome.cpu_s < CPU_BOUND_S, outcome.describe()
     assert outcome.rss_mb < memory_mb, outcome.describe()
     assert outcome.check_errors == [], outcome.describe()
     assert outcome.internal_errors == [], outcome.describe()
@@ -454,7 +473,7 @@ def test_200_levels_of_nesting(tmp_path: Path, kind: str) -> None:
 def test_terraform_file_over_the_size_limit_is_iacg000(tmp_path: Path) -> None:
     root = repo(tmp_path, {})
     maker("oversize-plan")["make"](root, "main.tf", 'resource "aws_s3_bucket" "b" {\n  acl = "public-read"\n}\n#')
-    outcome = run_isolated([root], root, guard=10)
+    outcome = run_isolated([root], root)
     assert_bounded(outcome, memory_mb=64)
     assert [(f["check_id"], f["file"]) for f in outcome.findings] == [(PARSE_ERROR_ID, "main.tf")]
     assert "limit" in outcome.findings[0]["message"]
@@ -464,7 +483,7 @@ def test_terraform_file_over_the_size_limit_is_iacg000(tmp_path: Path) -> None:
 def test_explicit_file_over_the_size_limit_is_iacg000(tmp_path: Path, name: str) -> None:
     root = repo(tmp_path, {})
     path = maker("oversize-plan")["make"](root, name)
-    outcome = run_isolated([path], root, guard=10)
+    outcome = run_isolated([path], root)
     assert_bounded(outcome, memory_mb=64)
     assert [(f["check_id"], f["file"]) for f in outcome.findings] == [(PARSE_ERROR_ID, name)]
 
@@ -472,7 +491,7 @@ def test_explicit_file_over_the_size_limit_is_iacg000(tmp_path: Path, name: str)
 def test_plan_over_the_size_limit_in_a_directory_is_reported(tmp_path: Path) -> None:
     root = repo(tmp_path, {})
     maker("oversize-plan")["make"](root, "plan.json")
-    outcome = run_isolated([root], root, guard=10)
+    outcome = run_isolated([root], root)
     assert_bounded(outcome, memory_mb=64)
     assert PARSE_ERROR_ID in outcome.ids("plan.json"), outcome.describe()
 
@@ -701,7 +720,7 @@ def test_named_pipe_behind_a_template_name(explicit: bool, known_hangs: Dict[str
 def test_named_pipe_with_a_template_name_is_skipped(tmp_path: Path) -> None:
     root = repo(tmp_path, {"main.tf": 'resource "aws_s3_bucket" "b" {\n  acl = "public-read"\n}\n'})
     os.mkfifo(root / "pipe.tf")
-    outcome = run_isolated([root], root, guard=10)
+    outcome = run_isolated([root], root)
     assert_bounded(outcome)
     assert_still_finds(outcome, "IACG-AWS-001")
 
@@ -712,7 +731,7 @@ def test_file_function_on_special_files(tmp_path: Path) -> None:
     os.mkfifo(root / "pipe")
     os.symlink("/dev/zero", root / "zero")
     (root / "dir").mkdir()
-    outcome = run_isolated([root], root, guard=10)
+    outcome = run_isolated([root], root)
     assert_bounded(outcome)
     assert_still_finds(outcome, "IACG-AWS-001")
 

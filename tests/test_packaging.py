@@ -21,7 +21,7 @@ def test_wheel_contains_checks(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"),
                            str(source)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    (wheel,) = (tmp_path / "dist").glob("iacguard-*.whl")
+    (wheel,) = (tmp_path / "dist").glob("iacguard_jp-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "iacguard/checks/aws/IACG-AWS-001.yaml" in names
     assert "iacguard/checks/_predicates/network.py" in names

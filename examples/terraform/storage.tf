@@ -1,5 +1,5 @@
-# A static website bucket and its logs: the site bucket is public, the
-# logs bucket is locked down.
+# A static website bucket and its logs: the site bucket is public; the logs
+# bucket is not (public access block) but logs nothing and uses no KMS key.
 resource "aws_s3_bucket" "site" {
   bucket = "example-corp-public-site"
   acl    = "public-read"

@@ -180,11 +180,10 @@ def run_checks(checkset: CheckSet, resources: Sequence[Resource], graph: Resourc
         if not applicable:
             continue
         outcome: Dict[str, str] = {}
-        checks: Dict[str, Check] = {}
+        unresolved: Dict[str, str] = {}
         for check, clause in applicable:
-            checks[check.id] = check
             try:
-                state = _run_clause(check, clause, resource, graph, checkset, result, settings or {})
+                state = _run_clause(check, clause, resource, graph, checkset, result, settings or {}, unresolved)
             except Exception as exc:  # a check bug must not end the scan
                 result.errors.append(CheckError(
                     check.id, resource.address, resource.location.file,
@@ -197,9 +196,34 @@ def run_checks(checkset: CheckSet, resources: Sequence[Resource], graph: Resourc
             if state == "pass":
                 result.passed.append(Passed(check_id, resource.address, resource.type, loc.file, loc.line))
             elif state == "unknown":
-                result.undecided.append(Undecided(check_id, resource.address, loc.file, loc.line))
+                result.undecided.append(Undecided(check_id, resource.address, loc.file, loc.line,
+                                                  unresolved.get(check_id, "")))
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _unresolved(resource: Resource, verdict: Any) -> str:
+    """What kept a check from deciding, for --verbose: the unknown values it
+    looked at (else the resource's first unknown ones), each with where it
+    comes from."""
+    paths = [e.path for e in verdict.examined if is_unknown(e.value)] or _unknown_paths(resource.attributes, ())
+    described = []
+    for path in dict.fromkeys(paths[:3]):
+        where = "; ".join(f"{s.what}, {s.file}:{s.line}" for s in resource.provenance_of(path))
+        described.append(f"{format_path(path)} ({where})" if where else format_path(path))
+    return ", ".join(described)
+
+
+def _unknown_paths(value: Any, path: Tuple[Any, ...]) -> List[Tuple[Any, ...]]:
+    if is_unknown(value):
+        return [path]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    found: List[Tuple[Any, ...]] = []
+    for key, item in items:
+        found += _unknown_paths(item, path + (key,))
+        if len(found) >= 3:
+            break
+    return found
 
 
 _RANK = {None: -1, "n/a": 0, "pass": 1, "unknown": 2, "error": 3, "fail": 4}
@@ -210,18 +234,21 @@ def _combine(previous: Any, state: str) -> str:
 
 
 def _run_clause(check: Check, clause: Clause, resource: Resource, graph: ResourceGraph,
-                checkset: CheckSet, result: RunResult, settings: Mapping[str, Any]) -> str:
+                checkset: CheckSet, result: RunResult, settings: Mapping[str, Any],
+                unresolved: Dict[str, str]) -> str:
     ctx = Context(resource, graph, checkset.predicates, resource.attributes, (), settings)
     if clause.when is not None:
         guard = clause.when.evaluate(ctx)
         if guard.state is Tri.FALSE:
             return "n/a"
         if guard.state is Tri.UNKNOWN:
+            unresolved.setdefault(check.id, _unresolved(resource, guard))
             return "unknown"
     verdict = clause.violation.evaluate(ctx)
     if verdict.state is Tri.FALSE:
         return "pass"
     if verdict.state is Tri.UNKNOWN:
+        unresolved.setdefault(check.id, _unresolved(resource, verdict))
         return "unknown"
     seen = set()
     for evidence in verdict.evidence:
@@ -245,5 +272,6 @@ def _run_clause(check: Check, clause: Clause, resource: Resource, graph: Resourc
             controls=check.controls,
             cis=check.cis,
             remediation=check.remediation,
+            provenance=() if evidence.value is ABSENT else resource.provenance_of(evidence.path),
         ))
     return "fail"

@@ -28,13 +28,15 @@ to its parent (via ``parent``), so checks judge settings either may hold.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
-from ..model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Resource,
-                     TemplateContext, is_unknown)
+from ..model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Provenance, Resource,
+                     Source, TemplateContext, is_unknown, join_provenance)
 from ..source import SourceError, display_path, read_reference, resolve_inside
 from .arm_expressions import Scope, Session
 from .arm_parameters import read_parameter_file, template_parameters
@@ -71,12 +73,14 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
         out.errors.append(ParseError(display, 1, "template is not a JSON object", "arm"))
         return out
     reader = _Reader(display, context, out)
-    supplied, origin = template_parameters(context, out.notes, out.errors)
+    given: Dict[str, Provenance] = {}
+    supplied, origin = template_parameters(context, out.notes, out.errors, given)
     if origin:
         out.notes.append(f"{display}: parameter values from {origin}")
     directory = context.path.parent if context is not None else None
     try:
-        reader.read(template, (), _Source(doc, display, directory), supplied, "", 0, (display,))
+        reader.read(template, (), _Source(doc, display, directory), supplied, "", 0, (display,),
+                    inputs=_input_sources(template, doc, display, given))
     except RecursionError:
         # Deeply nested JSON with nested deployments and expressions inside.
         out.errors.append(ParseError(display, 1, "template nested too deeply to evaluate", "arm"))
@@ -91,6 +95,43 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
             display, line if file == display and line else 1,
             f"evaluation stopped at {where}: the template needs more than {session.max_file_steps} "
             "evaluation steps (ARM expressions and copies of literal values); later values are unknown", "arm"))
+    return out
+
+
+_PARAMETER_REFERENCE = re.compile(r"parameters\(\s*'([^']*)'\s*\)", re.IGNORECASE)
+
+
+def _input_sources(template: Mapping[str, Any], doc: PositionedJSON, display: str,
+                   given: Mapping[str, Provenance]) -> Dict[str, Provenance]:
+    """Where each parameter's value comes from (the parameters file that
+    gives it, else its ``defaultValue``) and each variable's (its line, then
+    the parameters its definition reads), by lower-cased reference."""
+    out: Dict[str, Provenance] = {}
+    parameters = template.get("parameters")
+    for name, declaration in (parameters.items() if isinstance(parameters, dict) else ()):
+        if name.lower() in given:
+            out[f"parameters('{name.lower()}')"] = given[name.lower()]
+        elif isinstance(declaration, dict) and "defaultValue" in declaration:
+            line = doc.lines.get(("parameters", name, "defaultValue"), 1)
+            out[f"parameters('{name.lower()}')"] = (Source(display, line, f"parameter {name} default"),)
+    variables = template.get("variables")
+    for name, raw in (variables.items() if isinstance(variables, dict) else ()):
+        read = _PARAMETER_REFERENCE.findall(json.dumps(raw)) if not isinstance(raw, str) else \
+            _PARAMETER_REFERENCE.findall(raw)
+        here = (Source(display, doc.lines.get(("variables", name), 1), f"variables('{name}')"),)
+        out[f"variables('{name.lower()}')"] = join_provenance(
+            here, *(out.get(f"parameters('{p.lower()}')", ()) for p in read))
+    return out
+
+
+def _value_sources(trace: Trace, known: Mapping[str, Provenance]) -> Dict[Path, Provenance]:
+    """Where each attribute's value comes from: the sources of every
+    parameter and variable its expression reads."""
+    out: Dict[Path, Provenance] = {}
+    for path, read in trace.inputs.items():
+        found = join_provenance(*(known.get(name.lower(), ()) for name in read))
+        if found:
+            out[path] = found
     return out
 
 
@@ -116,6 +157,9 @@ class _Template:
     language_v2: bool
     symbols: Dict[str, List[str]] = field(default_factory=lambda: defaultdict(list))
     loops: Dict[str, List[str]] = field(default_factory=lambda: defaultdict(list))
+    # Where each parameter's and variable's value comes from, by the
+    # lower-cased reference (``parameters('x')``); see _input_sources.
+    inputs: Mapping[str, Provenance] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,7 +195,8 @@ class _Reader:
 
     # -- templates -------------------------------------------------------------------
     def read(self, template: Mapping[str, Any], path: Path, source: _Source, supplied: Optional[Mapping[str, Any]],
-             prefix: str, depth: int, chain: Tuple[str, ...], outer: Optional[Scope] = None) -> None:
+             prefix: str, depth: int, chain: Tuple[str, ...], outer: Optional[Scope] = None,
+             inputs: Optional[Mapping[str, Provenance]] = None) -> None:
         """The resources of one template. ``supplied`` None: the parameter
         values are given but not known. ``outer``: evaluate in that scope."""
         resources = template.get("resources")
@@ -162,7 +207,7 @@ class _Reader:
             symbols = set(resources) if isinstance(resources, dict) else set()
             scope = TemplateScope(template, self.session, supplied or {}, symbols,
                                   unknown_parameters=supplied is None)
-        current = _Template(scope, source, prefix, depth, chain, language_v2)
+        current = _Template(scope, source, prefix, depth, chain, language_v2, inputs=inputs or {})
         outside = (self.session.source, self.session.line)
         for res_path, symbolic, body in _entries(resources, path + ("resources",)):
             self._at(source, res_path)
@@ -234,6 +279,7 @@ class _Reader:
             location=Location(template.source.display, first_line, self._end_line(template.source, path, first_line)),
             attribute_lines=trace.out_lines,
             value_origins=trace.origins,
+            value_sources=_value_sources(trace, template.inputs),
             kind="data" if existing else "resource",  # an existing resource is a reference, not judged
             namespace=self.display,
         )

@@ -13,40 +13,47 @@ from __future__ import annotations
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..model import UNKNOWN_PRESENT, ParseError, TemplateContext
+from ..model import UNKNOWN_PRESENT, ParseError, Provenance, Source, TemplateContext
 from ..source import Limits, SourceError, display_path, read_reference
 from .json_positions import JSONPositionError, parse_json
 
 
 def template_parameters(context: Optional[TemplateContext], notes: List[str],
-                        errors: List[ParseError]) -> Tuple[Dict[str, Any], str]:
+                        errors: List[ParseError],
+                        given: Optional[Dict[str, Provenance]] = None) -> Tuple[Dict[str, Any], str]:
     """(values by lower-case name, where they came from) for the template in
-    ``context``. A parameters file that cannot be read (a link out of the
+    ``context``; ``given`` receives the line of the file that gives each
+    value. A parameters file that cannot be read (a link out of the
     repository, too large) is an error on that file."""
     if context is None:
         return {}, ""
     explicit: Dict[str, Any] = {}
+    explicit_given: Dict[str, Provenance] = {}
     sources: List[str] = []
     for path in context.parameter_files:
         # Named on the command line, which checked where it leads.
         full = path if path.is_absolute() or context.cwd is None else context.cwd / path
-        values = _read_or_report(full, None, context, notes, errors, explicit=True)
+        values = _read_or_report(full, None, context, notes, errors, explicit=True, given=explicit_given)
         if values is not None:
             explicit.update(values)  # later files win, as repeated --parameters do
             sources.append(str(path))
     if sources:
+        if given is not None:
+            given.update(explicit_given)
         return explicit, ", ".join(sources)
     paired = paired_file(context.path)
     if paired is None:
         return {}, ""
-    values = _read_or_report(paired, context.repo_root, context, notes, errors, explicit=False)
+    values = _read_or_report(paired, context.repo_root, context, notes, errors, explicit=False, given=given)
     return (values or {}), (paired.name if values is not None else "")
 
 
 def _read_or_report(path: FSPath, root: Optional[FSPath], context: TemplateContext, notes: List[str],
-                    errors: List[ParseError], explicit: bool) -> Optional[Dict[str, Any]]:
+                    errors: List[ParseError], explicit: bool,
+                    given: Optional[Dict[str, Provenance]]) -> Optional[Dict[str, Any]]:
     try:
-        return read_parameter_file(path, root, context.limits, notes, explicit)
+        return read_parameter_file(path, root, context.limits, notes, explicit, given,
+                                   (context.cwd or FSPath.cwd()).resolve())
     except SourceError as exc:
         shown = display_path(path.absolute(), (context.cwd or FSPath.cwd()).absolute())
         errors.append(ParseError(shown, exc.line, f"parameters file not read: {exc}", "arm"))
@@ -63,15 +70,27 @@ def paired_file(template: FSPath) -> Optional[FSPath]:
     return candidate if candidate.is_file() else None
 
 
+def template_of_parameter_file(parameters: FSPath) -> Optional[FSPath]:
+    """``main.parameters.json`` -> ``main.json`` beside it, if present: the
+    template a paired parameters file feeds."""
+    name = parameters.name
+    if not name.lower().endswith(".parameters.json"):
+        return None
+    candidate = parameters.with_name(name[:-len(".parameters.json")] + ".json")
+    return candidate if candidate.is_file() else None
+
+
 def read_parameter_file(path: FSPath, root: Optional[FSPath], limits: Limits, notes: List[str],
-                        explicit: bool) -> Optional[Dict[str, Any]]:
+                        explicit: bool, given: Optional[Dict[str, Provenance]] = None,
+                        cwd: Optional[FSPath] = None) -> Optional[Dict[str, Any]]:
     """The values of a deploymentParameters file (read through
     ``source.read_reference``: SourceError when refused), or None when the
     file is not one (a CloudFormation parameters file given to --parameters,
-    say)."""
+    say); ``given`` receives, by lower-case name, the line that gives each."""
     text = read_reference(path, root, limits)
     try:
-        data = parse_json(text).value
+        doc = parse_json(text)
+        data = doc.value
     except JSONPositionError as exc:
         notes.append(f"parameters file {path} not read: {exc}")
         return None
@@ -87,6 +106,11 @@ def read_parameter_file(path: FSPath, root: Optional[FSPath], limits: Limits, no
             values[name.lower()] = entry["value"]
         elif "reference" in entry:
             values[name.lower()] = UNKNOWN_PRESENT  # a Key Vault secret: it exists, unseen
+        else:
+            continue
+        if given is not None:
+            shown = display_path(path.resolve(), cwd or FSPath.cwd().resolve())
+            given[name.lower()] = (Source(shown, doc.lines.get(("parameters", name), 1), f"parameter {name}"),)
     return values
 
 

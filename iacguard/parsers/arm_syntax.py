@@ -194,12 +194,18 @@ def render(node: Node) -> str:
     return f"{node.name.lower()}({', '.join(render(a) for a in node.args)})"
 
 
-def describe(node: Node) -> str:
-    """Where a value comes from, for messages: the one parameter or variable
-    an expression reads (``parameters('allowPublic')``), or ""."""
+def inputs(node: Node) -> List[str]:
+    """The parameters and variables an expression reads
+    (``parameters('allowPublic')``), each once, the first few."""
     found: List[str] = []
     _collect_inputs(node, found)
-    unique = list(dict.fromkeys(found))
+    return list(dict.fromkeys(found))
+
+
+def describe(node: Node) -> str:
+    """Where a value comes from, for messages: the one parameter or variable
+    an expression reads, or ""."""
+    unique = inputs(node)
     return unique[0] if len(unique) == 1 else ""
 
 

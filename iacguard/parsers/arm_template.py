@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, 
 
 from ..model import UNKNOWN, UNKNOWN_PRESENT, Path, is_unknown
 from .arm_expressions import MAX_CALL_DEPTH, Scope, Session, UserFunction, evaluate_node, evaluate_text
-from .arm_syntax import describe, is_expression, literal_text
+from .arm_syntax import inputs, is_expression, literal_text
 from .arm_values import ArmError, Target
 
 # ARM refuses more copies than this in one loop.
@@ -221,6 +221,8 @@ class Trace:
     lines: Mapping[Path, int]
     out_lines: Dict[Path, int] = field(default_factory=dict)
     origins: Dict[Path, str] = field(default_factory=dict)
+    # Every parameter and variable each output path's expression reads.
+    inputs: Dict[Path, Tuple[str, ...]] = field(default_factory=dict)
     # The last line inside each container (PositionedJSON.end_lines).
     end_lines: Mapping[Path, int] = field(default_factory=dict)
 
@@ -321,9 +323,11 @@ class Expander:
         except ArmError:
             return UNKNOWN
         if self.trace is not None and out:
-            origin = describe(node)
-            if origin:
-                self.trace.origins[out] = origin
+            read = inputs(node)
+            if read:
+                self.trace.inputs[out] = tuple(read)
+            if len(read) == 1:
+                self.trace.origins[out] = read[0]
         return evaluate_node(node, scope, self.session, sink)
 
     def _object(self, raw: Dict[str, Any], scope: Scope, sink: List[Target], src: Path, out: Path) -> Any:

@@ -11,13 +11,14 @@ whose ``Condition`` is false are not produced; nested stacks with a local
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
-from ..model import Link, Location, ParsedFile, ParseError, Path, Resource, TemplateContext
+from ..model import (Link, Location, ParsedFile, ParseError, Path, Provenance, Resource, Source, TemplateContext,
+                     join_provenance)
 from ..source import Limits, SourceError, display_path, read_reference, resolve_inside
+from .json_positions import parse_json
 from .cfn_document import DecodedTemplate, read_template
 from .sam_lines import point_at_sam
 from .cfn_intrinsics import (
@@ -28,28 +29,36 @@ _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 MAX_NESTING = 10
 
 
-def read_parameter_files(paths: List[FSPath], limits: Limits, notes: List[str],
-                         errors: List[ParseError]) -> Dict[str, Any]:
+def read_parameter_files(paths: List[FSPath], limits: Limits, notes: List[str], errors: List[ParseError],
+                         cwd: Optional[FSPath] = None) -> Tuple[Dict[str, Any], Dict[str, Provenance]]:
     """``[{"ParameterKey", "ParameterValue"}]`` (the CLI's format) or
-    ``{"Parameters": {...}}``; later files win. The files were named on the
-    command line, which checked where they lead; one that cannot be read
-    (too large, not text) is an error on it."""
+    ``{"Parameters": {...}}``; later files win. With the values, the line
+    of the file that gives each. The files were named on the command line,
+    which checked where they lead; one that cannot be read (too large, not
+    text) is an error on it."""
     values: Dict[str, Any] = {}
+    sources: Dict[str, Provenance] = {}
     for path in paths:
         try:
-            data = json.loads(read_reference(path, None, limits))
+            doc = parse_json(read_reference(path, None, limits))
         except SourceError as exc:
             errors.append(ParseError(str(path), exc.line, f"parameters file not read: {exc}", "cloudformation"))
             continue
         except ValueError as exc:
             notes.append(f"parameters file {path} not read: {exc}")
             continue
+        data, shown = doc.value, display_path(path.resolve(), (cwd or FSPath.cwd()).resolve())
         if isinstance(data, list):
-            values.update({str(i["ParameterKey"]): i.get("ParameterValue") for i in data
-                           if isinstance(i, dict) and "ParameterKey" in i})
+            given = [(str(item["ParameterKey"]), item.get("ParameterValue"), (i,)) for i, item in enumerate(data)
+                     if isinstance(item, dict) and "ParameterKey" in item]
         elif isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
-            values.update({str(k): v for k, v in data["Parameters"].items()})
-    return values
+            given = [(str(k), v, ("Parameters", k)) for k, v in data["Parameters"].items()]
+        else:
+            given = []
+        for name, value, where in given:
+            values[name] = value
+            sources[name] = (Source(shown, doc.lines.get(where, 1), f"parameter {name}"),)
+    return values, sources
 
 
 def parse_cloudformation(display: str, text: str, context: Optional[TemplateContext] = None) -> Optional[ParsedFile]:
@@ -68,11 +77,11 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
         out.errors.append(ParseError(display, 1, "template has no Resources section", "cloudformation"))
         return out
     out.comments = _comments(text)
-    supplied = read_parameter_files(list(context.parameter_files), context.limits, out.notes, out.errors) \
-        if context else {}
+    supplied, sources = read_parameter_files(list(context.parameter_files), context.limits, out.notes, out.errors,
+                                             context.cwd) if context else ({}, {})
     reader = _StackReader(context, out)
     base_dir = context.path.parent if context else FSPath(".")
-    reader.read(display, base_dir, decoded, supplied, _is_json(text), prefix="", chain=())
+    reader.read(display, base_dir, decoded, _Supplied(supplied, sources), _is_json(text), prefix="", chain=())
     return out
 
 
@@ -82,6 +91,30 @@ def _limits(context: Optional[TemplateContext]) -> Limits:
 
 def _is_json(text: str) -> bool:
     return text.lstrip("\ufeff \t\n").startswith("{")
+
+
+class _Supplied:
+    """Parameter values given to a template (by parameter files, or by the
+    parent of a nested stack), with where each was given."""
+
+    def __init__(self, values: Mapping[str, Any], sources: Mapping[str, Provenance]) -> None:
+        self.values = values
+        self.sources = sources
+
+    def provenance(self, display: str, template: Any) -> Dict[str, Provenance]:
+        """Where each parameter's value comes from: as given, else the
+        template's Default."""
+        declared = template.get("Parameters") if isinstance(template, dict) else None
+        out: Dict[str, Provenance] = {}
+        for name, declaration in (declared.items() if isinstance(declared, dict) else ()):
+            if str(name) in self.values:
+                out[str(name)] = self.sources.get(str(name), ())
+            elif isinstance(declaration, dict):
+                key = next((k for k in declaration if k == "Default"), None)
+                if key is not None:
+                    line = mark_line(key, mark_line(declaration, mark_line(name, 1)))
+                    out[str(name)] = (Source(display, line, f"parameter {name} default"),)
+        return out
 
 
 class _StackReader:
@@ -94,7 +127,7 @@ class _StackReader:
         # A template referred to by many stacks is decoded once.
         self.templates: Dict[FSPath, Tuple[DecodedTemplate, bool]] = {}
 
-    def read(self, display: str, base_dir: FSPath, decoded: DecodedTemplate, supplied: Mapping[str, Any],
+    def read(self, display: str, base_dir: FSPath, decoded: DecodedTemplate, supplied: _Supplied,
              is_json: bool, prefix: str, chain: Tuple[str, ...]) -> None:
         if id(decoded) not in self.reported:  # a template several stacks use speaks once
             self.reported.add(id(decoded))
@@ -110,7 +143,8 @@ class _StackReader:
         resources = template.get("Resources") if isinstance(template, dict) else None
         if not isinstance(resources, dict):
             return
-        scope = TemplateScope(template, supplied, self.limits.max_cloudformation_values)
+        scope = TemplateScope(template, supplied.values, self.limits.max_cloudformation_values)
+        parameter_sources = supplied.provenance(display, decoded.written)
         for logical_id, body in resources.items():
             # A resource a transform created (a SAM function's role) points
             # at the resource that declared it.
@@ -118,7 +152,7 @@ class _StackReader:
             owner = declared[owner_id] if owner_id else None
             try:
                 resource = self._resource(display, str(logical_id), owner if owner is not None else logical_id,
-                                          body, scope, is_json, prefix)
+                                          body, scope, parameter_sources, prefix)
             except TemplateTooLarge:
                 self.out.errors.append(ParseError(
                     display, mark_line(logical_id, 1),
@@ -136,7 +170,7 @@ class _StackReader:
                 self._nested(display, base_dir, resource, chain + (display,))
 
     def _resource(self, display: str, logical_id: str, key: Any, body: Any, scope: TemplateScope,
-                  is_json: bool, prefix: str) -> Optional[Resource]:
+                  parameter_sources: Mapping[str, Provenance], prefix: str) -> Optional[Resource]:
         if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
             return None
         condition = body.get("Condition")
@@ -150,11 +184,15 @@ class _StackReader:
         props = body.get("Properties")
         attributes = Evaluator(scope, lines).value(props, ()) if isinstance(props, dict) else {}
         links: List[Link] = []
+        sources: Dict[Path, Provenance] = {}
         if isinstance(props, dict):
             for name, value in props.items():
-                refs: List[str] = []
-                _collect_references(value, refs, set(scope.parameters))
-                links.extend(Link(display, prefix + ref, str(name)) for ref in refs)
+                refs = _references(value)
+                links.extend(Link(display, prefix + ref, str(name)) for ref in refs
+                             if ref not in scope.parameters and not ref.startswith("AWS::"))
+                found = join_provenance(*(parameter_sources.get(ref, ()) for ref in refs))
+                if found:
+                    sources[(str(name),)] = found
         depends = body.get("DependsOn")
         depends_on = [depends] if isinstance(depends, str) else depends if isinstance(depends, list) else []
         links.extend(Link(display, prefix + str(d), "") for d in depends_on if isinstance(d, str))
@@ -168,6 +206,7 @@ class _StackReader:
             attribute_lines={p: l for p, l in lines.items() if p},
             links=sorted(set(links)),
             value_origins=_origins(props),
+            value_sources=sources,
             suppressions=_metadata_suppressions(body.get("Metadata")),
             namespace=display,
         )
@@ -207,7 +246,10 @@ class _StackReader:
         if not isinstance(decoded.written, dict) or decoded.error is not None:
             return
         parameters = stack.attributes.get("Parameters")
-        supplied = parameters if isinstance(parameters, dict) else {}
+        given = parameters if isinstance(parameters, dict) else {}
+        supplied = _Supplied(given, {str(name): join_provenance(
+            (Source(display, stack.line_of(("Parameters", name)), f"parameter {name} of stack {stack.address}"),),
+            stack.provenance_of(("Parameters", name))) for name in given})
         if child_display not in self.out.loaded_files:
             self.out.loaded_files.append(child_display)
         self.read(child_display, real.parent, decoded, supplied, is_json, prefix=f"{stack.address}/", chain=chain)
@@ -261,15 +303,17 @@ def _comments(text: str) -> Dict[int, str]:
     return comments
 
 
-def _collect_references(value: Any, refs: List[str], parameters: Set[str]) -> None:
+def _references(value: Any) -> List[str]:
+    """The names a value refers to: resources and parameters (``Ref``,
+    ``Fn::GetAtt``, ``${Name}`` in ``Fn::Sub``)."""
+    refs: List[str] = []
     stack = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             for k, v in node.items():
                 if k == "Ref" and isinstance(v, str):
-                    if v not in parameters and not v.startswith("AWS::"):
-                        refs.append(str(v))
+                    refs.append(str(v))
                 elif k == "Fn::GetAtt":
                     target = v[0] if isinstance(v, list) and v else v
                     if isinstance(target, str):
@@ -277,10 +321,11 @@ def _collect_references(value: Any, refs: List[str], parameters: Set[str]) -> No
                 elif k == "Fn::Sub":
                     text = v[0] if isinstance(v, list) and v else v
                     if isinstance(text, str):
-                        refs.extend(n for n in _SUB_REFERENCE.findall(text) if n not in parameters)
+                        refs.extend(_SUB_REFERENCE.findall(text))
                     if isinstance(v, list):
                         stack.extend(v[1:])
                     continue
                 stack.append(v)
         elif isinstance(node, list):
             stack.extend(node)
+    return refs

@@ -8,7 +8,8 @@ back into parsers or resources.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Tuple
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from .. import __version__
 from ..engine.checks import Check
@@ -53,6 +54,9 @@ class Report:
     # NO_COLOR is unset); reporters never probe the terminal themselves.
     color: bool = False
     info: ScanInfo = field(default_factory=ScanInfo)
+    # The repository the scanned files belong to (git top level, else the
+    # scanned root): SARIF paths are relative to it. None: the current directory.
+    root: Optional[Path] = None
 
     @property
     def unsuppressed(self) -> List[Finding]:

@@ -118,6 +118,15 @@ def suppression_kind(finding: Finding) -> str:
     return "inSource" if kind in ("inSource", "inline", "comment", "metadata", "source") else "external"
 
 
+def provenance_text(finding: Finding, lang: str) -> str:
+    """``value from var.admin_cidr default, variables.tf:3 <- ...``, outermost
+    last; "" when the value is written where the finding points."""
+    if not finding.provenance:
+        return ""
+    steps = [t("label.provenance_step", lang, what=s.what, file=s.file, line=s.line) for s in finding.provenance]
+    return t("label.provenance", lang, chain=" <- ".join(steps))
+
+
 def message(finding: Finding, lang: str) -> str:
     return finding.text("message", lang) or finding.text("title", lang) or finding.check_id
 
@@ -184,8 +193,14 @@ def parse_errors(report: Report) -> List[Finding]:
 
 def summary_line(report: Report) -> str:
     """``5 files, 20 resources, 36 checks: 25 findings (HIGH 10, ...), ...``"""
-    by = ", ".join(f"{k} {v}" for k, v in report.by_severity().items() if v) or "-"
+    by = ", ".join(f"{k} {v}" for k, v in report.by_severity().items() if v)
     s = report.summary
-    return t("text.summary", report.lang, files=s.files, resources=s.resources, checks=s.checks_run,
+    # The checks selected and, when some need a setting not given
+    # (allowed_regions), how many of them ran.
+    checks: object = s.checks_run
+    if report.checks and len(report.checks) != s.checks_run:
+        checks = t("text.checks_of", report.lang, run=s.checks_run, total=len(report.checks))
+    line = t("text.summary", report.lang, files=s.files, resources=s.resources, checks=checks,
              failed=len(report.unsuppressed), by=by, passed=len(report.passed),
              suppressed=len(report.findings) - len(report.unsuppressed), errors=s.parse_errors)
+    return line.replace(" ()", "").replace("（）", "")

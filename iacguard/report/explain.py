@@ -3,10 +3,38 @@ enforces and how they relate to ISO/IEC 27017 and the CSA Guidance."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import List
 
 from ..engine.checks import Check, known_controls
 from .i18n import t
+
+# The crosswalk names CSA Security Guidance v4.0 domains by number and the
+# Japanese edition's heading; these are the English edition's headings.
+CSA_DOMAINS_EN = MappingProxyType({
+    "D1": "Cloud Computing Concepts and Architectures",
+    "D2": "Governance and Enterprise Risk Management",
+    "D3": "Legal Issues, Contracts and Electronic Discovery",
+    "D4": "Compliance and Audit Management",
+    "D5": "Information Governance",
+    "D6": "Management Plane and Business Continuity",
+    "D7": "Infrastructure Security",
+    "D8": "Virtualization and Containers",
+    "D9": "Incident Response",
+    "D10": "Application Security",
+    "D11": "Data Security and Encryption",
+    "D12": "Identity, Entitlement, and Access Management",
+    "D13": "Security as a Service",
+    "D14": "Related Technologies",
+})
+
+
+def csa_domain(domain: str, lang: str) -> str:
+    """``D12 アイデンティティ管理...`` as the language reads it."""
+    number = domain.split(" ", 1)[0]
+    if lang == "ja" or number not in CSA_DOMAINS_EN:
+        return domain
+    return f"{number} {CSA_DOMAINS_EN[number]}"
 
 
 def explain(check: Check, lang: str) -> str:
@@ -19,7 +47,7 @@ def explain(check: Check, lang: str) -> str:
         title = entry.get(f"title_{lang}") or entry.get("title_en", "")
         controls.append(f"  - {cid} {title}".rstrip())
         iso += [i for i in entry.get("iso27017", []) if i not in iso]
-        csa += [d for d in entry.get("csa_domain", []) if d not in csa]
+        csa += [csa_domain(d, lang) for d in entry.get("csa_domain", []) if csa_domain(d, lang) not in csa]
     lines = [
         f"{check.id}: {check.text('title', lang)}",
         f"{t('explain.severity', lang)}: {check.severity}",

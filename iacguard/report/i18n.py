@@ -20,6 +20,8 @@ _TABLE = {
     "label.remediation": {"en": "remediation", "ja": "対処方法"},
     "label.suppressed": {"en": "suppressed: {reason}", "ja": "抑止: {reason}"},
     "label.findings": {"en": "{count} findings", "ja": "検出 {count} 件"},
+    "label.provenance": {"en": "value from {chain}", "ja": "値の出所: {chain}"},
+    "label.provenance_step": {"en": "{what}, {file}:{line}", "ja": "{what}（{file}:{line}）"},
     # --- checks list ----------------------------------------------------------
     "checklist.title": {"en": "Built-in checks", "ja": "組み込みチェック一覧"},
     "checklist.intro": {
@@ -51,6 +53,11 @@ _TABLE = {
               "合格 {passed} 件、抑止 {suppressed} 件、解析エラー {errors} 件",
     },
     "text.none": {"en": "No findings.", "ja": "検出事項はありません。"},
+    "text.checks_of": {"en": "{run} of {total}", "ja": "{total} 件中 {run}"},
+    "text.below_threshold": {"en": "(below {threshold}: does not fail the run)",
+                             "ja": "（{threshold} 未満のため失敗にはしない）"},
+    "text.failing": {"en": "; {count} at or above {threshold} fail the run",
+                     "ja": "、{threshold} 以上の {count} 件で失敗"},
     # --- SARIF -----------------------------------------------------------------
     "sarif.description": {"en": "Description", "ja": "説明"},
     "sarif.remediation": {"en": "Remediation", "ja": "対処方法"},

@@ -24,6 +24,7 @@ def finding_dict(finding: Any, lang: str) -> Dict[str, Any]:
         "suppressed": finding.suppressed,
         "suppression": finding.suppression,
         "fingerprint": finding.fingerprint,
+        "provenance": [{"file": s.file, "line": s.line, "what": s.what} for s in finding.provenance],
     }
 
 

@@ -12,6 +12,7 @@ important part and says so in a tool execution notification.
 from __future__ import annotations
 
 import codecs
+import os
 import hashlib
 import re
 import tempfile
@@ -134,8 +135,9 @@ def _log(report: Report, kept: Sequence[Finding], cuts: _Cuts, limits: UploadLim
     cuts.rules = cuts.tags = cuts.texts = 0
     rules = _rules(report, kept, cuts, limits)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
-    results = Converted(sorted(kept, key=Finding.sort_key), lambda f: _result(f, index, lang, limits))
-    notifications = [_parse_note(f, index, lang) for f in kept if f.check_id == PARSE_ERROR_ID]
+    base = _Base(Path.cwd().absolute(), (report.root or Path.cwd()).absolute())
+    results = Converted(sorted(kept, key=Finding.sort_key), lambda f: _result(f, index, lang, limits, base))
+    notifications = [_parse_note(f, index, lang, base) for f in kept if f.check_id == PARSE_ERROR_ID]
     notifications += _limit_notes(cuts, lang, limits)
     run: Dict[str, Any] = {
         "tool": {"driver": {
@@ -148,7 +150,7 @@ def _log(report: Report, kept: Sequence[Finding], cuts: _Cuts, limits: UploadLim
                 {"id": LIMIT_NOTE, "shortDescription": {"text": t("sarif.notification.limit", lang)}},
             ],
         }},
-        "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(Path.cwd())}},
+        "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(base.root)}},
         "invocations": [{
             "executionSuccessful": report.summary.check_errors == 0,
             "toolExecutionNotifications": notifications,
@@ -294,11 +296,22 @@ def _help_markdown(r: _RuleText, description: str, lang: str) -> str:
 # --- results -----------------------------------------------------------------
 
 
-def _artifact(file: str) -> Dict[str, Any]:
-    path = PurePosixPath(file.replace("\\", "/"))
-    if path.is_absolute():  # outside the current directory: no base to be relative to
-        return {"uri": Path(file).absolute().as_uri()}
-    return {"uri": quote(str(path)), "uriBaseId": SRCROOT}
+@dataclass(frozen=True)
+class _Base:
+    """Where finding paths start (the current directory) and what SARIF
+    URIs are relative to (the repository root), so that code scanning
+    places them wherever the scan was started from."""
+
+    cwd: Path
+    root: Path
+
+    def artifact(self, file: str) -> Dict[str, Any]:
+        full = Path(os.path.normpath(self.cwd / file.replace("\\", "/")))
+        try:
+            relative = PurePosixPath(full.relative_to(self.root).as_posix())
+        except ValueError:  # outside the repository: no base to be relative to
+            return {"uri": full.as_uri()}
+        return {"uri": quote(str(relative)), "uriBaseId": SRCROOT}
 
 
 def _snippet(f: Finding, start: int, end: int) -> Optional[str]:
@@ -308,14 +321,14 @@ def _snippet(f: Finding, start: int, end: int) -> Optional[str]:
     return "\n".join(lines[n] for n in range(start, end + 1)) + "\n"
 
 
-def _physical(f: Finding) -> Dict[str, Any]:
+def _physical(f: Finding, base: _Base) -> Dict[str, Any]:
     start = max(f.line, 1)
     end = max(f.end_line, start)
     region: Dict[str, Any] = {"startLine": start, "startColumn": 1, "endLine": end}
     text = _snippet(f, start, end)
     if text is not None:
         region["snippet"] = {"text": text}
-    physical: Dict[str, Any] = {"artifactLocation": _artifact(f.file), "region": region}
+    physical: Dict[str, Any] = {"artifactLocation": base.artifact(f.file), "region": region}
     if f.snippet:
         first, last = min(n for n, _ in f.snippet), max(n for n, _ in f.snippet)
         context = _snippet(f, first, last)
@@ -324,9 +337,9 @@ def _physical(f: Finding) -> Dict[str, Any]:
     return physical
 
 
-def _result(f: Finding, index: Dict[str, int], lang: str, limits: UploadLimits) -> Dict[str, Any]:
+def _result(f: Finding, index: Dict[str, int], lang: str, limits: UploadLimits, base: _Base) -> Dict[str, Any]:
     rule_id = _identifier(f.check_id, limits)
-    location: Dict[str, Any] = {"physicalLocation": _physical(f)}
+    location: Dict[str, Any] = {"physicalLocation": _physical(f, base)}
     if f.resource:
         location["logicalLocations"] = [{"fullyQualifiedName": f.resource, "kind": "resource"}]
     result: Dict[str, Any] = {
@@ -340,6 +353,14 @@ def _result(f: Finding, index: Dict[str, int], lang: str, limits: UploadLimits) 
         # lines moving.
         "partialFingerprints": {"iacguard/v1": f.fingerprint, "primaryLocationLineHash": f.fingerprint},
     }
+    if f.provenance:
+        # Where the value came from: the variable default, tfvars entry,
+        # module input or parameter that makes the attribute what it is.
+        result["relatedLocations"] = [
+            {"id": i, "message": {"text": source.what},
+             "physicalLocation": {"artifactLocation": base.artifact(source.file),
+                                  "region": {"startLine": max(source.line, 1)}}}
+            for i, source in enumerate(f.provenance[: limits.locations_per_result])]
     if f.suppressed:
         suppression: Dict[str, Any] = {"kind": suppression_kind(f), "status": "accepted"}
         reason = suppression_reason(f)
@@ -352,11 +373,11 @@ def _result(f: Finding, index: Dict[str, int], lang: str, limits: UploadLimits) 
 # --- notifications -------------------------------------------------------------
 
 
-def _parse_note(f: Finding, index: Dict[str, int], lang: str) -> Dict[str, Any]:
+def _parse_note(f: Finding, index: Dict[str, int], lang: str, base: _Base) -> Dict[str, Any]:
     return {
         "level": "error",
         "message": {"text": message(f, lang)},
-        "locations": [{"physicalLocation": _physical(f)}],
+        "locations": [{"physicalLocation": _physical(f, base)}],
         "descriptor": {"id": PARSE_ERROR_NOTE, "index": 0},
         "associatedRule": {"id": PARSE_ERROR_ID, "index": index[PARSE_ERROR_ID]},
     }

@@ -15,7 +15,7 @@ from typing import Iterator, List
 
 from ..findings import Finding
 from . import Report
-from .common import encodable, message, summary_line, terminal_safe
+from .common import encodable, message, provenance_text, summary_line, terminal_safe
 from .i18n import t
 
 _COLOURS = MappingProxyType({"CRITICAL": "1;35", "HIGH": "1;31", "MEDIUM": "33", "LOW": "36",
@@ -46,15 +46,21 @@ def pieces(report: Report) -> Iterator[str]:
 def _lines(report: Report) -> Iterator[str]:
     lang = report.lang
     paint = _Paint(report.color)
+    failing = {id(f) for f in report.failing()}
     for file, group in groupby(_shown(report), key=lambda f: f.file):
         yield paint(terminal_safe(file), "file")
         for f in group:
             severity = paint(f"{f.severity:<8}", f.severity)
+            below = "" if id(f) in failing else "  " + t("text.below_threshold", lang, threshold=report.severity_threshold)
             yield (f"  {terminal_safe(f.file)}:{f.line}  {severity} {f.check_id}  "
-                   f"{terminal_safe(f.text('title', lang))}")
+                   f"{terminal_safe(f.text('title', lang))}{below}")
             if f.resource:
                 yield f"      {t('label.resource', lang)}: {terminal_safe(f.resource)}"
-            yield f"      {terminal_safe(message(f, lang))}"
+            detail = _detail(f, lang)
+            if detail:
+                yield f"      {terminal_safe(detail)}"
+            if f.provenance:
+                yield f"      {terminal_safe(provenance_text(f, lang))}"
             width = len(str(max((n for n, _ in f.snippet), default=0)))
             for number, source in f.snippet:
                 gutter = paint(f"{number:>{width}} |", "dim")
@@ -66,7 +72,24 @@ def _lines(report: Report) -> Iterator[str]:
         return
     if not report.unsuppressed:
         yield t("text.none", lang)
-    yield paint(summary_line(report), "summary")
+    summary = summary_line(report)
+    if len(failing) != len(report.unsuppressed):
+        # A threshold leaves some findings shown but not failing: say which count.
+        summary += t("text.failing", lang, count=len(failing), threshold=report.severity_threshold)
+    yield paint(summary, "summary")
+
+
+def _detail(f: Finding, lang: str) -> str:
+    """The message without the title the line above already shows:
+    ``ingress[0].cidr_blocks[0] = 0.0.0.0/0``."""
+    text, title = message(f, lang), f.text("title", lang)
+    if not title or not text.startswith(title):
+        return text
+    rest = text[len(title):].strip()
+    for opener, closer in (("(", ")"), ("（", "）")):
+        if rest.startswith(opener) and rest.endswith(closer) and rest.count(opener) == 1:
+            return rest[1:-1]
+    return rest
 
 
 def _compact(report: Report) -> Iterator[str]:

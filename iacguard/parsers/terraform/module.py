@@ -129,8 +129,10 @@ def _each_pairs(collection: Any) -> Optional[List[Tuple[str, Any]]]:
 
 
 def block_values(block: ast.Block, scope: Scope, prefix: Path, lines: Dict[Path, int],
-                 top: bool = False) -> Dict[str, Any]:
-    """Evaluate a block body into a dict, recording each attribute's line."""
+                 top: bool = False, exprs: Optional[Dict[Path, ast.Expr]] = None) -> Dict[str, Any]:
+    """Evaluate a block body into a dict, recording each attribute's line
+    and, in ``exprs``, the expression each attribute and each dynamic block's
+    collection is written as (for where their values came from)."""
     values: Dict[str, Any] = {}
     for attr in block.attributes:
         if top and attr.name in _META_ARGUMENTS:
@@ -138,6 +140,8 @@ def block_values(block: ast.Block, scope: Scope, prefix: Path, lines: Dict[Path,
         path = prefix + (attr.name,)
         values[attr.name] = evaluate(attr.expr, scope)
         lines[path] = attr.line
+        if exprs is not None:
+            exprs[path] = attr.expr
         _record_element_lines(attr.expr, path, lines)
     grouped: Dict[str, List[Tuple[ast.Block, Scope]]] = {}
     unknown_groups = set()
@@ -148,6 +152,9 @@ def block_values(block: ast.Block, scope: Scope, prefix: Path, lines: Dict[Path,
             expanded, complete = _expand_dynamic(nested, scope)
             name = nested.labels[0]
             grouped.setdefault(name, []).extend(expanded)
+            each_attr = nested.attribute("for_each")
+            if exprs is not None and each_attr is not None:
+                exprs[prefix + (name,)] = each_attr.expr
             if not complete:
                 unknown_groups.add(name)
                 lines.setdefault(prefix + (name,), nested.line)
@@ -159,7 +166,7 @@ def block_values(block: ast.Block, scope: Scope, prefix: Path, lines: Dict[Path,
             path = prefix + (name, index)
             lines[path] = nested.line
             lines.setdefault(prefix + (name,), nested.line)
-            items.append(block_values(nested, nested_scope, path, lines))
+            items.append(block_values(nested, nested_scope, path, lines, exprs=exprs))
         values[name] = items
     for name in unknown_groups:
         # A dynamic block over an unknown (or too large) collection: there

@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import os
 import traceback
+from dataclasses import dataclass
 from pathlib import Path as FSPath
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from ...model import UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Resource, is_unknown
+from ...model import (UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Provenance, Resource, Source,
+                      is_unknown, join_provenance)
 from ...source import (Limits, SourceError, confined, decode_bytes, display_path, is_inside, read_reference,
                        read_regular_bytes)
 from . import ast
@@ -26,6 +28,7 @@ from .inputs import TerraformInputs
 from .module import block_values, instances, parse_files, provider_of
 from .policy_document import render_policy_document
 from .syntax import HCLSyntaxError, parse_hcl
+from ..json_positions import parse_json
 
 if TYPE_CHECKING:
     from ...cache import ParseCache
@@ -34,7 +37,28 @@ NodeKey = Tuple[str, str]
 MAX_MODULE_DEPTH = 32
 MAX_FILE_FUNCTION_BYTES = 1024 * 1024
 _MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
-_NO_LINKS: Set[NodeKey] = set()
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What an expression's value comes from: the resources it refers to
+    (graph edges) and the places it passed through (provenance)."""
+
+    links: FrozenSet[NodeKey] = frozenset()
+    sources: Provenance = ()
+    # Reads each.* or count.index: what the block is repeated over feeds it.
+    repeated: bool = False
+
+    def through(self, source: Source) -> "Flow":
+        """This flow, reached through ``source`` (a local, an output, a module input)."""
+        return Flow(self.links, join_provenance((source,), self.sources), self.repeated)
+
+    def repeated_over(self, each: "Flow") -> "Flow":
+        """With the sources of the block's repetition when it reads each.* / count.index."""
+        return Flow(self.links, join_provenance(self.sources, each.sources)) if self.repeated else self
+
+
+NO_FLOW = Flow()
 
 
 class ModuleSource:
@@ -46,6 +70,8 @@ class ModuleSource:
         self.variables: Dict[str, ast.Block] = {}
         self.locals: Dict[str, ast.Attribute] = {}
         self.outputs: Dict[str, ast.Attribute] = {}
+        # The file each local and output is written in: ("local", name) -> file.
+        self.files_of: Dict[Tuple[str, str], str] = {}
         self.resources: Dict[str, Dict[str, ast.Block]] = {}
         self.data: Dict[str, Dict[str, ast.Block]] = {}
         self.modules: Dict[str, ast.Block] = {}
@@ -64,10 +90,12 @@ class ModuleSource:
         elif block.type == "locals":
             for attr in block.attributes:
                 self.locals[attr.name] = attr
+                self.files_of[("local", attr.name)] = block.file
         elif block.type == "output" and len(labels) == 1:
             value = block.attribute("value")
             if value is not None:
                 self.outputs[labels[0]] = value
+                self.files_of[("output", labels[0])] = block.file
         elif block.type == "resource" and len(labels) == 2:
             self.resources.setdefault(labels[0], {})[labels[1]] = block
         elif block.type == "data" and len(labels) == 2:
@@ -247,8 +275,9 @@ class Project:
         for directory in self.roots():
             source = self.sources[directory]
             assert source is not None
-            root = ModuleInstance(self, source, prefix="", inputs=self.root_variables(source),
-                                  input_links={}, root_dir=directory, chain=(directory,))
+            values, flows = self.root_variables(source)
+            root = ModuleInstance(self, source, prefix="", inputs=values,
+                                  input_flows=flows, root_dir=directory, chain=(directory,))
             try:
                 resources = root.all_resources()
             except RecursionError:
@@ -268,34 +297,41 @@ class Project:
         for display, _ in source.files[:1]:
             self.parsed_files[display].errors.append(ParseError(display, 1, message, "terraform"))
 
-    def root_variables(self, source: ModuleSource) -> Dict[str, Any]:
+    def root_variables(self, source: ModuleSource) -> Tuple[Dict[str, Any], Dict[str, Flow]]:
         """Terraform's precedence: environment, terraform.tfvars(.json),
-        *.auto.tfvars(.json) in name order, then -var-file / -var in order."""
+        *.auto.tfvars(.json) in name order, then -var-file / -var in order.
+        With the values, where each was written (a line of a variable file;
+        nothing for the environment and the command line, which no commit
+        changes)."""
         values: Dict[str, Any] = {}
+        flows: Dict[str, Flow] = {}
         for key, value in self.inputs.environ.items():
             if key.startswith("TF_VAR_"):
                 values[key[len("TF_VAR_"):]] = _raw_variable(value)
         directory = source.directory
         root = self.root_of(directory) or directory  # a scanned directory is always in one
-        for name in ("terraform.tfvars", "terraform.tfvars.json"):
-            values.update(self._read_tfvars(directory / name, root, quiet_missing=True))
-        autos = sorted(p for p in directory.glob("*.auto.tfvars*")
-                       if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
-        for path in autos:
-            values.update(self._read_tfvars(path, root, quiet_missing=True))
-        for var_file in self.inputs.var_files:
-            # Named by the user: confined when inside a scanned repository
-            # (a link planted there cannot redirect it), else as given.
-            path = FSPath(var_file)
-            values.update(self._read_tfvars(path, self.root_of(path), quiet_missing=False))
+        files = [directory / name for name in ("terraform.tfvars", "terraform.tfvars.json")]
+        files += sorted(p for p in directory.glob("*.auto.tfvars*")
+                        if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+        # -var-file: named by the user, so confined when inside a scanned
+        # repository (a link planted there cannot redirect it), else as given.
+        given = [FSPath(var_file) for var_file in self.inputs.var_files]
+        reads = [(path, root, True) for path in files] + [(path, self.root_of(path), False) for path in given]
+        for path, confine, quiet_missing in reads:
+            display = self.display(path.absolute())
+            for name, (value, line) in self._read_tfvars(path, confine, quiet_missing).items():
+                values[name] = value
+                flows[name] = Flow(sources=(Source(display, line, f"var.{name}"),))
         for item in self.inputs.vars:
             name, _, raw = item.partition("=")
             values[name.strip()] = _raw_variable(raw)
-        return values
+            flows.pop(name.strip(), None)
+        return values, flows
 
-    def _read_tfvars(self, path: FSPath, root: Optional[FSPath], quiet_missing: bool) -> Dict[str, Any]:
-        """A variable file's values; one that cannot be read (a link out of
-        the repository, too large, not text) is an error on that file."""
+    def _read_tfvars(self, path: FSPath, root: Optional[FSPath], quiet_missing: bool) -> Dict[str, Tuple[Any, int]]:
+        """A variable file's values, each with its line; one that cannot be
+        read (a link out of the repository, too large, not text) is an error
+        on that file."""
         if not path.is_file():
             if not quiet_missing:
                 self.note(f"variable file {path} not found")
@@ -307,17 +343,18 @@ class Project:
             return {}
         if path.name.endswith(".json"):
             try:
-                data = json.loads(text)
+                doc = parse_json(text)
             except ValueError as exc:
                 self.note(f"variable file {self.display(path)} is not valid JSON: {exc}")
                 return {}
-            return data if isinstance(data, dict) else {}
+            data = doc.value
+            return {k: (v, doc.lines.get((k,), 1)) for k, v in data.items()} if isinstance(data, dict) else {}
         (hcl, error), = parse_files([(self.display(path), text)], self.cache)  # cached like .tf files
         if hcl is None:
             self.note(f"variable file {error.file}:{error.line}: {error.message}" if error else
                       f"variable file {self.display(path)} not read")
             return {}
-        return {attr.name: evaluate(attr.expr, Scope()) for attr in hcl.attributes}
+        return {attr.name: (evaluate(attr.expr, Scope()), attr.line) for attr in hcl.attributes}
 
     def read_file(self, base: FSPath, path: str) -> Optional[str]:
         """file()/templatefile(): only inside the repository, only modest sizes."""
@@ -379,7 +416,7 @@ class ModuleInstance(Scope):
     """One instance of a module: its variables, locals, resources and outputs."""
 
     def __init__(self, project: Project, source: ModuleSource, prefix: str, inputs: Dict[str, Any],
-                 input_links: Dict[str, Set[NodeKey]], root_dir: FSPath, chain: Tuple[FSPath, ...],
+                 input_flows: Dict[str, Flow], root_dir: FSPath, chain: Tuple[FSPath, ...],
                  module_key: str = "", caller: Optional["ModuleInstance"] = None,
                  call: Optional[ast.Block] = None) -> None:
         self.project = project
@@ -389,14 +426,16 @@ class ModuleInstance(Scope):
         self.source = source
         self.prefix = prefix
         self.inputs = inputs
-        self.input_links = input_links
+        # Where each input came from: the caller's argument (and what it
+        # read), or for a root module the variable file that sets it.
+        self.input_flows = input_flows
         self.root_dir = root_dir
         self.chain = chain
         self.module_key = module_key  # "a.b" for module.a.module.b, as in modules.json
         self.namespace = f"{project.display(root_dir)}::{prefix}"
         self._variables: Dict[str, Any] = {}
         self._locals: Dict[str, Any] = {}
-        self._local_links: Dict[str, Set[NodeKey]] = {}
+        self._flows: Dict[Tuple[str, str], Flow] = {}
         self._resources: Dict[Tuple[str, str, str], Any] = {}
         self._children: Dict[str, List[Tuple[str, Optional["ModuleInstance"]]]] = {}
         self._busy: Set[Any] = set()
@@ -468,9 +507,9 @@ class ModuleInstance(Scope):
         expanded = self._expanded(kind, block)
         if expanded is None:
             return UNKNOWN
-        return _collection(block, [(suffix, attrs) for suffix, _, attrs, _ in expanded])
+        return _collection(block, [(suffix, attrs) for suffix, attrs, _, _ in expanded])
 
-    def _expanded(self, kind: str, block: ast.Block) -> Optional[List[Tuple[str, Scope, OpenMap, Dict[Path, int]]]]:
+    def _expanded(self, kind: str, block: ast.Block) -> Optional[List["_Instance"]]:
         key = (kind, block.labels[0], block.labels[1])
         if key in self._resources:
             return self._resources[key]
@@ -481,10 +520,11 @@ class ModuleInstance(Scope):
             out = []
             for suffix, scope in self.project.expand(block, self):
                 lines: Dict[Path, int] = {}
-                attrs = OpenMap(block_values(block, scope, (), lines, top=True))
+                exprs: Dict[Path, ast.Expr] = {}
+                attrs = OpenMap(block_values(block, scope, (), lines, top=True, exprs=exprs))
                 if kind == "data" and block.labels[0] == "aws_iam_policy_document":
                     attrs["json"] = render_policy_document(attrs)
-                out.append((suffix, scope, attrs, lines))
+                out.append((suffix, attrs, lines, exprs))
         finally:
             self._busy.discard(key)
         self._resources[key] = out
@@ -517,10 +557,13 @@ class ModuleInstance(Scope):
         out: List[Tuple[str, Optional[ModuleInstance]]] = []
         for suffix, scope in self.project.expand(block, self):
             inputs = {a.name: evaluate(a.expr, scope) for a in block.attributes if a.name not in _MODULE_META}
-            links = {a.name: self.links(a.expr) for a in block.attributes if a.name not in _MODULE_META}
+            each = self.flow(_repetition(block))
+            flows = {a.name: self.flow(a.expr).repeated_over(each).through(Source(
+                block.file, a.line, f"input {a.name} of {self.prefix}module.{name}{suffix}"))
+                for a in block.attributes if a.name not in _MODULE_META}
             child_key = f"{self.module_key}.{name}" if self.module_key else name
             out.append((suffix, ModuleInstance(
-                self.project, source, f"{self.prefix}module.{name}{suffix}.", inputs, links,
+                self.project, source, f"{self.prefix}module.{name}{suffix}.", inputs, flows,
                 self.root_dir, self.chain + (directory,), child_key, caller=self, call=block)))
         return out
 
@@ -589,44 +632,71 @@ class ModuleInstance(Scope):
             self._busy.discard(key)
 
     # -- references across modules ------------------------------------------
-    def links(self, expr: Any) -> Set[NodeKey]:
+    def links(self, expr: Any) -> FrozenSet[NodeKey]:
         """The resources (as graph keys) an expression's value comes from,
         followed through variables, locals and module outputs."""
-        out: Set[NodeKey] = set()
+        return self.flow(expr).links
+
+    def flow(self, expr: Any) -> Flow:
+        """The resources an expression's value comes from and the places it
+        passed through, followed through variables, locals and module
+        outputs; whether it reads ``each.*`` / ``count.index``."""
+        found: List[Flow] = []
+        links: Set[NodeKey] = set()
+        repeated = False
         for traversal in ast.traversals(expr):
             root, names = traversal.root, [s.name for s in traversal.steps if isinstance(s, ast.GetAttr)]
             if root == "var" and names:
-                out |= self.input_links.get(names[0], _NO_LINKS)
+                found.append(self._variable_flow(names[0]))
             elif root == "local" and names:
-                out |= self._local_link(names[0])
+                found.append(self._named_flow("local", names[0]))
             elif root == "module" and names:
                 for _, child in self.children(names[0]):
                     if child is not None:
-                        out |= child._output_links(names[1]) if len(names) > 1 else child._all_output_links()
+                        wanted = names[1:2] or list(child.source.outputs)
+                        found.extend(child._named_flow("output", output) for output in wanted)
             elif root == "data" and len(names) >= 2:
-                out.add((self.namespace, f"{self.prefix}data.{names[0]}.{names[1]}"))
+                links.add((self.namespace, f"{self.prefix}data.{names[0]}.{names[1]}"))
             elif root in self.source.resources and names:
-                out.add((self.namespace, f"{self.prefix}{root}.{names[0]}"))
-        return out
+                links.add((self.namespace, f"{self.prefix}{root}.{names[0]}"))
+            elif root in ("each", "count"):
+                repeated = True
+        found = [f for f in found if f is not NO_FLOW]
+        if not found and not links and not repeated:
+            return NO_FLOW
+        for f in found:
+            links |= f.links
+        return Flow(frozenset(links), join_provenance(*(f.sources for f in found)), repeated)
 
-    def _local_link(self, name: str) -> Set[NodeKey]:
-        if name in self._local_links:
-            return self._local_links[name]
-        self._local_links[name] = set()  # cycle guard
-        attr = self.source.locals.get(name)
-        result = self.links(attr.expr) if attr is not None else set()
-        self._local_links[name] = result
+    def _variable_flow(self, name: str) -> Flow:
+        if name in self.input_flows:
+            return self.input_flows[name]
+        key = ("var", name)
+        if key not in self._flows:
+            block = self.source.variables.get(name)
+            default = block.attribute("default") if block is not None else None
+            if block is None or name in self.inputs:
+                self._flows[key] = NO_FLOW  # undeclared, or given on the command line
+            elif default is None:
+                # Said when a check cannot decide: the value the user must give.
+                self._flows[key] = Flow(sources=(Source(block.file, block.line, f"var.{name} has no value"),))
+            else:
+                self._flows[key] = Flow(sources=(Source(block.file, default.line, f"var.{name} default"),))
+        return self._flows[key]
+
+    def _named_flow(self, kind: str, name: str) -> Flow:
+        """A local's or an output's flow, through the line that defines it."""
+        key = (kind, name)
+        if key in self._flows:
+            return self._flows[key]
+        self._flows[key] = NO_FLOW  # cycle guard
+        attr = (self.source.locals if kind == "local" else self.source.outputs).get(name)
+        result = NO_FLOW
+        if attr is not None:
+            what = f"local.{name}" if kind == "local" else f"output {name} of {self.prefix[:-1]}"
+            result = self.flow(attr.expr).through(Source(self.source.files_of[key], attr.line, what))
+        self._flows[key] = result
         return result
-
-    def _output_links(self, name: str) -> Set[NodeKey]:
-        attr = self.source.outputs.get(name)
-        return self.links(attr.expr) if attr is not None else set()
-
-    def _all_output_links(self) -> Set[NodeKey]:
-        out: Set[NodeKey] = set()
-        for name in self.source.outputs:
-            out |= self._output_links(name)
-        return out
 
     # -- producing the model -------------------------------------------------
     def all_resources(self) -> List[Resource]:
@@ -665,14 +735,27 @@ class ModuleInstance(Scope):
         rtype, name = block.labels
         base = f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}"
         expanded = self._expanded(kind, block) or []
+        flows: Dict[int, Flow] = {}  # by expression: instances share their expressions
+
+        def flow(expr: ast.Expr) -> Flow:
+            if id(expr) not in flows:
+                flows[id(expr)] = self.flow(expr)
+            return flows[id(expr)]
+
         links: Set[Link] = set()
         for via, attr in _attributes_by_top_level_name(block):
-            links.update(Link(ns, address, via) for ns, address in self.links(attr.expr)
+            links.update(Link(ns, address, via) for ns, address in flow(attr.expr).links
                          if (ns, address) != (self.namespace, self.prefix + base))
         provider = _provider_configuration(block)
         if provider:  # where the resource lives (its region) is the provider's
             links.add(Link(self.namespace, self.prefix + provider, "provider"))
         origins = {(a.name,): _describe(a.expr) for a in block.attributes if _describe(a.expr)}
+        each = self.flow(_repetition(block))
+
+        def sources(exprs: Dict[Path, ast.Expr]) -> Dict[Path, Provenance]:
+            found = ((path, flow(expr).repeated_over(each).sources) for path, expr in exprs.items())
+            return {path: chain for path, chain in found if chain}
+
         return [Resource(
             address=f"{self.prefix}{base}{suffix}",
             type=rtype,
@@ -684,9 +767,21 @@ class ModuleInstance(Scope):
             module_path=tuple(p.split("[")[0] for p in self.prefix.split("module.") if p),
             links=sorted(links),
             value_origins=origins,
+            value_sources=sources(exprs),
             kind=kind,
             namespace=self.namespace,
-        ) for suffix, _, attrs, lines in expanded]
+        ) for suffix, attrs, lines, exprs in expanded]
+
+
+# One instance of a resource or data block: address suffix, attributes,
+# their lines and the expressions they are written as.
+_Instance = Tuple[str, OpenMap, Dict[Path, int], Dict[Path, ast.Expr]]
+
+
+def _repetition(block: ast.Block) -> Optional[ast.Expr]:
+    """The ``for_each`` or ``count`` expression that repeats a block, if any."""
+    attr = block.attribute("for_each") or block.attribute("count")
+    return attr.expr if attr is not None else None
 
 
 def _provider_configuration(block: ast.Block) -> Optional[str]:

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Dict, List, Optional, Tuple
 
 from lark import Lark, Token, Tree
@@ -231,11 +232,34 @@ def _string(text: str, pos: int, part_start: int) -> Tuple[int, int]:
         return -m.end(), -1  # ${ or %{
 
 
+# The grammar's terminal names, as a reader says them.
+_PUNCTUATION = MappingProxyType({
+    "RBRACE": "'}'", "LBRACE": "'{'", "RSQB": "']'", "LSQB": "'['", "RPAR": "')'", "LPAR": "'('",
+    "COMMA": "','", "EQ": "'='", "COLON": "':'", "QMARK": "'?'", "DOT": "'.'", "DBLQUOTE": "'\"'",
+    "NL_OR_COMMENT": "a line break", "$END": "the end of the file",
+})
+# Terminals that can start a value: when these are expected, a value is.
+_VALUE_STARTS = frozenset({"DBLQUOTE", "INT_LITERAL", "NAME", "LSQB"})
+
+
 def _describe(exc: UnexpectedInput) -> str:
+    """What the parser expected and what it found, in words:
+    ``expected a value (a string, number, reference, list or object), found '}'``."""
     token = getattr(exc, "token", None)
     if token is not None:
-        shown = str(token).strip() or repr(str(token))
-        return f"unexpected {shown[:40]!s}"
+        kind = getattr(token, "type", "")
+        text = str(token).strip()
+        found = _PUNCTUATION.get(kind) if kind in ("$END", "NL_OR_COMMENT") or not text else None
+        found = found or repr(text.split("\n", 1)[0][:40])
+        expected = set(getattr(exc, "expected", None) or ())
+        if _VALUE_STARTS <= expected:
+            wanted = "a value (a string, number, reference, list or object)"
+        else:
+            words = sorted(_PUNCTUATION.get(e, e.lower().replace("_", " ")) for e in expected
+                           if e != "NL_OR_COMMENT" or len(expected) == 1)
+            wanted = " or ".join(words) if 0 < len(words) <= 4 else ""
+        hint = " (a block or a string is not closed)" if kind == "$END" else ""
+        return f"expected {wanted}, found {found}{hint}" if wanted else f"unexpected {found}{hint}"
     char = getattr(exc, "char", None)
     if char is not None:
         return f"unexpected character {char!r}"
