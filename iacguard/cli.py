@@ -17,6 +17,7 @@ from . import baseline
 from .cache import ParseCache
 from .config import Config, ConfigError, defaults, find_config, load_file, merge, parse_limits, validate_check_ids
 from .config import show as show_config
+from .git import commit_state
 from .engine.aliases import Aliases, deprecation
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import BUILTIN_TITLES, SEVERITY_ORDER
@@ -417,8 +418,9 @@ def _scan(args: argparse.Namespace) -> int:
         compact=config.get("compact"),
     )
     if any(fmt in AUDIT_FORMATS for fmt, _ in outputs):
-        report.info = ScanInfo(started=started, paths=tuple(paths), checkset_digest=selected.digest(),
-                               config_digest=config.digest())
+        commit, dirty = commit_state(Path(paths[0]))
+        report.info = ScanInfo(started=started, paths=tuple(paths), commit=commit, dirty=dirty,
+                               checkset_digest=selected.digest(), config_digest=config.digest())
     if config.get("quiet"):
         report.passed = []
     for fmt, output in outputs:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Set
 
+from .git import run_git
 from .parsers.arm_parameters import template_of_parameter_file
 from .parsers.terraform.callers import calling_directories
 from .source import display_path
@@ -49,31 +50,15 @@ def _display(path: Path, cwd: Path) -> str:
     return display_path(path.resolve(), cwd.resolve())
 
 
-# What git needs from the environment to find the repository (a hook runs
-# with GIT_INDEX_FILE set for a partial commit); nothing else is passed on.
-_GIT_ENVIRONMENT = ("PATH", "HOME", "SYSTEMROOT", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
-                    "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES")
-
-
-def _git(args: Sequence[str], cwd: Path) -> "subprocess.CompletedProcess[str]":
-    """Run git on a repository we do not trust: no shell, fixed arguments,
-    and none of the commands its configuration may name (an fsmonitor hook,
-    an external diff or a textconv filter) run."""
-    env = {k: v for k, v in os.environ.items() if k in _GIT_ENVIRONMENT}
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
-    return subprocess.run(["git", "-c", "core.fsmonitor=false", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=30, check=False)
-
-
 def staged_removals(cwd: Path) -> List[str]:
     """Files the staged commit deletes or renames away (paths relative to
     ``cwd``). Asks git itself; nothing when git or the repository is not
     there."""
     try:
-        top = _git(["rev-parse", "--show-toplevel"], cwd)
+        top = run_git(["rev-parse", "--show-toplevel"], cwd)
         if top.returncode != 0:
             return []
-        diff = _git(["diff", "--cached", "--no-ext-diff", "--no-textconv", "--name-status", "-M", "-z"], cwd)
+        diff = run_git(["diff", "--cached", "--no-ext-diff", "--no-textconv", "--name-status", "-M", "-z"], cwd)
     except (OSError, subprocess.SubprocessError):
         return []
     if diff.returncode != 0:

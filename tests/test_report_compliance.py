@@ -18,6 +18,7 @@ from iacguard.findings import Passed
 from iacguard.report import ScanInfo, writer
 from iacguard.scan import select_checks
 from iacguard.report.compliance import STATUSES, build
+from conftest import git, init_git_repository
 from test_report_support import (EXAMPLES, HOSTILE, ROOT, check, examples_report, finding, parse_error,
                                  report)
 
@@ -340,3 +341,17 @@ def test_the_command_line_fills_the_header(tmp_path: Path, run, monkeypatch) -> 
     digest = select_checks(load_checks(), ["IACG-AWS-001"], []).digest()
     assert f"- Check set (SHA-256): `{digest}`" in out
     assert "- Configuration (SHA-256): `" in out
+
+
+def test_the_header_names_the_commit_and_uncommitted_changes(tmp_path: Path, run) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  acl = "public-read"\n}\n')
+    init_git_repository(tmp_path)
+    git(tmp_path, "add", "main.tf")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    code, out, _ = run(["scan", ".", "--format", "markdown", "--check", "IACG-AWS-001"], tmp_path)
+    assert f"- Git commit: `{head}`" in out
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  acl = "private"\n}\n')
+    code, out, _ = run(["scan", ".", "--format", "markdown", "--check", "IACG-AWS-001"], tmp_path)
+    assert f"- Git commit: `{head} (with uncommitted changes)`" in out
