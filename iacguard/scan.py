@@ -19,7 +19,7 @@ from .engine.runner import CheckError, run_checks
 from .findings import BUILTIN_TITLES, PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
 from .graph import ResourceGraph
 from .model import FORMATS, ParsedFile, ParseError, Resource, TemplateContext
-from .source import Limits, SourceError, read_head, read_text, repository_root
+from .source import Limits, SourceError, read_head, read_text, read_text_overlaid, repository_root
 from .suppress import SuppressionSettings, apply_suppressions
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ class ScanOptions:
     # Told what the scan is doing ("parsing 120/3000 files"), for a
     # progress line; "" when it is done.
     progress: Callable[[str], None] = lambda text: None
+    # Unsaved editor buffers (resolved path -> text), read instead of the disk
+    overlay: Mapping[Path, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,7 +136,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
             options.progress(f"reading files {done}/{total}")
         name = candidate.path.name
         try:
-            text = read_text(candidate.path, options.limits)
+            text = read_text_overlaid(candidate.path, options.limits, options.overlay)
         except SourceError as exc:
             sniffed = _sniff_format(candidate.path)
             if name.endswith((".tf", ".tf.json")) or _explicit(candidate, options) or sniffed:

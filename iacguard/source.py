@@ -7,7 +7,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
 # Terraform resource, data and module instances count and for_each make in
@@ -58,6 +58,18 @@ def read_text(path: Path, limits: Limits = Limits()) -> str:
     else is reported rather than guessed at.
     """
     return decode_bytes(read_regular_bytes(path, limits.max_file_bytes))
+
+
+def read_text_overlaid(path: Path, limits: Limits, overlay: Mapping[Path, str]) -> str:
+    """The text of ``path``: an editor's unsaved buffer for it (keyed by the
+    resolved path) when there is one, else the file on disk."""
+    text = overlay.get(path.resolve()) if overlay else None
+    if text is None:
+        return read_text(path, limits)
+    if len(text) > limits.max_file_bytes:  # characters: a cheap bound before encoding
+        raise SourceError(f"buffer is larger than the {describe_size(limits.max_file_bytes)} limit "
+                          "(max_file_bytes); not scanned")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_head(path: Path, size: int) -> bytes:
