@@ -313,17 +313,10 @@ def check_given_files(names: Sequence[str], option: str, roots: Sequence[Path]) 
                     raise UsageError(f"{option} {name} {exc}") from None
 
 
-def _config_dir(config: Config) -> Path:
-    """Paths in a configuration file are relative to the file."""
-    return Path(config.file).resolve().parent if config.file else Path.cwd()
-
-
 def _scan(args: argparse.Namespace) -> int:
-    from .parsers.terraform.inputs import TerraformInputs
+    from .options import scan_options
     from .report import AUDIT_FORMATS, ScanInfo, Summary, pieces
-    from .scan import ScanOptions, scan, select_checks, unmatched_patterns
-    from .source import Limits
-    from .suppress import SkipRule, SuppressionSettings
+    from .scan import scan, select_checks, unmatched_patterns
 
     # A scan allocates millions of small, long-lived objects (syntax trees,
     # values, findings) and almost no reference cycles. At the default
@@ -360,25 +353,8 @@ def _scan(args: argparse.Namespace) -> int:
         if not scope.scan_paths:
             return EXIT_OK
         paths = scope.scan_paths
-    options = ScanOptions(
-        paths=paths, frameworks=config.get("frameworks"), checks=include, skip_checks=exclude,
-        terraform=TerraformInputs(var_files=config.get("var_files"), vars=config.get("vars")),
-        parameters=config.get("parameters"),
-        allowed_regions=config.get("allowed_regions"),
-        allowed_vm_extensions=config.get("allowed_vm_extensions"),
-        suppression=SuppressionSettings(
-            skips=[SkipRule(tuple(r["ids"]), tuple(r["paths"]), r["reason"], config.sources["skip"],
-                            _config_dir(config)) for r in config.get("skip")],
-            baseline=accepted,
-            report_unused=config.get("report_unused_suppressions"),
-            aliases=checkset.aliases,
-        ),
-        severity_overrides=config.get("severity_overrides"),
-        cache=cache,
-        workers=os.cpu_count() or 1,
-        limits=Limits(**config.get("limits")),
-        progress=_progress_line(sys.stderr),
-    )
+    options = scan_options(config, paths, checkset.aliases, accepted, cache, os.cpu_count() or 1)
+    options.progress = _progress_line(sys.stderr)
     _warn_retired(config, checkset.aliases)
     try:
         result = scan(options, selected)
