@@ -118,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("init", help="write a starter .iacguard.yaml and a pre-commit entry")
 
+    lsp = sub.add_parser("lsp", help="Language Server Protocol over stdio, for editors")
+    lsp.add_argument("--checks-dir", action="append", default=[], metavar="DIR",
+                     help="extra user checks (a workspace's own checks_dirs setting is not followed)")
+
     checks = sub.add_parser("checks", help="list or explain checks")
     checks_sub = checks.add_subparsers(dest="checks_command", parser_class=_Parser)
     listing = checks_sub.add_parser("list", help="every loaded check")
@@ -162,6 +166,11 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             return _checks(args, parser)
         if args.command == "config" and args.config_command == "show":
             print(show_config(effective_config(args)), end="")
+            return EXIT_OK
+        if args.command == "lsp":
+            from .lsp.server import serve
+
+            serve([Path(d) for d in args.checks_dir])
             return EXIT_OK
         if args.command == "init":
             from .init import init

@@ -1,0 +1,229 @@
+"""``iacguard lsp`` end to end: the real server over stdio, driven by a real
+LSP client (pytest-lsp)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import AsyncIterator, List
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+pytestmark = pytest.mark.asyncio
+
+MAIN_TF = """\
+resource "aws_security_group" "admin" {
+  name = "admin"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.admin_cidr]
+  }
+}
+"""
+VARIABLES_TF = """\
+variable "admin_cidr" {
+  type    = string
+  default = "%s"
+}
+"""
+CIDR_LINE = 6  # 0-based: `cidr_blocks = [var.admin_cidr]`
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "main.tf").write_text(MAIN_TF)
+    (root / "variables.tf").write_text(VARIABLES_TF % "0.0.0.0/0")
+    return root
+
+
+@pytest_asyncio.fixture
+async def client(project: Path, tmp_path: Path) -> AsyncIterator[LanguageClient]:
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "iacguard", "lsp"],
+        server_env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "LANG": "C.UTF-8"},
+    )
+    lsp = await config.start()
+    await lsp.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        root_uri=project.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=project.as_uri(), name="repo")],
+    ))
+    yield lsp
+    await lsp.shutdown_session()
+    await lsp.stop()
+
+
+async def settle(client: LanguageClient) -> None:
+    """Wait until the server has handled every notification sent so far: it
+    answers requests in order, after the notifications before them (and the
+    diagnostics they published)."""
+    await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri="file:///nonexistent/settle.tf"),
+        position=types.Position(0, 0)))
+
+
+def open_file(client: LanguageClient, path: Path, text: str = "") -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=uri, language_id="terraform", version=1, text=text or path.read_text())))
+    return uri
+
+
+def replace_text(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+def codes(client: LanguageClient, uri: str) -> List[tuple]:
+    return sorted((d.code, d.range.start.line) for d in client.diagnostics.get(uri, []))
+
+
+async def test_open_publishes_the_finding_on_the_deciding_attribute(client: LanguageClient, project: Path):
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    [diagnostic] = client.diagnostics[uri]
+    assert diagnostic.code == "IACG-AWS-004"
+    assert diagnostic.source == "iacguard"
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    assert diagnostic.range.start == types.Position(CIDR_LINE, 4)  # from the attribute, not its indent
+    assert diagnostic.range.end == types.Position(CIDR_LINE, len("    cidr_blocks = [var.admin_cidr]"))
+    assert diagnostic.code_description.href.endswith("/IACG-AWS-004.yaml")
+    assert "SSH or RDP" in diagnostic.message
+    # the module's other file is judged too, and has nothing
+    assert list(client.diagnostics[(project / "variables.tf").as_uri()]) == []
+
+
+async def test_diagnostics_equal_the_command_line(client: LanguageClient, project: Path, run):
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "IACG-AWS-004" / "fail" / "main.tf"
+    (project / "variables.tf").unlink()
+    (project / "main.tf").write_text(fixture.read_text())
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    code, out, _ = run(["scan", "--format", "json", "."], project)
+    assert code == 1
+    cli = sorted((f["check_id"], f["line"] - 1) for f in json.loads(out)["findings"])
+    assert ("IACG-AWS-004", 9) in cli
+    assert codes(client, uri) == cli
+
+
+async def test_unsaved_change_is_judged_and_a_fix_clears_the_finding(client: LanguageClient, project: Path):
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
+    replace_text(client, uri, MAIN_TF.replace("[var.admin_cidr]", '["10.0.0.0/8"]'), 2)
+    await settle(client)
+    assert codes(client, uri) == []  # the buffer, not the disk, was judged
+    assert "var.admin_cidr" in (project / "main.tf").read_text()
+    replace_text(client, uri, MAIN_TF.replace("[var.admin_cidr]", '["0.0.0.0/0"]'), 3)
+    await settle(client)
+    assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
+
+
+async def test_a_change_in_variables_tf_refreshes_the_files_that_depend_on_it(client: LanguageClient,
+                                                                            project: Path):
+    (project / "variables.tf").write_text(VARIABLES_TF % "10.0.0.0/8")
+    main_uri = open_file(client, project / "main.tf")
+    await settle(client)
+    assert codes(client, main_uri) == []
+    variables_uri = open_file(client, project / "variables.tf")
+    replace_text(client, variables_uri, VARIABLES_TF % "0.0.0.0/0", 2)  # unsaved
+    await settle(client)
+    assert codes(client, main_uri) == [("IACG-AWS-004", CIDR_LINE)]
+    assert codes(client, variables_uri) == []
+
+
+async def test_suppress_code_action_adds_a_comment_that_suppresses(client: LanguageClient, project: Path):
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    [diagnostic] = client.diagnostics[uri]
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic])))
+    [action] = actions
+    assert action.kind == types.CodeActionKind.QuickFix
+    [edit] = action.edit.changes[uri]
+    assert edit.range.start == types.Position(CIDR_LINE, 0)
+    assert edit.new_text == "    # iacguard:ignore IACG-AWS-004 REASON: why this finding is accepted\n"
+    lines = MAIN_TF.splitlines(keepends=True)
+    replace_text(client, uri, "".join(lines[:CIDR_LINE] + [edit.new_text] + lines[CIDR_LINE:]), 2)
+    await settle(client)
+    assert codes(client, uri) == []
+
+
+async def test_hover_on_a_finding_explains_its_check(client: LanguageClient, project: Path):
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(CIDR_LINE, 8)))
+    assert hover.contents.kind == types.MarkupKind.Markdown
+    assert "IACG-AWS-004: Security group allows SSH or RDP from the internet" in hover.contents.value
+    assert "NISC-4.1.4-3" in hover.contents.value
+    nothing = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 4)))
+    assert nothing is None
+
+
+async def test_configuration_changes_are_picked_up(client: LanguageClient, project: Path):
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
+    config = project / ".iacguard.yaml"
+    config.write_text("skip_checks: [IACG-AWS-004]\n")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Created)]))
+    await settle(client)
+    assert codes(client, uri) == []
+    config.write_text("lang: ja\nseverity_overrides: {IACG-AWS-004: LOW}\n")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Changed)]))
+    await settle(client)
+    [diagnostic] = client.diagnostics[uri]
+    assert diagnostic.severity == types.DiagnosticSeverity.Information  # LOW
+    assert "インターネット" in diagnostic.message
+
+
+async def test_a_bad_configuration_is_logged_and_the_server_goes_on(client: LanguageClient, project: Path):
+    (project / ".iacguard.yaml").write_text("no_such_key: 1\n")
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    assert any("unknown key 'no_such_key'" in m.message and m.type == types.MessageType.Error
+               for m in client.log_messages)
+    (project / ".iacguard.yaml").write_text("lang: en\n")
+    replace_text(client, uri, MAIN_TF, 2)
+    await settle(client)
+    assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
+
+
+async def test_a_syntax_error_mid_typing_is_a_diagnostic_and_the_server_goes_on(client: LanguageClient,
+                                                                              project: Path):
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    half_typed = MAIN_TF.replace('    protocol    = "tcp"\n', '    protocol    = \n')
+    replace_text(client, uri, half_typed, 2)
+    await settle(client)
+    [(code, _)] = codes(client, uri)
+    assert code == "IACG-000"
+    replace_text(client, uri, MAIN_TF, 3)
+    await settle(client)
+    assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
+
+
+async def test_shutdown_and_exit(project: Path, tmp_path: Path):
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "iacguard", "lsp"],
+                                server_env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    lsp = await config.start()
+    await lsp.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities(),
+                                                        root_uri=project.as_uri()))
+    await lsp.shutdown_session()  # shutdown, then exit; waits for the process to end
+    assert lsp._server.returncode == 0
+    await lsp.stop()
