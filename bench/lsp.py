@@ -1,0 +1,103 @@
+"""Latency of ``iacguard lsp``: how long after opening a file in a fresh
+server, and after a change, its diagnostics arrive.
+
+Drives the real server over stdio with pygls's own client on one Terraform
+file of a tree (by default a module's main.tf): opens it in a fresh server
+with an empty parse cache (cold), then changes its unsaved buffer several
+times (warm) and reports the median and the slowest. This is a benchmark,
+not a test.
+
+    python bench/lsp.py ../shared/corpus/eks --file main.tf --changes 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+
+class _Client(LanguageClient):
+    """Remembers when each file's diagnostics arrived."""
+
+    def __init__(self) -> None:
+        super().__init__("iacguard-bench", "1")
+        self.arrived: Dict[str, asyncio.Event] = {}
+        self.counts: Dict[str, int] = {}
+
+        @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def published(client: _Client, params: types.PublishDiagnosticsParams) -> None:
+            client.counts[params.uri] = len(params.diagnostics)
+            client.arrived.setdefault(params.uri, asyncio.Event()).set()
+
+    async def diagnostics_for(self, uri: str, action) -> float:
+        """Seconds from ``action`` (a notification sent) to ``uri``'s diagnostics."""
+        event = self.arrived.setdefault(uri, asyncio.Event())
+        event.clear()
+        started = time.perf_counter()
+        action()
+        await asyncio.wait_for(event.wait(), timeout=600)  # a hang guard, not a target
+        return time.perf_counter() - started
+
+
+async def measure(tree: Path, file: Path, changes: int) -> Dict[str, Any]:
+    client = _Client()
+    with tempfile.TemporaryDirectory() as cache:
+        spawned = time.perf_counter()
+        await client.start_io(sys.executable, "-m", "iacguard", "lsp",
+                              env={**os.environ, "XDG_CACHE_HOME": cache})
+        await client.initialize_async(types.InitializeParams(
+            capabilities=types.ClientCapabilities(), root_uri=tree.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=tree.as_uri(), name=tree.name)]))
+        client.initialized(types.InitializedParams())
+        started = time.perf_counter() - spawned
+        uri, text = file.as_uri(), file.read_text(encoding="utf-8")
+        opened = await client.diagnostics_for(uri, lambda: client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="terraform", version=1, text=text))))
+        findings = client.counts.get(uri, 0)
+        after_change: List[float] = []
+        for version in range(2, changes + 2):
+            # An edit that changes the text (a comment) but not its findings.
+            edited = text + f"\n# edit {version}\n"
+            after_change.append(await client.diagnostics_for(uri, lambda: client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    [types.TextDocumentContentChangeWholeDocument(text=edited)]))))
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    return {
+        "tree": tree.name, "file": file.relative_to(tree).as_posix(), "findings": findings,
+        "server_start_s": round(started, 3), "open_cold_s": round(opened, 3),
+        "change_median_s": round(statistics.median(after_change), 3) if after_change else None,
+        "change_max_s": round(max(after_change), 3) if after_change else None,
+        "changes": len(after_change),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tree", type=Path)
+    parser.add_argument("--file", default="main.tf", help="the file to open, relative to the tree")
+    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--output", type=Path, help="write the result as JSON here")
+    args = parser.parse_args()
+    tree = args.tree.resolve()
+    result = asyncio.run(measure(tree, tree / args.file, args.changes))
+    print(json.dumps(result, indent=2))
+    if args.output:
+        args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
