@@ -63,9 +63,9 @@ async def client(project: Path, tmp_path: Path) -> AsyncIterator[LanguageClient]
 
 
 async def settle(client: LanguageClient) -> None:
-    """Wait until the server has handled every notification sent so far: it
-    answers requests in order, after the notifications before them (and the
-    diagnostics they published)."""
+    """Wait until the server has judged every change sent so far: a request
+    is answered after the notifications before it, and the server judges
+    the changes still waiting for a pause in typing before it answers."""
     await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri="file:///nonexistent/settle.tf"),
         position=types.Position(0, 0)))
@@ -214,6 +214,20 @@ async def test_a_syntax_error_mid_typing_is_a_diagnostic_and_the_server_goes_on(
     [(code, _)] = codes(client, uri)
     assert code == "IACG-000"
     replace_text(client, uri, MAIN_TF, 3)
+    await settle(client)
+    assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
+
+
+async def test_rapid_changes_end_with_the_findings_of_the_last_text(client: LanguageClient, project: Path):
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    texts = [MAIN_TF[:n] for n in range(40, len(MAIN_TF), 25)] + [MAIN_TF.replace("0.0.0.0/0", "x")]
+    for version, text in enumerate(texts, start=2):  # typing, faster than a judgement
+        replace_text(client, uri, text, version)
+    replace_text(client, uri, MAIN_TF.replace("22", "443"), len(texts) + 2)
+    await settle(client)
+    assert codes(client, uri) == []
+    replace_text(client, uri, MAIN_TF, len(texts) + 3)
     await settle(client)
     assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
 

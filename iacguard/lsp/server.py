@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,9 @@ from .diagnostics import to_diagnostic
 from .hover import hover_text, to_hover
 from .session import Session
 
+# A change is judged once typing pauses this long (seconds): changes that
+# arrive meanwhile replace it, so a judgement never queues behind stale ones.
+CHANGE_PAUSE = 0.05
 # Files the server judges; the configuration files make it judge again.
 TEMPLATE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".yaml", ".yml", ".json", ".template")
 CONFIG_FILES = (*CONFIG_NAMES, "pyproject.toml")
@@ -38,6 +42,7 @@ class IacguardServer(LanguageServer):
         self.session = session
         self.checks = session.all_checks.by_id()
         self.published: Dict[str, Published] = {}
+        self.pending: Dict[str, asyncio.Task] = {}
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -57,6 +62,7 @@ class IacguardServer(LanguageServer):
     def judge(self, uri: str) -> Set[str]:
         """Rescan the context of one document and publish what it finds (the
         URIs it judged); an error is logged and the server goes on."""
+        self._forget_pending(uri)
         path_text = to_fs_path(uri)
         if not path_text:
             return set()
@@ -95,6 +101,27 @@ class IacguardServer(LanguageServer):
                        for f in findings]
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 
+    def judge_soon(self, uri: str) -> None:
+        """Judge ``uri`` after a pause, unless another change comes first."""
+        self._forget_pending(uri)
+        self.pending[uri] = asyncio.get_running_loop().create_task(self._judge_after_pause(uri))
+
+    async def _judge_after_pause(self, uri: str) -> None:
+        await asyncio.sleep(CHANGE_PAUSE)
+        self.pending.pop(uri, None)
+        self.judge(uri)
+
+    def judge_pending(self) -> None:
+        """Judge the changes still waiting now: a request (hover, code
+        actions) must see the findings of the text it is about."""
+        for uri in list(self.pending):
+            self.judge(uri)
+
+    def _forget_pending(self, uri: str) -> None:
+        waiting = self.pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+
     def judge_open_documents(self) -> None:
         """Every open document again (after a configuration change), each
         module once."""
@@ -121,7 +148,7 @@ def build_server(session: Session) -> IacguardServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: IacguardServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.judge(params.text_document.uri)
+        ls.judge_soon(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: IacguardServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -144,6 +171,7 @@ def build_server(session: Session) -> IacguardServer:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
     def code_action(ls: IacguardServer, params: types.CodeActionParams) -> List[types.CodeAction]:
+        ls.judge_pending()
         document = ls.workspace.get_text_document(params.text_document.uri)
         lines = [line.rstrip("\r\n") for line in document.lines]
         return suppression_actions(params.text_document.uri, Path(document.path or "").name, lines,
@@ -151,6 +179,7 @@ def build_server(session: Session) -> IacguardServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: IacguardServer, params: types.HoverParams) -> Optional[types.Hover]:
+        ls.judge_pending()
         published = ls.published.get(params.text_document.uri)
         if published is None:
             return None
