@@ -4,8 +4,9 @@ server, and after a change, its diagnostics arrive.
 Drives the real server over stdio with pygls's own client on one Terraform
 file of a tree (by default a module's main.tf): opens it in a fresh server
 with an empty parse cache (cold), then changes its unsaved buffer several
-times (warm) and reports the median and the slowest. This is a benchmark,
-not a test.
+times (warm) and reports the median and the slowest, in wall time and (on
+Linux) in the server's CPU time, which a busy machine inflates less. This
+is a benchmark, not a test.
 
     python bench/lsp.py ../shared/corpus/eks --file main.tf --changes 10
 """
@@ -21,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
@@ -40,14 +41,26 @@ class _Client(LanguageClient):
             client.counts[params.uri] = len(params.diagnostics)
             client.arrived.setdefault(params.uri, asyncio.Event()).set()
 
-    async def diagnostics_for(self, uri: str, action) -> float:
-        """Seconds from ``action`` (a notification sent) to ``uri``'s diagnostics."""
+    async def diagnostics_for(self, uri: str, action) -> Tuple[float, Optional[float]]:
+        """Wall and server CPU seconds from ``action`` (a notification sent)
+        to ``uri``'s diagnostics."""
         event = self.arrived.setdefault(uri, asyncio.Event())
         event.clear()
+        cpu = self.server_cpu()
         started = time.perf_counter()
         action()
         await asyncio.wait_for(event.wait(), timeout=600)  # a hang guard, not a target
-        return time.perf_counter() - started
+        wall = time.perf_counter() - started
+        after = self.server_cpu()
+        return wall, (after - cpu if after is not None and cpu is not None else None)
+
+    def server_cpu(self) -> Optional[float]:
+        """User + system CPU seconds of the server process so far (Linux)."""
+        try:
+            fields = Path(f"/proc/{self._server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, AttributeError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def measure(tree: Path, file: Path, changes: int) -> Dict[str, Any]:
@@ -62,26 +75,32 @@ async def measure(tree: Path, file: Path, changes: int) -> Dict[str, Any]:
         client.initialized(types.InitializedParams())
         started = time.perf_counter() - spawned
         uri, text = file.as_uri(), file.read_text(encoding="utf-8")
-        opened = await client.diagnostics_for(uri, lambda: client.text_document_did_open(
+        opened, opened_cpu = await client.diagnostics_for(uri, lambda: client.text_document_did_open(
             types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="terraform", version=1, text=text))))
         findings = client.counts.get(uri, 0)
         after_change: List[float] = []
+        change_cpu: List[float] = []
         for version in range(2, changes + 2):
             # An edit that changes the text (a comment) but not its findings.
             edited = text + f"\n# edit {version}\n"
-            after_change.append(await client.diagnostics_for(uri, lambda: client.text_document_did_change(
+            wall, cpu = await client.diagnostics_for(uri, lambda: client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
                     types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                    [types.TextDocumentContentChangeWholeDocument(text=edited)]))))
+                    [types.TextDocumentContentChangeWholeDocument(text=edited)])))
+            after_change.append(wall)
+            if cpu is not None:
+                change_cpu.append(cpu)
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
     return {
         "tree": tree.name, "file": file.relative_to(tree).as_posix(), "findings": findings,
         "server_start_s": round(started, 3), "open_cold_s": round(opened, 3),
+        "open_cold_cpu_s": round(opened_cpu, 3) if opened_cpu is not None else None,
         "change_median_s": round(statistics.median(after_change), 3) if after_change else None,
         "change_max_s": round(max(after_change), 3) if after_change else None,
-        "changes": len(after_change),
+        "change_cpu_median_s": round(statistics.median(change_cpu), 3) if change_cpu else None,
+        "changes": len(after_change), "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 
