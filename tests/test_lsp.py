@@ -103,16 +103,19 @@ async def test_open_publishes_the_finding_on_the_deciding_attribute(client: Lang
     assert list(client.diagnostics[(project / "variables.tf").as_uri()]) == []
 
 
-async def test_diagnostics_equal_the_command_line(client: LanguageClient, project: Path, run):
-    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "IACG-AWS-004" / "fail" / "main.tf"
-    (project / "variables.tf").unlink()
-    (project / "main.tf").write_text(fixture.read_text())
-    uri = open_file(client, project / "main.tf")
+@pytest.mark.parametrize("fixture", ["IACG-AWS-004/fail/main.tf", "IACG-AWS-004/fail/template.yaml",
+                                     "IACG-AWS-004/fail/template.json", "IACG-AZURE-001/fail/azuredeploy.json"])
+async def test_diagnostics_equal_the_command_line(client: LanguageClient, project: Path, run, fixture: str):
+    source = Path(__file__).resolve().parent.parent / "fixtures" / fixture
+    for old in project.iterdir():
+        old.unlink()
+    target = project / source.name
+    target.write_text(source.read_text())
+    uri = open_file(client, target)
     await settle(client)
     code, out, _ = run(["scan", "--format", "json", "."], project)
-    assert code == 1
     cli = sorted((f["check_id"], f["line"] - 1) for f in json.loads(out)["findings"])
-    assert ("IACG-AWS-004", 9) in cli
+    assert code == 1 and cli
     assert codes(client, uri) == cli
 
 

@@ -1,15 +1,19 @@
 """The language server's parts without a client: provenance as related
-information, ranges, suppression comments."""
+information, ranges, suppression comments (and that they suppress)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
+from iacguard.engine.checks import load_checks
 from iacguard.findings import Finding
 from iacguard.lsp.actions import comment_prefix, suppression_actions
 from iacguard.lsp.diagnostics import line_range, related_information
+from iacguard.scan import ScanOptions, scan
+
 
 def _finding(**extra) -> Finding:
     finding = Finding("IACG-AWS-004", "HIGH", "terraform", "main.tf", 7, 7, "aws_security_group.admin",
@@ -55,3 +59,27 @@ def test_no_suppression_for_parse_errors_or_files_without_comments():
     assert suppression_actions("file:///x/main.tf.json", "main.tf.json", ["x"], [diagnostic]) == []
     [action] = suppression_actions("file:///x/t.yaml", "t.yaml", ["  Prop: 1"], [diagnostic])
     assert action.edit.changes["file:///x/t.yaml"][0].new_text.startswith("  # iacguard:ignore IACG-AWS-004 ")
+
+
+@pytest.mark.parametrize("fixture", ["IACG-AWS-004/fail/main.tf", "IACG-AWS-004/fail/template.yaml",
+                                     "IACG-AZURE-001/fail/azuredeploy.json"])
+def test_the_suppression_comment_suppresses_in_each_format(tmp_path: Path, fixture: str):
+    source = Path(__file__).resolve().parent.parent / "fixtures" / fixture
+    target = tmp_path / source.name
+    text = source.read_text()
+    target.write_text(text)
+    checks = load_checks()
+    before = [f for f in scan(ScanOptions(paths=["."], cwd=tmp_path), checks).findings if not f.suppressed]
+    assert before
+    lines = text.split("\n")
+    first = before[0]
+    diagnostic = types.Diagnostic(range=line_range(lines, first.line, first.end_line), message="m",
+                                  code=first.check_id, source="iacguard")
+    [action] = suppression_actions(target.as_uri(), target.name, lines, [diagnostic])
+    [edit] = action.edit.changes[target.as_uri()]
+    at = edit.range.start.line
+    target.write_text("\n".join(lines[:at]) + "\n" + edit.new_text + "\n".join(lines[at:]))
+    after = scan(ScanOptions(paths=["."], cwd=tmp_path), checks).findings
+    suppressed = [f for f in after if f.suppressed]
+    assert [(f.check_id, f.line) for f in suppressed] == [(first.check_id, first.line + 1)]
+    assert not [f for f in after if f.check_id.startswith("IACG-00")]  # the comment itself is valid
