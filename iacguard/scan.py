@@ -162,7 +162,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         options.progress(f"parsing and evaluating {sum(map(len, terraform_dirs.values()))} Terraform files "
                          f"in {len(terraform_dirs)} directories")
         project = Project(sorted(set(roots.values())), cwd, options.terraform, options.cache, options.workers,
-                          options.limits)
+                          options.limits, options.overlay)
         project.add_directories(terraform_dirs)
         terraform_dirs.clear()
         result.files.extend(project.evaluate())

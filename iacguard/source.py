@@ -201,14 +201,16 @@ def confined(path: Path, root: Path) -> Path:
     return real
 
 
-def read_reference(path: Path, root: Optional[Path], limits: Limits) -> str:
+def read_reference(path: Path, root: Optional[Path], limits: Limits,
+                   overlay: Optional[Mapping[Path, str]] = None) -> str:
     """A file read because something else names it (a variable or parameter
     file, a module's files, a nested or linked template): only inside
     ``root`` and within ``limits.max_file_bytes``, as scanned files are.
     ``root`` is None only for a file the user named on the command line
-    outside every scanned repository. SourceError says why it was refused."""
+    outside every scanned repository. SourceError says why it was refused.
+    An unsaved editor buffer in ``overlay`` is read instead of the disk."""
     real = confined(path, root) if root is not None else path
-    return decode_bytes(read_regular_bytes(real, limits.max_file_bytes))
+    return read_text_overlaid(real, limits, overlay or {})
 
 
 def resolve_inside(base: Path, reference: str, repo_root: Path) -> Optional[Path]:

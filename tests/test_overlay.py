@@ -37,3 +37,15 @@ def test_a_buffer_over_the_size_limit_is_an_error_not_a_silent_skip(tmp_path: Pa
     result = scan(ScanOptions(paths=["."], cwd=tmp_path, limits=Limits(max_file_bytes=100),
                               overlay={main.resolve(): OPEN_SSH}), load_checks())
     assert [(f.check_id, f.file, f.line) for f in result.findings] == [("IACG-000", "main.tf", 1)]
+
+
+def test_an_unsaved_variable_file_gives_the_module_its_values(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(OPEN_SSH.replace('["0.0.0.0/0"]', "[var.admin_cidr]")
+                                      + 'variable "admin_cidr" {}\n')
+    tfvars = tmp_path / "terraform.tfvars"
+    tfvars.write_text('admin_cidr = "10.0.0.0/8"\n')
+    checks = load_checks()
+    assert scan(ScanOptions(paths=["."], cwd=tmp_path), checks).findings == []
+    edited = scan(ScanOptions(paths=["."], cwd=tmp_path, overlay={tfvars.resolve(): 'admin_cidr = "0.0.0.0/0"\n'}),
+                  checks)
+    assert [(f.check_id, f.file, f.line) for f in edited.findings] == [("IACG-AWS-004", "main.tf", 6)]

@@ -127,7 +127,9 @@ class Project:
     """Every Terraform module directory of a scan."""
 
     def __init__(self, repo_roots: Sequence[FSPath], cwd: FSPath, inputs: Optional[TerraformInputs] = None,
-                 cache: Optional["ParseCache"] = None, workers: int = 1, limits: Optional[Limits] = None) -> None:
+                 cache: Optional["ParseCache"] = None, workers: int = 1, limits: Optional[Limits] = None,
+                 overlay: Optional[Mapping[FSPath, str]] = None) -> None:
+        self.overlay = overlay or {}  # unsaved editor buffers, read instead of the disk
         # The repository of each scanned path (source.repository_root); a
         # module reads only inside its own.
         self.repo_roots = sorted({r.resolve() for r in repo_roots}, key=lambda r: len(r.parts), reverse=True)
@@ -212,7 +214,7 @@ class Project:
             if path.is_file() and path.name.endswith((".tf", ".tf.json")):
                 display = self.display(path)
                 try:
-                    files.append((display, read_reference(path, root, self.limits)))
+                    files.append((display, read_reference(path, root, self.limits, self.overlay)))
                 except SourceError as exc:
                     self.error(display, exc.line, str(exc))
         self.add_files(directory, files)
@@ -337,7 +339,7 @@ class Project:
                 self.note(f"variable file {path} not found")
             return {}
         try:
-            text = read_reference(path, root, self.limits)
+            text = read_reference(path, root, self.limits, self.overlay)
         except SourceError as exc:
             self.error(self.display(path), exc.line, f"variable file not read: {exc}")
             return {}
