@@ -52,6 +52,12 @@ async def client(project: Path, tmp_path: Path) -> AsyncIterator[LanguageClient]
         server_env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "LANG": "C.UTF-8"},
     )
     lsp = await config.start()
+    lsp.registrations = []
+
+    @lsp.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        lsp.registrations.extend(params.registrations)
+
     await lsp.initialize_session(types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=project.as_uri(),
@@ -143,6 +149,37 @@ async def test_a_change_in_variables_tf_refreshes_the_files_that_depend_on_it(cl
     await settle(client)
     assert codes(client, main_uri) == [("IACG-AWS-004", CIDR_LINE)]
     assert codes(client, variables_uri) == []
+
+
+async def test_an_unsaved_tfvars_buffer_gives_the_module_its_values(client: LanguageClient, project: Path):
+    (project / "variables.tf").write_text('variable "admin_cidr" {}\n')
+    (project / "terraform.tfvars").write_text('admin_cidr = "10.0.0.0/8"\n')
+    main_uri = open_file(client, project / "main.tf")
+    await settle(client)
+    assert codes(client, main_uri) == []
+    tfvars_uri = open_file(client, project / "terraform.tfvars")
+    replace_text(client, tfvars_uri, 'admin_cidr = "0.0.0.0/0"\n', 2)
+    await settle(client)
+    assert codes(client, main_uri) == [("IACG-AWS-004", CIDR_LINE)]
+
+
+async def test_a_change_on_disk_is_judged_when_the_client_reports_it(client: LanguageClient, project: Path):
+    await settle(client)
+    [registration] = client.registrations
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    patterns = [w["globPattern"] for w in registration.register_options["watchers"]]  # sent untyped
+    assert "**/.iacguard.yaml" in patterns and "**/*.tfvars" in patterns
+    (project / "variables.tf").write_text('variable "admin_cidr" {}\n')
+    tfvars = project / "terraform.tfvars"
+    tfvars.write_text('admin_cidr = "10.0.0.0/8"\n')
+    main_uri = open_file(client, project / "main.tf")
+    await settle(client)
+    assert codes(client, main_uri) == []
+    tfvars.write_text('admin_cidr = "0.0.0.0/0"\n')  # e.g. a checkout, outside the editor
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=tfvars.as_uri(), type=types.FileChangeType.Changed)]))
+    await settle(client)
+    assert codes(client, main_uri) == [("IACG-AWS-004", CIDR_LINE)]
 
 
 async def test_suppress_code_action_adds_a_comment_that_suppresses(client: LanguageClient, project: Path):

@@ -26,6 +26,10 @@ CHANGE_PAUSE = 0.05
 # Files the server judges; the configuration files make it judge again.
 TEMPLATE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".yaml", ".yml", ".json", ".template")
 CONFIG_FILES = (*CONFIG_NAMES, "pyproject.toml")
+# Changes on disk the client is asked to report (an edit outside the editor,
+# a checkout): configuration files, and the files a module's judgement reads.
+WATCHED = ("**/.iacguard.yaml", "**/.iacguard.yml", "**/pyproject.toml", "**/*.tf", "**/*.tf.json",
+           "**/*.tfvars", "**/*.tfvars.json")
 
 
 @dataclass
@@ -122,14 +126,28 @@ class IacguardServer(LanguageServer):
         if waiting is not None:
             waiting.cancel()
 
-    def judge_open_documents(self) -> None:
-        """Every open document again (after a configuration change), each
-        module once."""
+    def judge_open_documents(self, directories: Optional[Set[Path]] = None) -> None:
+        """The open documents again (after a configuration change: all; after
+        a change on disk: those in ``directories``), each module once."""
         judged: Set[str] = set()
         for uri in list(self.workspace.text_documents):
-            path = to_fs_path(uri)
-            if path and Path(path).name not in CONFIG_FILES and Path(path).resolve().as_uri() not in judged:
+            path = Path(to_fs_path(uri) or "").resolve()
+            if path.name in CONFIG_FILES or path.as_uri() in judged:
+                continue
+            if directories is None or path.parent in directories:
                 judged |= self.judge(uri)
+
+    def watch_files(self) -> None:
+        """Ask the client to report changes on disk, when it can."""
+        workspace = self.client_capabilities.workspace
+        watching = workspace.did_change_watched_files if workspace else None
+        if not (watching and watching.dynamic_registration):
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED])
+        self.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
+            id="iacguard-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=options)]))
 
 
 def _disk_lines(file: Path) -> List[str]:
@@ -159,10 +177,17 @@ def build_server(session: Session) -> IacguardServer:
         # The disk content is what counts again for this file.
         ls.judge(params.text_document.uri)
 
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: IacguardServer, params: types.InitializedParams) -> None:
+        ls.watch_files()
+
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: IacguardServer, params: types.DidChangeWatchedFilesParams) -> None:
-        if any(Path(to_fs_path(c.uri) or "").name in CONFIG_FILES for c in params.changes):
+        changed = [Path(to_fs_path(c.uri) or "").resolve() for c in params.changes]
+        if any(path.name in CONFIG_FILES for path in changed):
             ls.judge_open_documents()
+        else:
+            ls.judge_open_documents({path.parent for path in changed})
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: IacguardServer, params: types.DidChangeConfigurationParams) -> None:
