@@ -6,7 +6,7 @@ import asyncio
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Optional, Sequence, Set, Union
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -160,22 +160,17 @@ def _disk_lines(file: Path) -> List[str]:
 def build_server(session: Session) -> IacguardServer:
     server = IacguardServer(session)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: IacguardServer, params: types.DidOpenTextDocumentParams) -> None:
+    def judge_now(ls: IacguardServer, params: Union[types.DidOpenTextDocumentParams, types.DidSaveTextDocumentParams,
+                                                    types.DidCloseTextDocumentParams]) -> None:
         ls.judge(params.text_document.uri)
+
+    # After a close, the disk content is what counts again for the file.
+    for method in (types.TEXT_DOCUMENT_DID_OPEN, types.TEXT_DOCUMENT_DID_SAVE, types.TEXT_DOCUMENT_DID_CLOSE):
+        server.feature(method)(judge_now)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: IacguardServer, params: types.DidChangeTextDocumentParams) -> None:
         ls.judge_soon(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: IacguardServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.judge(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: IacguardServer, params: types.DidCloseTextDocumentParams) -> None:
-        # The disk content is what counts again for this file.
-        ls.judge(params.text_document.uri)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: IacguardServer, params: types.InitializedParams) -> None:
