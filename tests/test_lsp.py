@@ -232,6 +232,19 @@ async def test_configuration_changes_are_picked_up(client: LanguageClient, proje
     assert "インターネット" in diagnostic.message
 
 
+async def test_saving_the_configuration_in_the_editor_applies_it(client: LanguageClient, project: Path):
+    uri = open_file(client, project / "main.tf")
+    config = project / ".iacguard.yaml"
+    config_uri = open_file(client, config, "\n")
+    replace_text(client, config_uri, "skip_checks: [IACG-AWS-004]\n", 2)
+    await settle(client)
+    assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]  # not saved yet
+    config.write_text("skip_checks: [IACG-AWS-004]\n")
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=config_uri)))
+    await settle(client)
+    assert codes(client, uri) == []
+
+
 async def test_a_bad_configuration_is_logged_and_the_server_goes_on(client: LanguageClient, project: Path):
     (project / ".iacguard.yaml").write_text("no_such_key: 1\n")
     uri = open_file(client, project / "main.tf")

@@ -71,10 +71,7 @@ class IacguardServer(LanguageServer):
         if not path_text:
             return set()
         path = Path(path_text).resolve()
-        if path.name in CONFIG_FILES:
-            self.judge_open_documents()
-            return set()
-        if not path.name.lower().endswith(TEMPLATE_SUFFIXES):
+        if path.name in CONFIG_FILES or not path.name.lower().endswith(TEMPLATE_SUFFIXES):
             return set()
         try:
             root = self.root_for(path)
@@ -160,13 +157,21 @@ def _disk_lines(file: Path) -> List[str]:
 def build_server(session: Session) -> IacguardServer:
     server = IacguardServer(session)
 
-    def judge_now(ls: IacguardServer, params: Union[types.DidOpenTextDocumentParams, types.DidSaveTextDocumentParams,
+    def judge_now(ls: IacguardServer, params: Union[types.DidOpenTextDocumentParams,
                                                     types.DidCloseTextDocumentParams]) -> None:
         ls.judge(params.text_document.uri)
 
     # After a close, the disk content is what counts again for the file.
-    for method in (types.TEXT_DOCUMENT_DID_OPEN, types.TEXT_DOCUMENT_DID_SAVE, types.TEXT_DOCUMENT_DID_CLOSE):
+    for method in (types.TEXT_DOCUMENT_DID_OPEN, types.TEXT_DOCUMENT_DID_CLOSE):
         server.feature(method)(judge_now)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: IacguardServer, params: types.DidSaveTextDocumentParams) -> None:
+        # The configuration is read from disk: saving it is what changes it.
+        if Path(to_fs_path(params.text_document.uri) or "").name in CONFIG_FILES:
+            ls.judge_open_documents()
+        else:
+            ls.judge(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: IacguardServer, params: types.DidChangeTextDocumentParams) -> None:
