@@ -285,6 +285,56 @@ async def test_rapid_changes_end_with_the_findings_of_the_last_text(client: Lang
     assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
 
 
+FAILING_CHECK = """\
+id: TEAM-001
+severity: LOW
+provider: aws
+title: {en: Always fails, ja: 常に失敗する}
+description: {en: A check whose predicate raises., ja: 述語が例外を出す検査。}
+remediation: {en: None., ja: なし。}
+controls: [NISC-4.1.4-3]
+clauses:
+  - formats: [terraform]
+    resource_types: [aws_security_group]
+    violation: {predicate: boom}
+"""
+
+
+async def test_a_failing_check_is_logged_and_the_others_still_report(project: Path, tmp_path: Path):
+    checks = tmp_path / "team-checks"
+    (checks / "_predicates").mkdir(parents=True)
+    (checks / "TEAM-001.yaml").write_text(FAILING_CHECK)
+    (checks / "_predicates" / "boom.py").write_text(
+        "def boom(ctx):\n    raise RuntimeError('predicate bug')\n\nPREDICATES = {'boom': boom}\n")
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "iacguard", "lsp", "--checks-dir", str(checks)],
+                                server_env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    lsp = await config.start()
+    await lsp.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code"),
+                                                        root_uri=project.as_uri()))
+    uri = open_file(lsp, project / "main.tf")
+    await settle(lsp)
+    assert codes(lsp, uri) == [("IACG-AWS-004", CIDR_LINE)]
+    assert any("check TEAM-001 failed on aws_security_group.admin" in m.message and "predicate bug" in m.message
+               for m in lsp.log_messages)
+    await lsp.shutdown_session()
+    await lsp.stop()
+
+
+async def test_a_workspace_cannot_make_the_server_load_its_predicates(client: LanguageClient, project: Path):
+    checks = project / "team-checks"
+    (checks / "_predicates").mkdir(parents=True)
+    (checks / "TEAM-001.yaml").write_text(FAILING_CHECK)
+    marker = project / "imported"
+    (checks / "_predicates" / "boom.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nPREDICATES = {{'boom': lambda ctx: None}}\n")
+    (project / ".iacguard.yaml").write_text("checks_dirs: [team-checks]\n")
+    uri = open_file(client, project / "main.tf")
+    await settle(client)
+    assert not marker.exists()
+    assert codes(client, uri) == [("IACG-AWS-004", CIDR_LINE)]
+    assert any("checks_dirs is not followed" in m.message for m in client.log_messages)
+
+
 async def test_shutdown_and_exit(project: Path, tmp_path: Path):
     config = ClientServerConfig(server_command=[sys.executable, "-m", "iacguard", "lsp"],
                                 server_env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})

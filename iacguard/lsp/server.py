@@ -87,6 +87,9 @@ class IacguardServer(LanguageServer):
             return set()
         for note in outcome.notes:
             self.log(f"iacguard: {note}", types.MessageType.Warning)
+        for error in outcome.check_errors:
+            self.log(f"iacguard: check {error.check_id} failed on {error.resource} ({error.file}): {error.message}\n"
+                     f"{error.traceback}", types.MessageType.Error)
         for trace in outcome.internal_errors:
             self.log(f"iacguard: internal error (reported as IACG-000):\n{trace}", types.MessageType.Warning)
         for file, findings in outcome.findings.items():

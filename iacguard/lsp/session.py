@@ -12,6 +12,7 @@ from ..cache import ParseCache
 from ..cli import META_CHECK_IDS, effective_config
 from ..config import Config, ConfigError, find_config, validate_check_ids
 from ..engine.checks import CheckSet, load_checks
+from ..engine.runner import CheckError
 from ..findings import Finding
 from ..options import scan_options
 from ..precommit import plan
@@ -35,6 +36,7 @@ class Outcome:
     findings: Dict[Path, List[Finding]] = field(default_factory=dict)
     lang: str = "en"
     internal_errors: List[str] = field(default_factory=list)
+    check_errors: List[CheckError] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)  # for the user, once
 
 
@@ -93,6 +95,7 @@ class Session:
         options.overlay = overlay
         result: ScanResult = scan(options, settings.checks)
         outcome.internal_errors = result.internal_errors
+        outcome.check_errors = result.check_errors
         judged = {root / p for p in scope.scan_paths} | {document}
         if document.name.endswith((".tfvars", ".tfvars.json")):
             judged.discard(document)  # its values show on the module's files
