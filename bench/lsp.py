@@ -75,8 +75,9 @@ async def measure(tree: Path, file: Path, changes: int) -> Dict[str, Any]:
         client.initialized(types.InitializedParams())
         started = time.perf_counter() - spawned
         uri, text = file.as_uri(), file.read_text(encoding="utf-8")
-        opened, opened_cpu = await client.diagnostics_for(uri, lambda: client.text_document_did_open(
-            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="terraform", version=1, text=text))))
+        document = types.TextDocumentItem(uri=uri, language_id="terraform", version=1, text=text)
+        opened, opened_cpu = await client.diagnostics_for(
+            uri, lambda: client.text_document_did_open(types.DidOpenTextDocumentParams(document)))
         findings = client.counts.get(uri, 0)
         after_change: List[float] = []
         change_cpu: List[float] = []

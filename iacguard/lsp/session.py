@@ -18,7 +18,7 @@ from ..options import scan_options
 from ..precommit import plan
 from ..scan import ScanResult, scan, select_checks
 from ..source import display_path
-
+from ..suppress import Accepted
 
 
 @dataclass
@@ -79,7 +79,7 @@ class Session:
         are relative to it."""
         settings = self.settings(document.parent)
         config = settings.config
-        accepted = {}
+        accepted: Dict[str, Accepted] = {}
         if config.get("baseline"):
             try:
                 accepted = baseline.load(Path(config.get("baseline")), self.all_checks.aliases)
