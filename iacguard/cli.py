@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     lsp = sub.add_parser("lsp", help="Language Server Protocol over stdio, for editors")
     lsp.add_argument("--checks-dir", action="append", default=[], metavar="DIR",
                      help="extra user checks (a workspace's own checks_dirs setting is not followed)")
+    lsp.add_argument("--allow-python-checks", action="store_true",
+                     help="run the Python predicates of --checks-dir directories")
 
     checks = sub.add_parser("checks", help="list or explain checks")
     checks_sub = checks.add_subparsers(dest="checks_command", parser_class=_Parser)
@@ -170,7 +172,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         if args.command == "lsp":
             from .lsp.server import serve
 
-            serve([Path(d) for d in args.checks_dir])
+            serve([Path(d) for d in args.checks_dir], args.allow_python_checks)
             return EXIT_OK
         if args.command == "init":
             from .init import init

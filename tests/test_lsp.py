@@ -306,7 +306,8 @@ async def test_a_failing_check_is_logged_and_the_others_still_report(project: Pa
     (checks / "TEAM-001.yaml").write_text(FAILING_CHECK)
     (checks / "_predicates" / "boom.py").write_text(
         "def boom(ctx):\n    raise RuntimeError('predicate bug')\n\nPREDICATES = {'boom': boom}\n")
-    config = ClientServerConfig(server_command=[sys.executable, "-m", "iacguard", "lsp", "--checks-dir", str(checks)],
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "iacguard", "lsp", "--checks-dir", str(checks),
+                                                "--allow-python-checks"],
                                 server_env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
     lsp = await config.start()
     await lsp.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code"),

@@ -217,6 +217,6 @@ def build_server(session: Session) -> IacguardServer:
     return server
 
 
-def serve(checks_dirs: Sequence[Path] = ()) -> None:
+def serve(checks_dirs: Sequence[Path] = (), allow_python: bool = False) -> None:
     """Run the server over stdio until the client asks it to exit."""
-    build_server(Session(checks_dirs)).start_io()
+    build_server(Session(checks_dirs, allow_python)).start_io()

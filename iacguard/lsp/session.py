@@ -17,7 +17,7 @@ from ..findings import Finding
 from ..options import scan_options
 from ..precommit import plan
 from ..scan import ScanResult, scan, select_checks
-from ..source import display_path
+from ..source import display_path, repository_root
 from ..suppress import Accepted
 
 
@@ -44,23 +44,28 @@ class Session:
     """The warm state: checks loaded once, configurations reread only when
     their file changes, parsed files kept in the parse cache by content."""
 
-    def __init__(self, checks_dirs: Sequence[Path] = (), cache: Optional[ParseCache] = None) -> None:
+    def __init__(self, checks_dirs: Sequence[Path] = (), allow_python: bool = False,
+                 cache: Optional[ParseCache] = None) -> None:
         self.cache = cache if cache is not None else ParseCache()
         # Checks from the server's own command line only: a workspace's
         # configuration must not make the server load code (predicates).
-        self.all_checks = load_checks(list(checks_dirs), cache=self.cache)
+        self.all_checks = load_checks(list(checks_dirs), cache=self.cache, allow_python=allow_python)
         self._settings: Dict[Optional[Path], Tuple[Tuple[object, ...], Settings]] = {}
         self._notes: List[str] = []
 
-    def settings(self, directory: Path) -> Settings:
-        """The configuration that applies to ``directory``, reread only when
-        its file changed; ConfigError when it is not valid."""
-        path = find_config(directory)
+    def settings(self, directory: Path, root: Path) -> Settings:
+        """The configuration that applies to ``directory`` of the workspace
+        ``root``, reread only when its file changed; ConfigError when it is
+        not valid."""
+        path = find_config(directory, repository_root(root))
         stamp = _stamp(path)
         known = self._settings.get(path)
         if known is not None and known[0] == stamp:
             return known[1]
-        config = effective_config(argparse.Namespace(paths=[str(directory)], config=str(path) if path else None))
+        # The workspace is a scanned repository: a configuration in it is
+        # held to it (its paths may not lead out).
+        config = effective_config(argparse.Namespace(paths=[str(directory), str(root)],
+                                                     config=str(path) if path else None))
         checks = self.all_checks
         validate_check_ids(config, [c.id for c in checks.checks] + list(META_CHECK_IDS) + list(checks.aliases))
         selected = select_checks(checks, config.get("checks"), config.get("skip_checks"))
@@ -77,7 +82,7 @@ class Session:
         template alone, as the pre-commit mode does); findings of every file
         that context judged. ``root`` is the workspace folder: finding paths
         are relative to it."""
-        settings = self.settings(document.parent)
+        settings = self.settings(document.parent, root)
         config = settings.config
         accepted: Dict[str, Accepted] = {}
         if config.get("baseline"):
