@@ -148,6 +148,10 @@ async def test_a_change_in_variables_tf_refreshes_the_files_that_depend_on_it(cl
     replace_text(client, variables_uri, VARIABLES_TF % "0.0.0.0/0", 2)  # unsaved
     await settle(client)
     assert codes(client, main_uri) == [("IACG-AWS-004", CIDR_LINE)]
+    [diagnostic] = client.diagnostics[main_uri]
+    # where the value came from: the variable's default, line 3 of variables.tf
+    assert [(r.location.uri, r.location.range.start.line) for r in diagnostic.related_information] \
+        == [(variables_uri, 2)]
     assert codes(client, variables_uri) == []
 
 
