@@ -8,7 +8,6 @@ import gc
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
@@ -24,6 +23,7 @@ from .findings import BUILTIN_TITLES, SEVERITY_ORDER
 from .report import Report
 from .report.common import terminal_safe
 from .model import FORMATS
+from .output import STDOUT, OutputError, check_destination, write_report
 from .source import SourceError, confined, is_inside, repository_root
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -187,29 +187,12 @@ def _outputs(formats: Sequence[str], outputs: Sequence[str]) -> List[Tuple[str, 
     outputs = list(outputs)
     if len(outputs) > len(formats):
         raise UsageError("more --output than --format options")
-    pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    # "-" is standard output, like no --output at all.
+    pairs = [(fmt, outputs[i] if i < len(outputs) and outputs[i] != STDOUT else None)
+             for i, fmt in enumerate(formats)]
     if sum(1 for _, out in pairs if out is None) > 1:
         raise UsageError("only one --format can go to standard output; give the others an --output")
     return pairs
-
-
-def write_atomically(path: str, pieces: Iterable[str]) -> None:
-    """A reader never sees a half-written report: write aside, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=str(target.parent), prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(pieces)
-        # mkstemp makes the file private; a report gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _in_blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
@@ -346,6 +329,11 @@ def _scan(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown check id(s) {', '.join(unknown)} (see 'iacguard checks list')")
     selected = select_checks(checkset, include, exclude)
+    for destination in [out for _, out in outputs if out] + [args.create_baseline or STDOUT]:
+        try:
+            check_destination(destination, args.paths or ["."])
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
     accepted = {}
     if config.get("baseline") and not args.create_baseline:
         try:
@@ -398,7 +386,7 @@ def _scan(args: argparse.Namespace) -> int:
         result.findings = [f for f in result.findings if scope.wants(f.file, [s.file for s in f.provenance])]
         result.passed = [p for p in result.passed if scope.wants(p.file)]
     if args.create_baseline:
-        write_atomically(args.create_baseline, [baseline.render(result.findings)])
+        write_report(args.create_baseline, [baseline.render(result.findings)])
     report = Report(
         findings=result.findings,
         passed=result.passed,
@@ -427,7 +415,7 @@ def _scan(args: argparse.Namespace) -> int:
         report.color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         blocks = _in_blocks(pieces(fmt)(report))
         if output:
-            write_atomically(output, blocks)
+            write_report(output, blocks)
         else:
             sys.stdout.writelines(blocks)
     if args.debug:
