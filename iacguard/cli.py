@@ -23,11 +23,13 @@ from .findings import BUILTIN_TITLES, SEVERITY_ORDER
 from .report import Report
 from .report.common import terminal_safe
 from .model import FORMATS
+from .signals import Terminated, signals_as_exceptions
 from .output import STDOUT, OutputError, check_destination, write_report
 from .source import SourceError, confined, is_inside, repository_root
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
+EXIT_INTERRUPTED = 128 + 2  # SIGINT, as shells report it
 # Allocations between cycle collections of the youngest generation during a scan.
 GC_THRESHOLD = 50_000
 META_CHECK_IDS = tuple(BUILTIN_TITLES)
@@ -136,8 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    # Ctrl-C and SIGTERM end the run with one line (no traceback) and the
+    # shell's status for them; files being written are cleaned up on the way.
     try:
-        return _main(argv)
+        with signals_as_exceptions():
+            return _main(argv)
     except BrokenPipeError:
         # The reader went away (``iacguard checks list | head -1``): stop
         # quietly, with the status of a Unix tool ended by SIGPIPE. Standard
@@ -147,6 +152,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("iacguard: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        return 128 + exc.signum
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
