@@ -339,6 +339,9 @@ def _scan(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown check id(s) {', '.join(unknown)} (see 'iacguard checks list')")
     selected = select_checks(checkset, include, exclude)
+    missing = [f for f in config.get("var_files") if not Path(f).is_file()]
+    if missing:
+        raise UsageError(f"variable file {missing[0]} not found")
     for destination in [out for _, out in outputs if out] + [args.create_baseline or STDOUT]:
         try:
             check_destination(destination, args.paths or ["."])

@@ -375,10 +375,12 @@ class _Reader:
     def _linked(self, template: _Template, link: Dict[str, Any], props: Dict[str, Any], scope: Scope,
                 supplied: Optional[Dict[str, Any]], prefix: str, line: int) -> None:
         """A linked template, read from disk only when it is a local path
-        inside the repository (never a network URL)."""
+        inside the repository (never a network URL). One that is there but
+        cannot be read is an error on the ``templateLink`` line, as a module
+        file that cannot be parsed would be."""
         where = link.get("relativePath", link.get("uri"))
         value = evaluate_leaf(where, scope, self.session, [])
-        found = self._local_template(template, value, line)
+        found = self._local_template(template, value, line, missing="linked template")
         if found is None:
             return
         real, display = found
@@ -389,13 +391,12 @@ class _Reader:
         context = self.context  # set: _local_template found a file only with it
         try:
             doc = parse_json(read_reference(real, context.repo_root, context.limits), cache=context.cache)
-        except SourceError as exc:
-            self._refused(template, line, f"linked template {display} not read: {exc}")
-            return
-        except JSONPositionError as exc:
-            self.out.notes.append(f"{template.source.display}: linked template {display} not read: {exc}")
+        except (SourceError, JSONPositionError) as exc:
+            self._refused(template, line, f"linked template {display} not read: {exc}; its resources are not checked")
             return
         if not isinstance(doc.value, dict):
+            self._refused(template, line, f"linked template {display} is not a template (not a JSON object); "
+                                          "its resources are not checked")
             return
         if supplied is not None and not supplied:
             supplied = self._parameters_link(template, props, scope, line) or supplied
@@ -406,10 +407,17 @@ class _Reader:
                   template.depth + 1, template.chain + (display,))
 
     def _refused(self, template: _Template, line: int, message: str) -> None:
-        """An IACG-000 where the template refers to a file it may not read."""
-        self.out.errors.append(ParseError(template.source.display, line, message, "arm"))
+        """An IACG-000 where the template refers to a file it may not or
+        cannot read (once, however often the reference is evaluated)."""
+        error = ParseError(template.source.display, line, message, "arm")
+        if error not in self.out.errors:
+            self.out.errors.append(error)
 
-    def _local_template(self, template: _Template, value: Any, line: int) -> Optional[Tuple[FSPath, str]]:
+    def _local_template(self, template: _Template, value: Any, line: int,
+                        missing: str = "") -> Optional[Tuple[FSPath, str]]:
+        """The file a link names, when it is a local path inside the
+        repository. One that is not there is an error when ``missing`` names
+        what it should have been (its resources would be lost), else a note."""
         if not isinstance(value, str) or not value or self.context is None or template.source.directory is None:
             if isinstance(value, str) and value:
                 self.out.notes.append(f"{template.source.display}: linked template {value!r} not read")
@@ -422,7 +430,10 @@ class _Reader:
             self._refused(template, line, f"linked file {value!r} leads outside the repository; not read")
             return None
         if not real.is_file():
-            self.out.notes.append(f"{template.source.display}: linked template {value!r} not found")
+            if missing:
+                self._refused(template, line, f"{missing} {value!r} not found; its resources are not checked")
+            else:
+                self.out.notes.append(f"{template.source.display}: linked template {value!r} not found")
             return None
         return real, display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
 

@@ -250,8 +250,7 @@ class Project:
                    f"{self.max_instances:,} Terraform resource, data and module instances made by count and "
                    "for_each (max_terraform_instances; they multiply through nested modules); the instances "
                    "beyond it are not evaluated")
-        target = self.parsed_files.setdefault(block.file, ParsedFile(block.file, "terraform"))
-        target.errors.append(ParseError(block.file, block.line, message, "terraform"))
+        self.error(block.file, block.line, message)
 
     def note(self, message: str) -> None:
         if message not in self._noted:
@@ -317,9 +316,16 @@ class Project:
         # repository (a link planted there cannot redirect it), else as given.
         given = [FSPath(var_file) for var_file in self.inputs.var_files]
         reads = [(path, root, True) for path in files] + [(path, self.root_of(path), False) for path in given]
-        for path, confine, quiet_missing in reads:
+        for path, confine, optional in reads:
             display = self.display(path.absolute())
-            for name, (value, line) in self._read_tfvars(path, confine, quiet_missing).items():
+            read = self._read_tfvars(path, confine, optional)
+            if read is None:
+                # Any variable the file may have set is unknown, not defaulted:
+                # a default that makes a bucket private must not stand in for
+                # a value that may make it public.
+                values, flows = _UnknownUnlessSet(), {}
+                continue
+            for name, (value, line) in read.items():
                 values[name] = value
                 flows[name] = Flow(sources=(Source(display, line, f"var.{name}"),))
         for item in self.inputs.vars:
@@ -328,33 +334,46 @@ class Project:
             flows.pop(name.strip(), None)
         return values, flows
 
-    def _read_tfvars(self, path: FSPath, root: Optional[FSPath], quiet_missing: bool) -> Dict[str, Tuple[Any, int]]:
-        """A variable file's values, each with its line; one that cannot be
-        read (a link out of the repository, too large, not text) is an error
-        on that file."""
+    def _read_tfvars(self, path: FSPath, root: Optional[FSPath],
+                     optional: bool) -> Optional[Dict[str, Tuple[Any, int]]]:
+        """A variable file's values, each with its line; None when it is
+        there (or was asked for) but cannot be read (a link out of the
+        repository, too large, not text, not parsable), which is an error on
+        that file."""
+        display = self.display(path)
         if not path.is_file():
-            if not quiet_missing:
-                self.note(f"variable file {path} not found")
-            return {}
+            if optional:
+                return {}
+            self._unusable_tfvars(display, 1, "variable file not found")
+            return None
         try:
             text = read_reference(path, root, self.limits)
         except SourceError as exc:
-            self.error(self.display(path), exc.line, f"variable file not read: {exc}")
-            return {}
+            self._unusable_tfvars(display, exc.line, f"variable file not read: {exc}")
+            return None
         if path.name.endswith(".json"):
             try:
                 doc = parse_json(text)
             except ValueError as exc:
-                self.note(f"variable file {self.display(path)} is not valid JSON: {exc}")
-                return {}
+                self._unusable_tfvars(display, getattr(exc, "line", 1), f"variable file is not valid JSON: {exc}")
+                return None
+            except RecursionError:
+                self._unusable_tfvars(display, 1, "variable file is nested too deeply to read")
+                return None
             data = doc.value
-            return {k: (v, doc.lines.get((k,), 1)) for k, v in data.items()} if isinstance(data, dict) else {}
-        (hcl, error), = parse_files([(self.display(path), text)], self.cache)  # cached like .tf files
+            if not isinstance(data, dict):
+                self._unusable_tfvars(display, 1, "variable file is not a JSON object")
+                return None
+            return {k: (v, doc.lines.get((k,), 1)) for k, v in data.items()}
+        (hcl, error), = parse_files([(display, text)], self.cache)  # cached like .tf files
         if hcl is None:
-            self.note(f"variable file {error.file}:{error.line}: {error.message}" if error else
-                      f"variable file {self.display(path)} not read")
-            return {}
+            self._unusable_tfvars(display, error.line if error else 1,
+                                  f"variable file not parsed: {error.message}" if error else "variable file not parsed")
+            return None
         return {attr.name: (evaluate(attr.expr, Scope()), attr.line) for attr in hcl.attributes}
+
+    def _unusable_tfvars(self, display: str, line: int, message: str) -> None:
+        self.error(display, line, f"{message}; the variables of the module it is read for are unknown")
 
     def read_file(self, base: FSPath, path: str) -> Optional[str]:
         """file()/templatefile(): only inside the repository, only modest sizes."""
@@ -553,6 +572,9 @@ class ModuleInstance(Scope):
         if source is None or directory in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
             if directory is not None and directory in self.chain:
                 self.project.note(f"module {self.prefix}module.{name} calls itself; not expanded")
+            elif source is not None:
+                self.project.error(block.file, block.line, f"module.{name} is not loaded: modules nest deeper "
+                                   f"than {MAX_MODULE_DEPTH} (MAX_MODULE_DEPTH); its resources are not checked")
             return [(suffix, None) for suffix, _ in self.project.expand(block, self)]
         out: List[Tuple[str, Optional[ModuleInstance]]] = []
         for suffix, scope in self.project.expand(block, self):
@@ -815,6 +837,18 @@ def _collection(block: ast.Block, items: List[Tuple[str, Any]]) -> Any:
     if block.attribute("for_each") is not None:
         return {json.loads(suffix[1:-1]): value for suffix, value in items}
     return items[0][1] if items else UNKNOWN
+
+
+class _UnknownUnlessSet(dict):
+    """Variable values after a variable file that could not be read: a
+    variable a later file or ``--var`` sets has that value, any other is
+    unknown (never its default)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> Any:
+        return UNKNOWN
 
 
 class _Namespace(LazyMapping):
