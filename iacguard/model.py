@@ -185,6 +185,9 @@ class Resource:
     module_path: Tuple[str, ...] = ()
     # What this resource refers to: graph edges.
     links: List["Link"] = field(default_factory=list)
+    # Names that stand for this resource together with others (an ARM copy
+    # loop): a link to such a name is a link to every member.
+    groups: Tuple[str, ...] = ()
     # Where an attribute's value came from, when it was not written literally.
     value_origins: Dict[Path, str] = field(default_factory=dict)
     # The places an attribute's value passed through (see Provenance), by

@@ -156,7 +156,8 @@ class _Template:
     chain: Tuple[str, ...]
     language_v2: bool
     symbols: Dict[str, List[str]] = field(default_factory=lambda: defaultdict(list))
-    loops: Dict[str, List[str]] = field(default_factory=lambda: defaultdict(list))
+    # A copy loop's name -> the group its members answer to.
+    loops: Dict[str, List[str]] = field(default_factory=dict)
     # Where each parameter's and variable's value comes from, by the
     # lower-cased reference (``parameters('x')``); see _input_sources.
     inputs: Mapping[str, Provenance] = field(default_factory=dict)
@@ -457,10 +458,17 @@ class _Reader:
     def _register(self, template: _Template, resource: Resource, rtype: str, key: str,
                   symbolic: Optional[str], loop: Optional[str], targets: List[Tuple[Target, str]]) -> None:
         address = resource.address
-        if symbolic:
-            template.symbols[symbolic.lower()].append(address)
+        referred = address
         if loop:
-            template.loops[loop.lower()].append(address)
+            # The members are linked to as one group: a loop depending on a
+            # loop is not the product of their sizes in links.
+            referred = f"{template.prefix}copy({loop.lower()})"
+            resource.groups = (referred,)
+            template.loops[loop.lower()] = [referred]
+        if symbolic:
+            names = template.symbols[symbolic.lower()]
+            if referred not in names:
+                names.append(referred)
         if key:
             self.by_type_name[(rtype.lower(), key.lower())].append(address)
             self.by_name[key.lower()].append(address)
