@@ -145,6 +145,7 @@ class Project:
         # limits.max_terraform_instances: nested module calls multiply them.
         self.max_instances = self.limits.max_terraform_instances
         self.instance_counts: Dict[FSPath, int] = {}
+        self._manifests: Dict[FSPath, Tuple[Dict[str, str], str]] = {}
         self._limited_roots: Set[FSPath] = set()
 
     # -- loading -----------------------------------------------------------
@@ -251,6 +252,32 @@ class Project:
                    "for_each (max_terraform_instances; they multiply through nested modules); the instances "
                    "beyond it are not evaluated")
         self.error(block.file, block.line, message)
+
+    def downloaded_modules(self, root_dir: FSPath, root: FSPath) -> Tuple[Dict[str, str], str]:
+        """Module key -> directory, from the root module's
+        ``.terraform/modules/modules.json``, and why it was refused ("" when
+        it was not): read once per scan, however many module calls ask (it
+        can list thousands of modules)."""
+        if root_dir not in self._manifests:
+            self._manifests[root_dir] = self._read_manifest(root_dir / ".terraform" / "modules" / "modules.json",
+                                                            root)
+        return self._manifests[root_dir]
+
+    def _read_manifest(self, manifest: FSPath, root: FSPath) -> Tuple[Dict[str, str], str]:
+        if not manifest.is_file():
+            return {}, ""
+        try:
+            entries = json.loads(read_reference(manifest, root, self.limits)).get("Modules", [])
+        except SourceError as exc:
+            return {}, f"{self.display(manifest)} {exc}"
+        except (ValueError, AttributeError, RecursionError) as exc:
+            self.note(f"{self.display(manifest)} not read ({type(exc).__name__}); downloaded modules are unknown")
+            return {}, ""
+        found: Dict[str, str] = {}
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+                found.setdefault(entry["Key"], entry["Dir"])
+        return found, ""
 
     def note(self, message: str) -> None:
         if message not in self._noted:
@@ -608,22 +635,16 @@ class ModuleInstance(Scope):
         return None
 
     def _downloaded_module(self, name: str, block: ast.Block, root: FSPath) -> Optional[FSPath]:
-        manifest = self.root_dir / ".terraform" / "modules" / "modules.json"
-        if not manifest.is_file():
-            return None
-        try:
-            entries = json.loads(read_reference(manifest, root, self.project.limits)).get("Modules", [])
-        except SourceError as exc:
-            self.project.error(block.file, block.line, f"module {name!r}: {self.project.display(manifest)} {exc}")
-            return None
-        except (ValueError, AttributeError):
+        entries, refused = self.project.downloaded_modules(self.root_dir, root)
+        if refused:
+            self.project.error(block.file, block.line, f"module {name!r}: {refused}")
             return None
         key = f"{self.module_key}.{name}" if self.module_key else name
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and entry.get("Key") == key and isinstance(entry.get("Dir"), str):
-                return self._confined_dir(FSPath(os.path.normpath(self.root_dir / entry["Dir"])), root, block,
-                                          f"downloaded module {name!r} (modules.json)")
-        return None
+        relative = entries.get(key)
+        if relative is None:
+            return None
+        return self._confined_dir(FSPath(os.path.normpath(self.root_dir / relative)), root, block,
+                                  f"downloaded module {name!r} (modules.json)")
 
     def _confined_dir(self, directory: FSPath, root: FSPath, block: ast.Block, what: str) -> Optional[FSPath]:
         try:

@@ -1,6 +1,6 @@
-"""Dependencies between expanded blocks stay at block level: edges grow with
-the sum of the instances, never their product, and checks see the same
-neighbours."""
+"""Runaway graphs and reads: dependencies between expanded blocks stay at
+block level (edges grow with the sum of the instances, never their product,
+and checks see the same neighbours); the module manifest is read once."""
 
 from __future__ import annotations
 
@@ -83,3 +83,29 @@ def test_arm_copy_loops_depending_on_each_other_link_loop_to_loop(tmp_path: Path
     storage = {"microsoft.storage/storageaccounts"}
     assert len(graph.neighbours(last, "out", types=storage)) == 100
     assert len(graph.neighbours(first, "in", types=storage)) == 100
+
+
+def test_the_module_manifest_is_read_once_for_all_module_calls(tmp_path: Path, monkeypatch) -> None:
+    """Read per call, a manifest of thousands of modules cost seconds for
+    every registry module a configuration uses."""
+    (tmp_path / ".terraform" / "modules" / "m").mkdir(parents=True)
+    (tmp_path / ".terraform" / "modules" / "m" / "main.tf").write_text(
+        'resource "aws_s3_bucket" "x" {\n  acl = "public-read"\n}\n')
+    modules = [{"Key": "", "Source": "", "Dir": "."}] + [
+        {"Key": f"m{i}", "Source": "registry.terraform.io/x/y/aws", "Version": "1.0.0", "Dir": ".terraform/modules/m"}
+        for i in range(30)]
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": modules}))
+    (tmp_path / "main.tf").write_text("".join(f'module "m{i}" {{\n  source = "x/y/aws"\n}}\n' for i in range(30)))
+    reads: List[str] = []
+    real_loads = json.loads
+
+    def counting(text, *args, **kwargs):
+        if isinstance(text, str) and '"Modules"' in text:
+            reads.append(text)
+        return real_loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    resources = _resources(tmp_path)
+    assert sorted(r.address for r in resources if r.type == "aws_s3_bucket") == sorted(
+        f"module.m{i}.aws_s3_bucket.x" for i in range(30))
+    assert len(reads) == 1
