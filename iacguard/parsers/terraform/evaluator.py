@@ -87,6 +87,8 @@ def evaluate(expr: ast.Expr, scope: Scope) -> Any:
         return value
     except (RecursionError, EvaluationError, BudgetExhausted, MemoryError):
         return UNKNOWN
+    except Exception:  # what cannot be evaluated is unknown; it must not cost the module
+        return UNKNOWN
     finally:
         _CURRENT.reset(token)
 

@@ -9,6 +9,7 @@ their collections are known, the line of every attribute recorded.
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ...model import UNKNOWN, ParseError, Path, is_unknown
@@ -107,7 +108,7 @@ def instances(block: ast.Block, scope: Scope, cap: int) -> List[Tuple[str, Scope
     each_attr = block.attribute("for_each")
     if count_attr is not None:
         count = evaluate(count_attr.expr, scope)
-        if isinstance(count, bool) or not isinstance(count, (int, float)):
+        if isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count):
             return [("", DictScope({"count": {"index": UNKNOWN}}, scope))]
         n = min(int(count), cap)
         return [(f"[{i}]", DictScope({"count": {"index": i}}, scope)) for i in range(max(n, 0))]

@@ -16,7 +16,8 @@ import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path as FSPath
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set,
+                    Tuple, TypeVar)
 
 from ...model import (UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Provenance, Resource, Source,
                       is_unknown, join_provenance)
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from ...cache import ParseCache
 
 NodeKey = Tuple[str, str]
+T = TypeVar("T")
 MAX_MODULE_DEPTH = 32
 MAX_FILE_FUNCTION_BYTES = 1024 * 1024
 _MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -563,18 +565,36 @@ class ModuleInstance(Scope):
             return None
         self._busy.add(key)
         try:
-            out = []
-            for suffix, scope in self.project.expand(block, self):
-                lines: Dict[Path, int] = {}
-                exprs: Dict[Path, ast.Expr] = {}
-                attrs = OpenMap(block_values(block, scope, (), lines, top=True, exprs=exprs))
-                if kind == "data" and block.labels[0] == "aws_iam_policy_document":
-                    attrs["json"] = render_policy_document(attrs)
-                out.append((suffix, attrs, lines, exprs))
+            out = self._contained(block, lambda: self._evaluate_block(kind, block), None)
         finally:
             self._busy.discard(key)
         self._resources[key] = out
         return out
+
+    def _evaluate_block(self, kind: str, block: ast.Block) -> List["_Instance"]:
+        out = []
+        for suffix, scope in self.project.expand(block, self):
+            lines: Dict[Path, int] = {}
+            exprs: Dict[Path, ast.Expr] = {}
+            attrs = OpenMap(block_values(block, scope, (), lines, top=True, exprs=exprs))
+            if kind == "data" and block.labels[0] == "aws_iam_policy_document":
+                attrs["json"] = render_policy_document(attrs)
+            out.append((suffix, attrs, lines, exprs))
+        return out
+
+    def _contained(self, block: ast.Block, work: Callable[[], T], failed: T) -> T:
+        """``work()`` for ``block``; when it fails (a bug meeting input it
+        did not expect), ``failed``, and an error on the block's own line:
+        one block costs itself, never the rest of its module."""
+        try:
+            return work()
+        except RecursionError:
+            raise  # nesting too deep for the whole evaluation, handled at its root
+        except Exception as exc:
+            self.project.error(block.file, block.line, f"internal error while evaluating {_block_address(block)}: "
+                                                       f"{type(exc).__name__}: {exc}; it is not checked")
+            self.project.internal_errors.append(traceback.format_exc())
+            return failed
 
     # -- modules -----------------------------------------------------------
     def children(self, name: str) -> List[Tuple[str, Optional["ModuleInstance"]]]:
@@ -586,7 +606,8 @@ class ModuleInstance(Scope):
             return []
         self._busy.add(("module", name))
         try:
-            result = self._instantiate(name, block)
+            # Failed, the call has one instance of unknown outputs.
+            result = self._contained(block, lambda: self._instantiate(name, block), [("", None)])
         finally:
             self._busy.discard(("module", name))
         self._children[name] = result
@@ -747,8 +768,10 @@ class ModuleInstance(Scope):
         for kind, table in (("resource", self.source.resources), ("data", self.source.data)):
             for rtype in sorted(table):
                 for name in sorted(table[rtype]):
-                    out.extend(self._model(kind, table[rtype][name]))
-        out.extend(self._provider(block) for block in self.source.providers)
+                    block = table[rtype][name]
+                    out.extend(self._contained(block, lambda: self._model(kind, block), []))
+        for block in self.source.providers:
+            out.extend(self._contained(block, lambda: [self._provider(block)], []))
         for name in sorted(self.source.modules):
             for _, child in self.children(name):
                 if child is not None:
