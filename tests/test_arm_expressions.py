@@ -343,7 +343,7 @@ def test_expansion_is_bounded_by_budget_and_resource_cap() -> None:
         }]}},
     }]))
     assert len(nested.resources) == 10_000
-    assert any("more than 10000 resources" in n for n in nested.notes)
+    assert any("more than 10000 resources" in e.message for e in nested.errors)
     busy = parse_arm("t.json", _template([{
         "type": "Microsoft.Network/networkSecurityGroups", "name": "[concat('n', copyIndex())]",
         "copy": {"name": "l", "count": 800},

@@ -155,3 +155,38 @@ def test_a_missing_var_file_is_a_usage_error(tmp_path: Path, run) -> None:
     code, out, err = run(["scan", ".", "--var-file", "nonexistent.tfvars"], tmp_path)
     assert code == 2 and out == ""
     assert err == "iacguard: variable file nonexistent.tfvars not found\n"
+
+
+def test_nested_stacks_past_the_nesting_limit_are_reported(tmp_path: Path, run) -> None:
+    from iacguard.parsers.cloudformation import MAX_NESTING
+
+    levels = MAX_NESTING + 3
+    for n in range(levels):
+        text = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n'
+        text += (f"  Next:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+                 f"      TemplateURL: ./s{n + 1}.yaml\n") if n + 1 < levels else \
+            "  B:\n    Type: AWS::S3::Bucket\n"
+        (tmp_path / f"s{n}.yaml").write_text(text)
+    code, out, err = run(["scan", "s0.yaml", "--no-cache", "--format", "json", "--check", "IACG-000"], tmp_path)
+    findings = json.loads(out)["findings"]
+    assert _at(findings, "IACG-000") == [(f"s{MAX_NESTING}.yaml", 6)]  # s0 is the top: s1..s10 nest
+    assert "MAX_NESTING" in findings[0]["message"]
+
+
+def test_deployments_past_the_depth_limit_are_reported(tmp_path: Path, run) -> None:
+    from iacguard.parsers.arm import MAX_DEPLOYMENT_DEPTH
+
+    inner: Dict[str, object] = {"resources": [{"type": "Microsoft.Storage/storageAccounts",
+                                               "apiVersion": "2023-01-01", "name": "deep"}]}
+    for n in range(MAX_DEPLOYMENT_DEPTH + 1):
+        inner = {"resources": [{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+                                "name": f"d{n}", "properties": {"mode": "Incremental", "template": inner}}]}
+    template = {"$schema": ARM_PARENT["$schema"], "contentVersion": "1.0.0.0", **inner}
+    text = json.dumps(template, indent=1)
+    (tmp_path / "azuredeploy.json").write_text(text)
+    _, findings = _findings(run, tmp_path, "--check", "IACG-000")
+    # The deployment not read is d0, the innermost; its object opens three
+    # lines above its name ("type" and "apiVersion" come first).
+    name_line = next(i for i, l in enumerate(text.splitlines(), 1) if '"name": "d0"' in l)
+    assert _at(findings, "IACG-000") == [("azuredeploy.json", name_line - 3)]
+    assert "MAX_DEPLOYMENT_DEPTH" in findings[0]["message"]

@@ -247,7 +247,10 @@ class _Reader:
             return
         if len(self.out.resources) >= MAX_RESOURCES:
             self.stopped = True
-            self.out.notes.append(f"{self.display}: more than {MAX_RESOURCES} resources; the rest are not read")
+            self.out.errors.append(ParseError(
+                template.source.display, template.source.doc.lines.get(path, 1),
+                f"more than {MAX_RESOURCES} resources (arm.MAX_RESOURCES); this one and the rest are not checked",
+                "arm"))
             return
         rtype, relative = self._type(body["type"], scope, parent)
         name, key, known = self._name(body.get("name"), scope, rtype, parent, relative)
@@ -354,8 +357,10 @@ class _Reader:
         if not isinstance(props, dict):
             return
         if template.depth >= MAX_DEPLOYMENT_DEPTH:
-            self.out.notes.append(f"{template.source.display}: deployments nested deeper than "
-                                  f"{MAX_DEPLOYMENT_DEPTH}; {prefix[:-1]} not read")
+            self.out.errors.append(ParseError(
+                template.source.display, template.source.doc.lines.get(path, 1),
+                f"deployments nested deeper than {MAX_DEPLOYMENT_DEPTH} (arm.MAX_DEPLOYMENT_DEPTH); {prefix[:-1]} "
+                "is not read and its resources are not checked", "arm"))
             return
         evaluated = attributes.get("properties")
         passed = evaluated.get("parameters") if isinstance(evaluated, dict) else None

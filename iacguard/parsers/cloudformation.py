@@ -215,7 +215,11 @@ class _StackReader:
         """A nested stack whose TemplateURL is a local file: read it with the
         parameters the parent passes; its resources are ``Parent/Child``."""
         url = stack.attributes.get("TemplateURL")
-        if self.context is None or not isinstance(url, str) or "://" in url or len(chain) > MAX_NESTING:
+        if self.context is None or not isinstance(url, str) or "://" in url:
+            return
+        if len(chain) > MAX_NESTING:
+            self._unreadable(display, stack, f"{url!r} not read: nested stacks nest deeper than {MAX_NESTING} "
+                                             "(cloudformation.MAX_NESTING)")
             return
         real = resolve_inside(base_dir, url, self.context.repo_root)
         if real is None:
