@@ -411,6 +411,7 @@ def _scan(args: argparse.Namespace) -> int:
             skipped_files=result.skipped_files,
             parse_errors=len(result.parse_errors),
             check_errors=len(result.check_errors),
+            limits_reached=result.limits_reached,
         ),
         lang=config.get("lang"),
         severity_threshold=config.get("severity_threshold"),

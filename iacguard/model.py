@@ -261,6 +261,8 @@ class ParsedFile:
     comments: Dict[int, str] = field(default_factory=dict)
     # Things worth telling the user that are not failures (shown with --verbose).
     notes: List[str] = field(default_factory=list)
+    # Values a limit made unknown (each has a note): counted in the summary.
+    limited: int = 0
     # Other template files this one loaded (nested stacks, linked templates):
     # they are judged through this file, with the values it passes them.
     loaded_files: List[str] = field(default_factory=list)

@@ -75,6 +75,10 @@ class ScanResult:
         return [r for f in self.files for r in f.resources if r.kind == "resource"]
 
     @property
+    def limits_reached(self) -> int:
+        return sum(f.limited for f in self.files)
+
+    @property
     def parse_errors(self) -> List[ParseError]:
         return [e for f in self.files for e in f.errors]
 

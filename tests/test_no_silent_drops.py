@@ -190,3 +190,26 @@ def test_deployments_past_the_depth_limit_are_reported(tmp_path: Path, run) -> N
     name_line = next(i for i, l in enumerate(text.splitlines(), 1) if '"name": "d0"' in l)
     assert _at(findings, "IACG-000") == [("azuredeploy.json", name_line - 3)]
     assert "MAX_DEPLOYMENT_DEPTH" in findings[0]["message"]
+
+
+def test_a_value_a_limit_makes_unknown_is_noted_and_counted(tmp_path: Path, run) -> None:
+    """Not an IACG-000 (unknown decides nothing), but never silent either."""
+    costly = "length([for i in range(100000) : [for j in range(100) : j]])"  # 10 million steps
+    _write(tmp_path, {"main.tf": f'resource "aws_s3_bucket" "b" {{\n  acl = {costly} > 0 ? "public-read" : "x"\n}}\n'})
+    code, out, err = run(["scan", ".", "--no-cache", "--format", "json", "--check", "IACG-AWS-001"], tmp_path)
+    doc = json.loads(out)
+    assert (code, doc["findings"], doc["summary"]["limits_reached"]) == (0, [], 1)
+    _, text, notes = run(["scan", ".", "--no-cache", "--verbose", "--check", "IACG-AWS-001"], tmp_path)
+    assert "1 values unknown past a limit" in text.splitlines()[-1]
+    assert "iacguard: note: .: a value on line 2 needs more work than a scan spends on one value" in notes
+
+
+def test_an_arm_value_over_its_budget_is_counted(tmp_path: Path, run, monkeypatch) -> None:
+    from iacguard.parsers import arm_expressions
+
+    monkeypatch.setattr(arm_expressions, "MAX_STEPS", 20_000)
+    account = {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "sa",
+               "tags": {"costly": "[length(map(range(0, 1000), lambda('x', map(range(0, 1000), lambda('y', 1)))))]"}}
+    (tmp_path / "azuredeploy.json").write_text(json.dumps({**ARM_PARENT, "resources": [account]}, indent=1))
+    code, out, err = run(["scan", ".", "--no-cache", "--format", "json"], tmp_path)
+    assert json.loads(out)["summary"]["limits_reached"] == 1

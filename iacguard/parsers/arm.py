@@ -86,6 +86,7 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
         out.errors.append(ParseError(display, 1, "template nested too deeply to evaluate", "arm"))
     reader.finish()
     session = reader.session
+    out.limited = session.limited
     if session.exhausted:
         # Values past this point are unknown: reported, so that a template
         # cannot hide its findings behind expensive expressions.

@@ -24,7 +24,7 @@ from ...model import (UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Pro
 from ...source import (Limits, SourceError, confined, decode_bytes, display_path, is_inside, read_reference,
                        read_regular_bytes)
 from . import ast
-from .evaluator import LazyMapping, OpenMap, Scope, evaluate
+from .evaluator import LazyMapping, OpenMap, Scope, evaluate, reporting_limits
 from .inputs import TerraformInputs
 from .module import block_values, instances, parse_files, provider_of
 from .policy_document import render_policy_document
@@ -281,10 +281,13 @@ class Project:
                 found.setdefault(entry["Key"], entry["Dir"])
         return found, ""
 
-    def note(self, message: str) -> None:
-        if message not in self._noted:
-            self._noted.add(message)
-            self.notes.append(message)
+    def note(self, message: str) -> bool:
+        """Add a note for --verbose; False when it was already there."""
+        if message in self._noted:
+            return False
+        self._noted.add(message)
+        self.notes.append(message)
+        return True
 
     def roots(self) -> List[FSPath]:
         """Scanned directories not called as a module by another scanned one:
@@ -307,7 +310,8 @@ class Project:
             root = ModuleInstance(self, source, prefix="", inputs=values,
                                   input_flows=flows, root_dir=directory, chain=(directory,))
             try:
-                resources = root.all_resources()
+                with reporting_limits(lambda expr, source=source: self._limit_reached(source, expr)):
+                    resources = root.all_resources()
             except RecursionError:
                 self._fail(source, "the configuration nests too deeply to evaluate")
                 continue
@@ -320,6 +324,16 @@ class Project:
                     resource.location.file, ParsedFile(resource.location.file, "terraform"))
                 target.resources.append(resource)
         return [self.parsed_files[k] for k in sorted(self.parsed_files)]
+
+    def _limit_reached(self, source: ModuleSource, expr: Any) -> None:
+        """A value too costly to compute is unknown: said with --verbose,
+        counted in the summary (on the module's first file)."""
+        line = getattr(expr, "line", 0)
+        message = (f"{source.display}: a value{f' on line {line}' if line else ''} needs more work than a scan "
+                   "spends on one value (functions.MAX_STEPS, MAX_STRING or REGEX_TIMEOUT_S); it is unknown")
+        if self.note(message):
+            for display, _ in source.files[:1]:
+                self.parsed_files[display].limited += 1
 
     def _fail(self, source: ModuleSource, message: str) -> None:
         for display, _ in source.files[:1]:
