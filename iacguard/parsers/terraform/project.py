@@ -431,7 +431,8 @@ class Project:
             return None
         try:
             return decode_bytes(read_regular_bytes(real, MAX_FILE_FUNCTION_BYTES))
-        except (OSError, SourceError):  # too large, not text, or a pipe swapped in
+        except (OSError, SourceError) as exc:  # too large, not text, or a pipe swapped in
+            self.note(f"file {path!r} not read ({exc}); its content is unknown")
             return None
 
 
