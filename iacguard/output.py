@@ -4,9 +4,9 @@ A destination is checked before the scan starts, so that a mistake costs a
 message, not a scan's work: a directory, a path below a regular file, or a
 file the scan reads is refused. Regular files are replaced atomically (a
 reader never sees half a report) and keep their permissions; a symbolic link
-is written through to its file; a named pipe or a terminal is written
-directly, since replacing it would take the reader's channel away; ``-`` is
-standard output.
+is written through to its file; a named pipe, a socket or a terminal
+(``/dev/stdout``) is written directly, since replacing it would take the
+reader's channel away; ``-`` is standard output.
 """
 
 from __future__ import annotations
@@ -34,22 +34,33 @@ def check_destination(path: str, scanned: Sequence[str]) -> None:
     destroy something the scan reads."""
     if path == STDOUT:
         return
-    target = Path(os.path.realpath(path))
+    mode = _mode(path)
+    if mode is None:
+        _check_parent(path, Path(os.path.realpath(path)))
+    elif stat.S_ISDIR(mode):
+        raise OutputError(f"cannot write to {path}: it is a directory")
+    elif stat.S_ISREG(mode):
+        if _is_scanned(Path(os.path.realpath(path)), scanned):
+            raise OutputError(f"refusing to write to {path}: it is a file being scanned")
+    elif not _is_stream(mode):
+        raise OutputError(f"cannot write to {path}: not a regular file, a pipe, a socket or a terminal")
+
+
+def _mode(path: str) -> Optional[int]:
+    """The mode of what ``path`` leads to (through links, ``/dev/stdout``
+    included); None when nothing is there yet."""
     try:
-        info: Optional[os.stat_result] = os.stat(target)
+        return os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
-        info = None
+        return None
     except OSError as exc:
         raise OutputError(f"cannot write to {path}: {exc.strerror or exc}") from None
-    if info is None:
-        _check_parent(path, target)
-    elif stat.S_ISDIR(info.st_mode):
-        raise OutputError(f"cannot write to {path}: it is a directory")
-    elif stat.S_ISREG(info.st_mode):
-        if _is_scanned(target, scanned):
-            raise OutputError(f"refusing to write to {path}: it is a file being scanned")
-    elif not (stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
-        raise OutputError(f"cannot write to {path}: not a regular file, a pipe or a terminal")
+
+
+def _is_stream(mode: int) -> bool:
+    """Written as it is: replacing it would take the reader's channel away
+    (and, for a device, the device node itself)."""
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
 def _check_parent(path: str, target: Path) -> None:
@@ -81,16 +92,13 @@ def write_report(path: str, pieces: Iterable[str]) -> None:
         sys.stdout.writelines(pieces)
         sys.stdout.flush()
         return
-    target = Path(os.path.realpath(path))  # through symbolic links
-    try:
-        mode = os.stat(target).st_mode
-    except FileNotFoundError:
-        mode = None
-    if mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
-        with open(target, "w", encoding="utf-8", newline="\n") as handle:
+    mode = _mode(path)
+    if mode is not None and _is_stream(mode):
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.writelines(pieces)
         return
-    _replace(target, pieces, stat.S_IMODE(mode) if mode is not None else None)
+    # Through symbolic links to the file they name.
+    _replace(Path(os.path.realpath(path)), pieces, stat.S_IMODE(mode) if mode is not None else None)
 
 
 def _replace(target: Path, pieces: Iterable[str], mode: Optional[int]) -> None:

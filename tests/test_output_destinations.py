@@ -136,6 +136,14 @@ def test_dash_is_standard_output(tmp_path: Path, repo: Path) -> None:
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="no /dev/stdout on this platform")
+def test_dev_stdout_on_a_pipe_is_written_through(tmp_path: Path, repo: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "iacguard", "scan", "repo", "--format", "json",
+                           "--output", "/dev/stdout"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["findings"][0]["file"] == "repo/b.tf"
+
+
 def test_an_existing_report_keeps_its_mode_and_a_new_one_follows_the_umask(
         tmp_path: Path, repo: Path, run) -> None:
     private = tmp_path / "private.json"
