@@ -38,13 +38,17 @@ def _write(root: Path, files: Dict[str, str]) -> None:
         (root / name).write_text(text)
 
 
-def test_modules_nested_past_the_depth_limit_are_reported(tmp_path: Path, run) -> None:
-    depth = MAX_MODULE_DEPTH + 2
+def _module_chain(root: Path, depth: int) -> None:
+    """A root module calling m1, m1 calling m2 ... m<depth> holding a public bucket."""
     files = {"main.tf": 'module "m" {\n  source = "./m1"\n}\n'}
     for level in range(1, depth):
         files[f"m{level}/main.tf"] = f'module "m" {{\n  source = "../m{level + 1}"\n}}\n'
     files[f"m{depth}/main.tf"] = 'resource "aws_s3_bucket" "deep" {\n  acl = "public-read"\n}\n'
-    _write(tmp_path, files)
+    _write(root, files)
+
+
+def test_modules_nested_past_the_depth_limit_are_reported(tmp_path: Path, run) -> None:
+    _module_chain(tmp_path, MAX_MODULE_DEPTH + 2)
     code, findings = _findings(run, tmp_path)
     assert code == 1
     # The root is level 1: the module called from level 32 is the one not loaded.
@@ -55,11 +59,7 @@ def test_modules_nested_past_the_depth_limit_are_reported(tmp_path: Path, run) -
 
 def test_modules_just_within_the_depth_limit_are_checked(tmp_path: Path, run) -> None:
     depth = MAX_MODULE_DEPTH - 1
-    files = {"main.tf": 'module "m" {\n  source = "./m1"\n}\n'}
-    for level in range(1, depth):
-        files[f"m{level}/main.tf"] = f'module "m" {{\n  source = "../m{level + 1}"\n}}\n'
-    files[f"m{depth}/main.tf"] = 'resource "aws_s3_bucket" "deep" {\n  acl = "public-read"\n}\n'
-    _write(tmp_path, files)
+    _module_chain(tmp_path, depth)
     _, findings = _findings(run, tmp_path)
     assert _at(findings, "IACG-000") == []
     assert (f"m{depth}/main.tf", 2) in _at(findings, "IACG-AWS-001")
