@@ -201,7 +201,7 @@ def test_a_value_a_limit_makes_unknown_is_noted_and_counted(tmp_path: Path, run)
     assert (code, doc["findings"], doc["summary"]["limits_reached"]) == (0, [], 1)
     _, text, notes = run(["scan", ".", "--no-cache", "--verbose", "--check", "IACG-AWS-001"], tmp_path)
     assert "1 values unknown past a limit" in text.splitlines()[-1]
-    assert "iacguard: note: .: a value on line 2 needs more work than a scan spends on one value" in notes
+    assert "iacguard: note: .: a value on line 2 goes past an evaluation limit" in notes
 
 
 def test_an_arm_value_over_its_budget_is_counted(tmp_path: Path, run, monkeypatch) -> None:
@@ -213,3 +213,14 @@ def test_an_arm_value_over_its_budget_is_counted(tmp_path: Path, run, monkeypatc
     (tmp_path / "azuredeploy.json").write_text(json.dumps({**ARM_PARENT, "resources": [account]}, indent=1))
     code, out, err = run(["scan", ".", "--no-cache", "--format", "json"], tmp_path)
     assert json.loads(out)["summary"]["limits_reached"] == 1
+
+
+def test_dynamic_blocks_past_the_limit_are_noted_and_counted(tmp_path: Path, run, monkeypatch) -> None:
+    from iacguard.parsers.terraform import module
+
+    monkeypatch.setattr(module, "MAX_DYNAMIC_BLOCKS", 3)
+    _write(tmp_path, {"main.tf": 'resource "aws_security_group" "g" {\n  dynamic "ingress" {\n'
+                                 '    for_each = range(5)\n    content {\n      from_port = 22\n    }\n  }\n}\n'})
+    _, out, notes = run(["scan", ".", "--no-cache", "--format", "json", "--verbose"], tmp_path)
+    assert json.loads(out)["summary"]["limits_reached"] == 1
+    assert "iacguard: note: .: a value on line 3 goes past an evaluation limit" in notes

@@ -67,8 +67,8 @@ class OpenMap(dict):
     present value, not an error."""
 
 
-# Told of each expression a limit (MAX_STEPS, MAX_STRING, REGEX_TIMEOUT_S)
-# made unknown, within ``reporting_limits``.
+# Told of each expression a limit (MAX_STEPS, MAX_STRING, REGEX_TIMEOUT_S,
+# MAX_DYNAMIC_BLOCKS) made unknown, within ``reporting_limits``.
 _ON_LIMIT: ContextVar[Optional[Callable[[ast.Expr], None]]] = ContextVar("iacguard_terraform_on_limit",
                                                                          default=None)
 
@@ -82,6 +82,13 @@ def reporting_limits(report: Callable[[ast.Expr], None]) -> Iterator[None]:
         yield
     finally:
         _ON_LIMIT.reset(token)
+
+
+def limit_reached(expr: ast.Expr) -> None:
+    """A limit made (part of) the value of ``expr`` unknown."""
+    report = _ON_LIMIT.get()
+    if report is not None:
+        report(expr)
 
 
 def evaluate(expr: ast.Expr, scope: Scope) -> Any:
@@ -105,9 +112,7 @@ def evaluate(expr: ast.Expr, scope: Scope) -> Any:
             raise BudgetExhausted()
         return value
     except BudgetExhausted:
-        report = _ON_LIMIT.get()
-        if report is not None:
-            report(expr)
+        limit_reached(expr)
         return UNKNOWN
     except (RecursionError, EvaluationError, MemoryError):
         return UNKNOWN

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 from ...model import UNKNOWN, ParseError, Path, is_unknown
 from ..json_positions import JSONPositionError
 from . import ast
-from .evaluator import DictScope, Scope, evaluate
+from .evaluator import DictScope, Scope, evaluate, limit_reached
 from .hcl_json import parse_tf_json
 from ...parallel import map_in_processes
 from .syntax import HCLFile, HCLSyntaxError, parse_hcl, table_parser
@@ -197,6 +197,8 @@ def _expand_dynamic(block: ast.Block, scope: Scope) -> Tuple[List[Tuple[ast.Bloc
         pairs = list(enumerate(collection))
     else:
         return [], False
+    if len(pairs) > MAX_DYNAMIC_BLOCKS:
+        limit_reached(each_attr.expr)
     return ([(content, DictScope({iterator: {"key": k, "value": v}}, scope)) for k, v in pairs[:MAX_DYNAMIC_BLOCKS]],
             len(pairs) <= MAX_DYNAMIC_BLOCKS)
 

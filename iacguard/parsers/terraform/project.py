@@ -329,8 +329,9 @@ class Project:
         """A value too costly to compute is unknown: said with --verbose,
         counted in the summary (on the module's first file)."""
         line = getattr(expr, "line", 0)
-        message = (f"{source.display}: a value{f' on line {line}' if line else ''} needs more work than a scan "
-                   "spends on one value (functions.MAX_STEPS, MAX_STRING or REGEX_TIMEOUT_S); it is unknown")
+        message = (f"{source.display}: a value{f' on line {line}' if line else ''} goes past an evaluation limit "
+                   "(functions.MAX_STEPS, MAX_STRING, REGEX_TIMEOUT_S or module.MAX_DYNAMIC_BLOCKS); "
+                   "it is unknown, in whole or past the limit")
         if self.note(message):
             for display, _ in source.files[:1]:
                 self.parsed_files[display].limited += 1
