@@ -123,9 +123,10 @@ def parse_limits(value: Any, key: str, source: str) -> Dict[str, int]:
             number = int(raw) if not isinstance(raw, bool) else 0
         except (TypeError, ValueError):
             number = 0
-        if not 1 <= number <= MAX_LIMIT:
-            raise ConfigError(source, f"limit '{name}' must be a whole number from 1 to {MAX_LIMIT:,}, "
-                                      f"not {raw!r}")
+        if number < 1:
+            raise ConfigError(source, f"limit '{name}' must be a positive whole number, not {raw!r}")
+        if number > MAX_LIMIT:
+            raise ConfigError(source, f"limit '{name}' must be at most {MAX_LIMIT:,}, not {raw!r}")
         out[str(name)] = number
     return out
 
