@@ -43,10 +43,11 @@ class ResourceGraph:
         self._by_type: Dict[Tuple[str, str], List[Resource]] = defaultdict(list)
         self._memo: Dict[Hashable, Any] = {}
         # Group node -> its members by lower-case type, and those referring
-        # to it by theirs; member -> its groups. (By type, because a check
-        # asks for neighbours of a few types, and a group may be large.)
+        # to it by type and referring attribute (an ordered set); member ->
+        # its groups. Indexed so, because a check asks for neighbours of a
+        # few types through a few attributes, and a group may be large.
         self._groups: Dict[GroupKey, Dict[str, List[NodeKey]]] = {}
-        self._referrers: Dict[GroupKey, Dict[str, List[NodeKey]]] = {}
+        self._referrers: Dict[GroupKey, Dict[str, Dict[str, Dict[NodeKey, None]]]] = {}
         self._member_of: Dict[NodeKey, List[GroupKey]] = defaultdict(list)
         index: Dict[Tuple[str, str], List[NodeKey]] = defaultdict(list)
         for resource in resources:
@@ -63,8 +64,8 @@ class ResourceGraph:
                 targets = index.get(name, ())
                 if len(targets) > 1:
                     group = self._group(name, targets)
-                    if not self.graph.has_edge(source, group):
-                        self._referrers[group][resource.type.lower()].append(source)
+                    by_via = self._referrers[group].setdefault(resource.type.lower(), {})
+                    by_via.setdefault(link.via, {})[source] = None
                     self._add_edge(source, group, link.via)
                 elif targets and targets[0] != source:
                     self._add_edge(source, targets[0], link.via)
@@ -77,7 +78,7 @@ class ResourceGraph:
                 by_type[self._by_key[member].type.lower()].append(member)
                 self._member_of[member].append(group)
             self._groups[group] = dict(by_type)
-            self._referrers[group] = defaultdict(list)
+            self._referrers[group] = {}
             self.graph.add_node(group)
         return group
 
@@ -104,8 +105,11 @@ class ResourceGraph:
         if direction in ("in", "any"):
             keys.extend(k for k in self.graph.predecessors(key) if _through(self.graph.edges[k, key], via))
             for group in self._member_of.get(key, ()):
-                keys.extend(k for k in _of_types(self._referrers[group], types)
-                            if _through(self.graph.edges[k, group], via))
+                for rtype, by_via in self._referrers[group].items():
+                    if types is None or rtype in types:
+                        for made_by, sources in by_via.items():
+                            if via is None or made_by in via:
+                                keys.extend(sources)
         if direction in ("out", "any"):
             for k in self.graph.successors(key):
                 if not _through(self.graph.edges[key, k], via):

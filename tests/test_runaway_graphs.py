@@ -45,6 +45,8 @@ resource "aws_s3_bucket" "b" {{
     assert graph.neighbours(b7, "in") == []
     assert graph.has_edge_to_type(b7, "aws_s3_bucket") and not graph.has_edge_to_type(a0, "aws_s3_bucket")
     assert graph.neighbours(b7, "out", via={"bucket"}) == []  # depends_on orders only
+    assert graph.neighbours(a0, "in", via={"bucket"}, types=bucket) == []
+    assert len(graph.neighbours(a0, "in", via={""}, types=bucket)) == COUNT
 
 
 def test_a_member_referring_to_its_own_group_is_not_its_own_neighbour() -> None:
