@@ -1,12 +1,13 @@
 """A CloudFormation template read once: decoded, transformed, and cached.
 
-cfn-lint's decoder reads the text (short-form tags such as ``!Ref``,
-duplicate keys, a position on every mapping and string) and its transforms
-expand ``AWS::LanguageExtensions`` (``Fn::ForEach``) and SAM
-(``AWS::Serverless-2016-10-31``). Both depend on the text alone and both are
-costly (importing cfn-lint takes about a second), so the result is converted
-to the small position-keeping containers below and kept in the parse cache:
-an unchanged template never loads cfn-lint again.
+``cfn_reader`` decodes the text (short-form tags such as ``!Ref``,
+duplicate keys, a position on every mapping and string). A template that
+declares ``AWS::LanguageExtensions`` (``Fn::ForEach``) or SAM
+(``AWS::Serverless-2016-10-31``) is expanded with cfn-lint's transforms,
+which work on cfn-lint's own reading of the text; importing cfn-lint takes
+about a second, so only those templates load it, the result is converted to
+``cfn_values``' containers and kept in the parse cache: an unchanged
+template never loads cfn-lint again.
 
 Before a transform runs, the template's size with YAML aliases expanded and
 the number of copies ``Fn::ForEach`` would make are counted without
@@ -17,7 +18,6 @@ reported, since the transforms themselves have no limit.
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -25,51 +25,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..cache import ParseCache, read_through
 from ..parallel import map_in_processes
 from ..source import Limits, describe_size
+from .cfn_reader import decode, reported_line
+from .cfn_values import editor_line, line_table, positioned_list, positioned_map, positioned_text
 from .value_weight import weight
 
 # The cache entry kind; bumped when DecodedTemplate changes shape.
-_CACHE_KIND = "cloudformation/2"
+_CACHE_KIND = "cloudformation/3"
 TRANSFORMS = ("AWS::Serverless-2016-10-31", "AWS::LanguageExtensions")
 _FOREACH = "Fn::ForEach::"
-# Line breaks as PyYAML counts them; editors and git count only LF (CRLF and
-# lone CR are normalised to LF when the file is read).
-_YAML_BREAKS = re.compile("[\n\x85\u2028\u2029]")
-
-
-class PositionedMap(dict):
-    """A mapping with the 1-based lines it starts and ends on."""
-
-    __slots__ = ("line", "end_line")
-    PLAIN_ATTRS = __slots__  # what the parse cache stores beside the items
-
-
-class PositionedList(list):
-    __slots__ = ("line", "end_line")
-    PLAIN_ATTRS = __slots__
-
-
-class PositionedText(str):
-    """A string with the 1-based line it starts on."""
-
-    PLAIN_ATTRS = ("line",)
-
-
-def _positioned_map(line: int, end_line: int) -> PositionedMap:
-    out = PositionedMap()
-    out.line, out.end_line = line, end_line
-    return out
-
-
-def _positioned_list(line: int, end_line: int) -> PositionedList:
-    out = PositionedList()
-    out.line, out.end_line = line, end_line
-    return out
-
-
-def _positioned_text(text: str, line: int) -> PositionedText:
-    out = PositionedText(text)
-    out.line = line
-    return out
 
 
 @dataclass
@@ -88,9 +51,11 @@ class DecodedTemplate:
     transform_notes: List[str] = field(default_factory=list)
 
 
-# Templates to decode before worker processes pay for themselves (each
-# worker imports cfn-lint once).
-PARALLEL_THRESHOLD = 16
+# Templates to decode before worker processes pay for themselves. Our reader
+# decodes a template in milliseconds, while each worker's results are read
+# back from the cache and a worker given a SAM template imports cfn-lint
+# again: on 186 templates reading them one by one was faster.
+PARALLEL_THRESHOLD = 400
 
 
 def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int, limits: Limits = Limits()) -> None:
@@ -129,26 +94,21 @@ def _read(text: str, limits: Limits) -> DecodedTemplate:
                                          f"{describe_size(limits.max_cloudformation_bytes)} limit "
                                          "(max_cloudformation_bytes; CloudFormation accepts 1 MB); not scanned"))
     try:
-        raw, duplicates = _decode(text)
+        raw, duplicates = decode(text)
     except RecursionError:
         return DecodedTemplate(error=(1, "template nested too deeply to read"))
     if isinstance(raw, tuple):
         return DecodedTemplate(error=raw)
-    lines = _line_table(text)
-    out = DecodedTemplate(duplicates=duplicates)
+    out = DecodedTemplate(written=raw, expanded=raw, duplicates=duplicates)
     if _may_exceed_values(text, limits) and \
             weight(raw, {}, limits.max_cloudformation_values, count_keys=True) > limits.max_cloudformation_values:
         out.problems.append((1, f"template expands to more than {limits.max_cloudformation_values} values "
                                 "(YAML aliases?; max_cloudformation_values); transforms not applied"))
-        transformed = raw
-    else:
-        transformed = _transform(raw, out, limits.max_cloudformation_copies, lines)
-    memo: Dict[int, Any] = {}
-    try:
-        out.written = _convert(raw, memo, lines)
-        out.expanded = _convert(transformed, memo, lines)
-    except RecursionError:
-        return DecodedTemplate(error=(1, "template nested too deeply to read"))
+    elif _declares_transform(raw) and _copies_allowed(raw, out, limits.max_cloudformation_copies):
+        try:
+            _transform(text, out)
+        except RecursionError:
+            return DecodedTemplate(error=(1, "template nested too deeply to read"))
     return out
 
 
@@ -160,9 +120,10 @@ def _may_exceed_values(text: str, limits: Limits) -> bool:
     return "&" in text or len(text) > limits.max_cloudformation_values
 
 
-def _decode(text: str) -> Tuple[Any, List[Tuple[int, str]]]:
-    """The decoded template and the duplicate keys it had, or ((line, message), [])."""
-    from cfnlint.decode import decode_str  # heavy: only on a cache miss
+def decode_with_cfn_lint(text: str) -> Tuple[Any, List[Tuple[int, str]]]:
+    """cfn-lint's reading of the text, as ``cfn_reader.decode`` returns it but
+    with cfn-lint's nodes: what its transforms work on."""
+    from cfnlint.decode import decode_str  # heavy: only for transforms
 
     template, matches = decode_str(text)
     if template is None and matches and all(
@@ -179,14 +140,7 @@ def _decode(text: str) -> Tuple[Any, List[Tuple[int, str]]]:
 
 
 def _match_line(match: Any, text: str) -> int:
-    line = int(getattr(match, "linenumber", 1) or 1)
-    if line <= 1:
-        # Reader errors (a forbidden control character) carry only an offset.
-        found = re.search(r"position (\d+)", str(getattr(match, "message", "")))
-        if found:
-            offset = int(found.group(1))
-            return text.count("\n", 0, offset) + 1
-    return max(line, 1)
+    return reported_line(int(getattr(match, "linenumber", 1) or 1), str(getattr(match, "message", "")), text)
 
 
 def _load_last_key_wins(text: str) -> Any:
@@ -206,21 +160,29 @@ def _load_last_key_wins(text: str) -> Any:
         return None
 
 
-def _transform(template: Any, out: DecodedTemplate, max_copies: int, lines: Optional[List[int]]) -> Any:
-    """Expand SAM and language extensions as CloudFormation would."""
+def _declares_transform(template: Any) -> bool:
     if not isinstance(template, dict):
-        return template
+        return False
     declared = template.get("Transform")
     names = declared if isinstance(declared, list) else [declared]
-    if not any(isinstance(n, str) and n in TRANSFORMS for n in names):
-        return template
-    copies, line = _foreach_copies(template, max_copies, lines)
+    return any(isinstance(n, str) and n in TRANSFORMS for n in names)
+
+
+def _copies_allowed(template: Dict[Any, Any], out: DecodedTemplate, max_copies: int) -> bool:
+    copies, line = _foreach_copies(template, max_copies)
     if copies > max_copies:
         out.problems.append((line, f"Fn::ForEach makes more than {max_copies} copies "
                                    "(max_cloudformation_copies); transforms not applied"))
-        return template
+        return False
+    return True
+
+
+def _transform(text: str, out: DecodedTemplate) -> None:
+    """Expand SAM and language extensions as CloudFormation would, on
+    cfn-lint's reading of the text (the same values as ours)."""
     from cfnlint.template import Template
 
+    template, _ = decode_with_cfn_lint(text)
     # cfn-lint names the copies of a Fn::ForEach collection it cannot resolve
     # with random letters; the same template must read the same every time.
     state = random.getstate()
@@ -230,16 +192,19 @@ def _transform(template: Any, out: DecodedTemplate, max_copies: int, lines: Opti
         matches = cfn.transform()
     except Exception as exc:  # a transform's own failure must not end the scan
         out.transform_notes.append(f"transform not applied ({type(exc).__name__}: {exc}); read as written")
-        return template
+        return
     finally:
         random.setstate(state)
     if matches:
         out.transform_notes.append(f"transform not applied ({matches[0].message}); read as written")
-        return template
-    return cfn.template
+        return
+    lines = line_table(text)
+    memo: Dict[int, Any] = {}
+    out.written = convert(template, memo, lines)
+    out.expanded = convert(cfn.template, memo, lines)
 
 
-def _foreach_copies(template: Dict[Any, Any], cap: int, lines: Optional[List[int]]) -> Tuple[int, int]:
+def _foreach_copies(template: Dict[Any, Any], cap: int) -> Tuple[int, int]:
     """How many copies the Fn::ForEach loops make (products of collection
     lengths along each nesting), and the line of the first loop."""
     parameters = template.get("Parameters")
@@ -256,7 +221,7 @@ def _foreach_copies(template: Dict[Any, Any], cap: int, lines: Optional[List[int
         for key, value in node.items():
             if isinstance(key, str) and key.startswith(_FOREACH) and isinstance(value, list) and len(value) == 3:
                 if total == 0:
-                    first_line = _line(getattr(key, "start_mark", None), lines) or 1
+                    first_line = getattr(key, "line", 0) or 1
                 inner = factor * max(_collection_length(value[1], parameters, mappings), 1)
                 total += inner
                 if total > cap:
@@ -288,28 +253,12 @@ def _collection_length(collection: Any, parameters: Any, mappings: Any) -> int:
     return 1
 
 
-def _line_table(text: str) -> Optional[List[int]]:
-    """For each line number PyYAML reports, the line an editor shows; None
-    when they are the same (no U+0085, U+2028 or U+2029 in the text)."""
-    if not any(ch in text for ch in "\x85\u2028\u2029"):
-        return None
-    table = [0]
-    for match in _YAML_BREAKS.finditer(text):
-        table.append(table[-1] + (match.group() == "\n"))
-    return table
-
-
 def _line(mark: Any, lines: Optional[List[int]]) -> int:
     """1-based editor line of one of cfn-lint's 0-based marks (0: none)."""
-    if mark is None:
-        return 0
-    line = int(mark.line)
-    if lines is not None and 0 <= line < len(lines):
-        line = lines[line]
-    return line + 1
+    return 0 if mark is None else editor_line(int(mark.line), lines)
 
 
-def _convert(node: Any, memo: Dict[int, Any], lines: Optional[List[int]]) -> Any:
+def convert(node: Any, memo: Dict[int, Any], lines: Optional[List[int]]) -> Any:
     """cfn-lint's nodes as our containers; a part used twice (an alias) stays
     one shared object, so conversion costs the text's size, not the expansion's."""
     known = memo.get(id(node))
@@ -317,20 +266,20 @@ def _convert(node: Any, memo: Dict[int, Any], lines: Optional[List[int]]) -> Any
         return known[1]
     start = _line(getattr(node, "start_mark", None), lines)
     if isinstance(node, dict):
-        out: Any = _positioned_map(start, _line(getattr(node, "end_mark", None), lines))
+        out: Any = positioned_map(start, _line(getattr(node, "end_mark", None), lines))
         # The original stays in the memo so its id cannot be reused meanwhile.
         memo[id(node)] = (node, out)
         for key, value in node.items():
             # A string value's own line is never asked for (its key's is), and
             # plain strings are much cheaper to load from the cache.
-            out[_convert(key, memo, lines)] = str(value) if type(value) is not str and isinstance(value, str) \
-                else _convert(value, memo, lines)
+            out[convert(key, memo, lines)] = str(value) if type(value) is not str and isinstance(value, str) \
+                else convert(value, memo, lines)
     elif isinstance(node, list):
-        out = _positioned_list(start, _line(getattr(node, "end_mark", None), lines))
+        out = positioned_list(start, _line(getattr(node, "end_mark", None), lines))
         memo[id(node)] = (node, out)
-        out.extend(_convert(item, memo, lines) for item in node)
+        out.extend(convert(item, memo, lines) for item in node)
     elif isinstance(node, str) and start:
-        out = _positioned_text(node, start)
+        out = positioned_text(node, start)
         memo[id(node)] = (node, out)
     else:
         return node

@@ -1,6 +1,6 @@
 """AWS CloudFormation templates (YAML or JSON, SAM included) into resources.
 
-``cfn_document`` reads the template with cfn-lint's decoder (short-form tags
+``cfn_document`` reads the template with ``cfn_reader`` (short-form tags
 such as ``!Ref`` and ``!Sub`` included, a position on every mapping and
 string) and expands ``AWS::LanguageExtensions`` (``Fn::ForEach``) and SAM
 (``AWS::Serverless-2016-10-31``) with cfn-lint's transforms, keeping those
