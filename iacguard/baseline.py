@@ -43,6 +43,8 @@ def load(path: Path, aliases: Optional[Aliases] = None) -> Dict[str, Accepted]:
         raise BaselineError(f"baseline file {path} does not exist") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise BaselineError(f"baseline file {path} is not readable JSON: {exc}") from None
+    except RecursionError:
+        raise BaselineError(f"baseline file {path} is nested too deeply to be an iacguard baseline") from None
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("findings"), list):
         raise BaselineError(f"baseline file {path} is not an iacguard baseline (version {VERSION})")
     accepted: Dict[str, Accepted] = {}

@@ -8,7 +8,6 @@ import gc
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
@@ -24,10 +23,13 @@ from .findings import BUILTIN_TITLES, SEVERITY_ORDER
 from .report import Report
 from .report.common import terminal_safe
 from .model import FORMATS
+from .signals import Terminated, signals_as_exceptions
+from .output import STDOUT, OutputError, check_destination, write_report
 from .source import SourceError, confined, is_inside, repository_root
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
+EXIT_INTERRUPTED = 128 + 2  # SIGINT, as shells report it
 # Allocations between cycle collections of the youngest generation during a scan.
 GC_THRESHOLD = 50_000
 META_CHECK_IDS = tuple(BUILTIN_TITLES)
@@ -142,8 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    # Ctrl-C and SIGTERM end the run with one line (no traceback) and the
+    # shell's status for them; files being written are cleaned up on the way.
     try:
-        return _main(argv)
+        with signals_as_exceptions():
+            return _main(argv)
     except BrokenPipeError:
         # The reader went away (``iacguard checks list | head -1``): stop
         # quietly, with the status of a Unix tool ended by SIGPIPE. Standard
@@ -153,6 +158,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("iacguard: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        return 128 + exc.signum
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
@@ -198,29 +208,12 @@ def _outputs(formats: Sequence[str], outputs: Sequence[str]) -> List[Tuple[str, 
     outputs = list(outputs)
     if len(outputs) > len(formats):
         raise UsageError("more --output than --format options")
-    pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    # "-" is standard output, like no --output at all.
+    pairs = [(fmt, outputs[i] if i < len(outputs) and outputs[i] != STDOUT else None)
+             for i, fmt in enumerate(formats)]
     if sum(1 for _, out in pairs if out is None) > 1:
         raise UsageError("only one --format can go to standard output; give the others an --output")
     return pairs
-
-
-def write_atomically(path: str, pieces: Iterable[str]) -> None:
-    """A reader never sees a half-written report: write aside, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=str(target.parent), prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(pieces)
-        # mkstemp makes the file private; a report gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _in_blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
@@ -350,6 +343,14 @@ def _scan(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown check id(s) {', '.join(unknown)} (see 'iacguard checks list')")
     selected = select_checks(checkset, include, exclude)
+    missing = [f for f in config.get("var_files") if not Path(f).is_file()]
+    if missing:
+        raise UsageError(f"variable file {missing[0]} not found")
+    for destination in [out for _, out in outputs if out] + [args.create_baseline or STDOUT]:
+        try:
+            check_destination(destination, args.paths or ["."])
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
     accepted = {}
     if config.get("baseline") and not args.create_baseline:
         try:
@@ -385,7 +386,7 @@ def _scan(args: argparse.Namespace) -> int:
         result.findings = [f for f in result.findings if scope.wants(f.file, [s.file for s in f.provenance])]
         result.passed = [p for p in result.passed if scope.wants(p.file)]
     if args.create_baseline:
-        write_atomically(args.create_baseline, [baseline.render(result.findings)])
+        write_report(args.create_baseline, [baseline.render(result.findings)])
     report = Report(
         findings=result.findings,
         passed=result.passed,
@@ -397,6 +398,7 @@ def _scan(args: argparse.Namespace) -> int:
             skipped_files=result.skipped_files,
             parse_errors=len(result.parse_errors),
             check_errors=len(result.check_errors),
+            limits_reached=result.limits_reached,
         ),
         lang=config.get("lang"),
         severity_threshold=config.get("severity_threshold"),
@@ -414,7 +416,7 @@ def _scan(args: argparse.Namespace) -> int:
         report.color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         blocks = _in_blocks(pieces(fmt)(report))
         if output:
-            write_atomically(output, blocks)
+            write_report(output, blocks)
         else:
             sys.stdout.writelines(blocks)
     if args.debug:

@@ -90,6 +90,11 @@ def _severity_map(value: Any, key: str, source: str) -> Dict[str, str]:
     return out
 
 
+# The largest value a limit may take: beyond what any input could reach, and
+# within what the platform can count and allocate against.
+MAX_LIMIT = 2 ** 48
+
+
 def limit_names() -> List[str]:
     from .source import Limits
 
@@ -120,6 +125,8 @@ def parse_limits(value: Any, key: str, source: str) -> Dict[str, int]:
             number = 0
         if number < 1:
             raise ConfigError(source, f"limit '{name}' must be a positive whole number, not {raw!r}")
+        if number > MAX_LIMIT:
+            raise ConfigError(source, f"limit '{name}' must be at most {MAX_LIMIT:,}, not {raw!r}")
         out[str(name)] = number
     return out
 
@@ -277,6 +284,8 @@ def load_file(path: Path, config: Config, repository: Optional[Path] = None) -> 
             data: Any = _toml().loads(path.read_text(encoding="utf-8")).get("tool", {}).get("iacguard", {})
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise ConfigError(source, f"cannot read: {exc}") from None
+        except RecursionError:
+            raise ConfigError(source, "cannot read: nested too deeply") from None
     else:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -284,6 +293,8 @@ def load_file(path: Path, config: Config, repository: Optional[Path] = None) -> 
             raise ConfigError(source, "no such file") from None
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise ConfigError(source, f"cannot read: {exc}") from None
+        except RecursionError:
+            raise ConfigError(source, "cannot read: nested too deeply") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Set
 
-from .source import display_path, is_inside
+from .source import display_path, is_inside, read_head
 
 SKIPPED_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 
@@ -167,3 +167,10 @@ def detect_format(name: str, text: str) -> Optional[str]:
     if lower.endswith(_YAML_SUFFIXES + _JSON_SUFFIXES) and _CFN_MARKER.search(head):
         return "cloudformation"
     return None
+
+
+def sniff_format(path: Path) -> Optional[str]:
+    """The format of a file judged by its name and beginning, for a file
+    that is not (or cannot be) read whole."""
+    head = read_head(path, 65536)
+    return detect_format(path.name, head.decode("utf-8", errors="replace"))

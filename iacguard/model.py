@@ -185,6 +185,9 @@ class Resource:
     module_path: Tuple[str, ...] = ()
     # What this resource refers to: graph edges.
     links: List["Link"] = field(default_factory=list)
+    # Names that stand for this resource together with others (an ARM copy
+    # loop): a link to such a name is a link to every member.
+    groups: Tuple[str, ...] = ()
     # Where an attribute's value came from, when it was not written literally.
     value_origins: Dict[Path, str] = field(default_factory=dict)
     # The places an attribute's value passed through (see Provenance), by
@@ -258,6 +261,8 @@ class ParsedFile:
     comments: Dict[int, str] = field(default_factory=dict)
     # Things worth telling the user that are not failures (shown with --verbose).
     notes: List[str] = field(default_factory=list)
+    # Values a limit made unknown (each has a note): counted in the summary.
+    limited: int = 0
     # Other template files this one loaded (nested stacks, linked templates):
     # they are judged through this file, with the values it passes them.
     loaded_files: List[str] = field(default_factory=list)

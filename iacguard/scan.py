@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .cache import ParseCache
-from .discovery import Candidate, detect_format, discover
+from .discovery import Candidate, detect_format, discover, sniff_format
 from .engine.aliases import deprecation, expand_mapping
 from .engine.aliases import expand as expand_aliases
 from .engine.checks import CheckSet
@@ -19,7 +19,7 @@ from .engine.runner import CheckError, run_checks
 from .findings import BUILTIN_TITLES, PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
 from .graph import ResourceGraph
 from .model import FORMATS, ParsedFile, ParseError, Resource, TemplateContext
-from .source import Limits, SourceError, read_head, read_text, read_text_overlaid, repository_root
+from .source import Limits, SourceError, read_text, read_text_overlaid, repository_root
 from .suppress import SuppressionSettings, apply_suppressions
 
 if TYPE_CHECKING:
@@ -75,6 +75,10 @@ class ScanResult:
     @property
     def resources(self) -> List[Resource]:
         return [r for f in self.files for r in f.resources if r.kind == "resource"]
+
+    @property
+    def limits_reached(self) -> int:
+        return sum(f.limited for f in self.files)
 
     @property
     def parse_errors(self) -> List[ParseError]:
@@ -138,7 +142,7 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
         try:
             text = read_text_overlaid(candidate.path, options.limits, options.overlay)
         except SourceError as exc:
-            sniffed = _sniff_format(candidate.path)
+            sniffed = sniff_format(candidate.path)
             if name.endswith((".tf", ".tf.json")) or _explicit(candidate, options) or sniffed:
                 fmt = "terraform" if name.endswith((".tf", ".tf.json")) else (sniffed or "")
                 result.files.append(ParsedFile(candidate.display, fmt or "unknown",
@@ -283,14 +287,6 @@ def _attach_snippets(findings: List[Finding], cwd: Path, limits: Limits) -> None
             start = max(finding.line, 1)
             finding.snippet = [(n, lines[n - 1][:400]) for n in range(start, start + SNIPPET_LINES)
                                if 0 < n <= len(lines)]
-
-
-def _sniff_format(path: Path) -> Optional[str]:
-    """Whether a file that could not be read whole (too large, not UTF-8)
-    looks like a template by its beginning: then it must be reported, not
-    skipped."""
-    head = read_head(path, 65536)
-    return detect_format(path.name, head.decode("utf-8", errors="replace"))
 
 
 def _repository_roots(candidates: List[Candidate]) -> Dict[Path, Path]:

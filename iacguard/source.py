@@ -114,11 +114,16 @@ def read_regular_bytes(path: Path, max_bytes: int) -> bytes:
             if info.st_size > max_bytes:
                 raise SourceError(f"file is {describe_size(info.st_size)}, larger than the "
                                   f"{describe_size(max_bytes)} limit (max_file_bytes); not scanned")
-            data = handle.read(max_bytes + 1)  # it may grow while it is read
+            # One byte more than its size tells a file that grows while it is
+            # read; never ask for the limit itself, which may be far larger
+            # than memory.
+            data = handle.read(info.st_size + 1)
         except OSError as exc:
             raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > max_bytes:
         raise SourceError(f"file is larger than the {describe_size(max_bytes)} limit (max_file_bytes); not scanned")
+    if len(data) > info.st_size:
+        raise SourceError("file changed while it was read; not scanned")
     return data
 
 

@@ -39,7 +39,7 @@ def test_json_contract(tmp_path: Path, run) -> None:
     assert code == 1
     assert doc["schema_version"] == 1 and doc["tool"]["name"] == "iacguard"
     assert set(doc["summary"]) == {"files", "resources", "checks_run", "passed", "failed", "suppressed",
-                                   "parse_errors", "by_severity"}
+                                   "parse_errors", "limits_reached", "by_severity"}
     assert doc["summary"]["failed"] == 1 and doc["summary"]["by_severity"]["HIGH"] == 1
     (finding,) = doc["findings"]
     assert set(finding) == {"check_id", "title", "severity", "format", "file", "line", "end_line", "resource",

@@ -431,9 +431,7 @@ class Connected(Condition):
     def evaluate(self, ctx: Context) -> Result:
         subject = ctx.resource
         unknown = False
-        for other in ctx.graph.neighbours(subject, self.direction, self.via):
-            if other.type.lower() not in self.lower_types:
-                continue
+        for other in ctx.graph.neighbours(subject, self.direction, self.via, self.lower_types):
             if self.where is None:
                 return Result(Tri.TRUE, [Evidence((), None)], [])
             state = self.where.evaluate(ctx.on(other)).state

@@ -86,6 +86,7 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
         out.errors.append(ParseError(display, 1, "template nested too deeply to evaluate", "arm"))
     reader.finish()
     session = reader.session
+    out.limited = session.limited
     if session.exhausted:
         # Values past this point are unknown: reported, so that a template
         # cannot hide its findings behind expensive expressions.
@@ -156,7 +157,8 @@ class _Template:
     chain: Tuple[str, ...]
     language_v2: bool
     symbols: Dict[str, List[str]] = field(default_factory=lambda: defaultdict(list))
-    loops: Dict[str, List[str]] = field(default_factory=lambda: defaultdict(list))
+    # A copy loop's name -> the group its members answer to.
+    loops: Dict[str, List[str]] = field(default_factory=dict)
     # Where each parameter's and variable's value comes from, by the
     # lower-cased reference (``parameters('x')``); see _input_sources.
     inputs: Mapping[str, Provenance] = field(default_factory=dict)
@@ -246,7 +248,10 @@ class _Reader:
             return
         if len(self.out.resources) >= MAX_RESOURCES:
             self.stopped = True
-            self.out.notes.append(f"{self.display}: more than {MAX_RESOURCES} resources; the rest are not read")
+            self.out.errors.append(ParseError(
+                template.source.display, template.source.doc.lines.get(path, 1),
+                f"more than {MAX_RESOURCES} resources (arm.MAX_RESOURCES); this one and the rest are not checked",
+                "arm"))
             return
         rtype, relative = self._type(body["type"], scope, parent)
         name, key, known = self._name(body.get("name"), scope, rtype, parent, relative)
@@ -353,8 +358,10 @@ class _Reader:
         if not isinstance(props, dict):
             return
         if template.depth >= MAX_DEPLOYMENT_DEPTH:
-            self.out.notes.append(f"{template.source.display}: deployments nested deeper than "
-                                  f"{MAX_DEPLOYMENT_DEPTH}; {prefix[:-1]} not read")
+            self.out.errors.append(ParseError(
+                template.source.display, template.source.doc.lines.get(path, 1),
+                f"deployments nested deeper than {MAX_DEPLOYMENT_DEPTH} (arm.MAX_DEPLOYMENT_DEPTH); {prefix[:-1]} "
+                "is not read and its resources are not checked", "arm"))
             return
         evaluated = attributes.get("properties")
         passed = evaluated.get("parameters") if isinstance(evaluated, dict) else None
@@ -375,10 +382,12 @@ class _Reader:
     def _linked(self, template: _Template, link: Dict[str, Any], props: Dict[str, Any], scope: Scope,
                 supplied: Optional[Dict[str, Any]], prefix: str, line: int) -> None:
         """A linked template, read from disk only when it is a local path
-        inside the repository (never a network URL)."""
+        inside the repository (never a network URL). One that is there but
+        cannot be read is an error on the ``templateLink`` line, as a module
+        file that cannot be parsed would be."""
         where = link.get("relativePath", link.get("uri"))
         value = evaluate_leaf(where, scope, self.session, [])
-        found = self._local_template(template, value, line)
+        found = self._local_template(template, value, line, missing="linked template")
         if found is None:
             return
         real, display = found
@@ -389,13 +398,12 @@ class _Reader:
         context = self.context  # set: _local_template found a file only with it
         try:
             doc = parse_json(read_reference(real, context.repo_root, context.limits), cache=context.cache)
-        except SourceError as exc:
-            self._refused(template, line, f"linked template {display} not read: {exc}")
-            return
-        except JSONPositionError as exc:
-            self.out.notes.append(f"{template.source.display}: linked template {display} not read: {exc}")
+        except (SourceError, JSONPositionError) as exc:
+            self._refused(template, line, f"linked template {display} not read: {exc}; its resources are not checked")
             return
         if not isinstance(doc.value, dict):
+            self._refused(template, line, f"linked template {display} is not a template (not a JSON object); "
+                                          "its resources are not checked")
             return
         if supplied is not None and not supplied:
             supplied = self._parameters_link(template, props, scope, line) or supplied
@@ -406,10 +414,17 @@ class _Reader:
                   template.depth + 1, template.chain + (display,))
 
     def _refused(self, template: _Template, line: int, message: str) -> None:
-        """An IACG-000 where the template refers to a file it may not read."""
-        self.out.errors.append(ParseError(template.source.display, line, message, "arm"))
+        """An IACG-000 where the template refers to a file it may not or
+        cannot read (once, however often the reference is evaluated)."""
+        error = ParseError(template.source.display, line, message, "arm")
+        if error not in self.out.errors:
+            self.out.errors.append(error)
 
-    def _local_template(self, template: _Template, value: Any, line: int) -> Optional[Tuple[FSPath, str]]:
+    def _local_template(self, template: _Template, value: Any, line: int,
+                        missing: str = "") -> Optional[Tuple[FSPath, str]]:
+        """The file a link names, when it is a local path inside the
+        repository. One that is not there is an error when ``missing`` names
+        what it should have been (its resources would be lost), else a note."""
         if not isinstance(value, str) or not value or self.context is None or template.source.directory is None:
             if isinstance(value, str) and value:
                 self.out.notes.append(f"{template.source.display}: linked template {value!r} not read")
@@ -422,7 +437,10 @@ class _Reader:
             self._refused(template, line, f"linked file {value!r} leads outside the repository; not read")
             return None
         if not real.is_file():
-            self.out.notes.append(f"{template.source.display}: linked template {value!r} not found")
+            if missing:
+                self._refused(template, line, f"{missing} {value!r} not found; its resources are not checked")
+            else:
+                self.out.notes.append(f"{template.source.display}: linked template {value!r} not found")
             return None
         return real, display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
 
@@ -446,10 +464,17 @@ class _Reader:
     def _register(self, template: _Template, resource: Resource, rtype: str, key: str,
                   symbolic: Optional[str], loop: Optional[str], targets: List[Tuple[Target, str]]) -> None:
         address = resource.address
-        if symbolic:
-            template.symbols[symbolic.lower()].append(address)
+        referred = address
         if loop:
-            template.loops[loop.lower()].append(address)
+            # The members are linked to as one group: a loop depending on a
+            # loop is not the product of their sizes in links.
+            referred = f"{template.prefix}copy({loop.lower()})"
+            resource.groups = (referred,)
+            template.loops[loop.lower()] = [referred]
+        if symbolic:
+            names = template.symbols[symbolic.lower()]
+            if referred not in names:
+                names.append(referred)
         if key:
             self.by_type_name[(rtype.lower(), key.lower())].append(address)
             self.by_name[key.lower()].append(address)

@@ -71,6 +71,7 @@ class Session:
     # The file's steps are spent: set once, with where it happened.
     exhausted: bool = False
     exhausted_at: Tuple[str, int] = ("", 0)
+    limited: int = 0  # values made unknown by the per-value budget
     weights: Dict[int, Tuple[Any, int]] = field(default_factory=dict)
     steps: int = field(init=False, default=0)  # left for the value being evaluated
     file_steps: int = field(init=False, default=0)  # left for the file
@@ -112,6 +113,7 @@ class Session:
 
     def end_value(self, saved: int) -> None:
         if self.steps < 0 and not self.exhausted:
+            self.limited += 1
             self.notes.append(f"{self._where()}: evaluation step budget exhausted: a value needs more than "
                               f"{self.max_steps} steps; that value is unknown")
         self.steps = saved

@@ -215,7 +215,11 @@ class _StackReader:
         """A nested stack whose TemplateURL is a local file: read it with the
         parameters the parent passes; its resources are ``Parent/Child``."""
         url = stack.attributes.get("TemplateURL")
-        if self.context is None or not isinstance(url, str) or "://" in url or len(chain) > MAX_NESTING:
+        if self.context is None or not isinstance(url, str) or "://" in url:
+            return
+        if len(chain) > MAX_NESTING:
+            self._unreadable(display, stack, f"{url!r} not read: nested stacks nest deeper than {MAX_NESTING} "
+                                             "(cloudformation.MAX_NESTING)")
             return
         real = resolve_inside(base_dir, url, self.context.repo_root)
         if real is None:
@@ -223,7 +227,10 @@ class _StackReader:
                                               f"{url!r} leads outside the repository; not read", "cloudformation"))
             return
         child_display = display_path(real, (self.context.cwd or FSPath.cwd()).resolve())
-        if child_display in chain or not real.is_file():
+        if child_display in chain:
+            return
+        if not real.is_file():
+            self._unreadable(display, stack, f"{url!r} not found")
             return
         if self.stacks_read >= self.limits.max_nested_stacks:
             if self.stacks_read == self.limits.max_nested_stacks:
@@ -238,12 +245,16 @@ class _StackReader:
             try:
                 text = read_reference(real, self.context.repo_root, self.limits)
             except SourceError as exc:
-                self.out.errors.append(ParseError(display, stack.location.line, f"nested stack {stack.address} "
-                                                  f"template {url!r} not read: {exc}", "cloudformation"))
+                self._unreadable(display, stack, f"{url!r} not read: {exc}")
                 return
             self.templates[real] = (read_template(text, self.context.cache, self.limits), _is_json(text))
         decoded, is_json = self.templates[real]
-        if not isinstance(decoded.written, dict) or decoded.error is not None:
+        if decoded.error is not None:
+            line, message = decoded.error
+            self._unreadable(display, stack, f"{child_display}:{line} cannot be parsed: {message}")
+            return
+        if not isinstance(decoded.written, dict):
+            self._unreadable(display, stack, f"{child_display} is not a template (not a mapping)")
             return
         parameters = stack.attributes.get("Parameters")
         given = parameters if isinstance(parameters, dict) else {}
@@ -253,6 +264,16 @@ class _StackReader:
         if child_display not in self.out.loaded_files:
             self.out.loaded_files.append(child_display)
         self.read(child_display, real.parent, decoded, supplied, is_json, prefix=f"{stack.address}/", chain=chain)
+
+    def _unreadable(self, display: str, stack: Resource, why: str) -> None:
+        """A nested template that cannot be read hides its resources: like a
+        module file that cannot be parsed, an error on the line that refers
+        to it."""
+        line = stack.attribute_lines.get(("TemplateURL",), stack.location.line)
+        error = ParseError(display, line, f"nested stack {stack.address} template {why}; its resources are not "
+                                          "checked", "cloudformation")
+        if error not in self.out.errors:
+            self.out.errors.append(error)
 
 
 def _owner_id(logical_id: str, declared: Dict[str, Any]) -> Optional[str]:

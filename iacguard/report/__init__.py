@@ -24,6 +24,8 @@ class Summary:
     skipped_files: int = 0
     parse_errors: int = 0
     check_errors: int = 0
+    # Values a limit made unknown (not findings: unknown decides nothing).
+    limits_reached: int = 0
 
 
 @dataclass(frozen=True)

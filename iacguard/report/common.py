@@ -203,4 +203,5 @@ def summary_line(report: Report) -> str:
     line = t("text.summary", report.lang, files=s.files, resources=s.resources, checks=checks,
              failed=len(report.unsuppressed), by=by, passed=len(report.passed),
              suppressed=len(report.findings) - len(report.unsuppressed), errors=s.parse_errors)
-    return line.replace(" ()", "").replace("（）", "")
+    line = line.replace(" ()", "").replace("（）", "")
+    return line + (t("text.limited", report.lang, limited=s.limits_reached) if s.limits_reached else "")

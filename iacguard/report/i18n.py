@@ -46,6 +46,10 @@ _TABLE = {
     "explain.cis": {"en": "CIS Benchmarks", "ja": "CIS ベンチマーク"},
     "explain.requires": {"en": "Runs only with", "ja": "次の設定があるときのみ実行"},
     # --- text ------------------------------------------------------------------
+    "text.limited": {
+        "en": ", {limited} values unknown past a limit (--verbose says where)",
+        "ja": "、制限を超えたため不明とした値 {limited} 件（--verbose で箇所を表示）",
+    },
     "text.summary": {
         "en": "{files} files, {resources} resources, {checks} checks: {failed} findings ({by}), "
               "{passed} passed, {suppressed} suppressed, {errors} parse errors",

@@ -41,6 +41,7 @@ def _document(report: Report) -> Dict[str, Any]:
             "failed": len(report.unsuppressed),
             "suppressed": len(report.findings) - len(report.unsuppressed),
             "parse_errors": summary.parse_errors,
+            "limits_reached": summary.limits_reached,
             "by_severity": report.by_severity(),
         },
         "findings": Converted(report.findings, lambda f: finding_dict(f, report.lang)),

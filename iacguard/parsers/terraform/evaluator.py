@@ -12,8 +12,10 @@ anywhere else it is simply UNKNOWN.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from ...model import UNKNOWN, UNKNOWN_PRESENT, contains_unknown, is_unknown
 from . import ast
@@ -65,6 +67,30 @@ class OpenMap(dict):
     present value, not an error."""
 
 
+# Told of each expression a limit (MAX_STEPS, MAX_STRING, REGEX_TIMEOUT_S,
+# MAX_DYNAMIC_BLOCKS) made unknown, within ``reporting_limits``.
+_ON_LIMIT: ContextVar[Optional[Callable[[ast.Expr], None]]] = ContextVar("iacguard_terraform_on_limit",
+                                                                         default=None)
+
+
+@contextmanager
+def reporting_limits(report: Callable[[ast.Expr], None]) -> Iterator[None]:
+    """Within the block, ``report(expr)`` hears of every expression whose
+    value a limit made unknown."""
+    token = _ON_LIMIT.set(report)
+    try:
+        yield
+    finally:
+        _ON_LIMIT.reset(token)
+
+
+def limit_reached(expr: ast.Expr) -> None:
+    """A limit made (part of) the value of ``expr`` unknown."""
+    report = _ON_LIMIT.get()
+    if report is not None:
+        report(expr)
+
+
 def evaluate(expr: ast.Expr, scope: Scope) -> Any:
     """The value of ``expr``; UNKNOWN where it cannot be known. Never raises.
 
@@ -83,9 +109,14 @@ def evaluate(expr: ast.Expr, scope: Scope) -> Any:
         # previous one twice are cheap to build; every check or reporter
         # that walks the result would still meet 2^40 elements.
         if isinstance(value, (list, dict)) and measure(value, MAX_STEPS)[0] > MAX_STEPS:
-            return UNKNOWN
+            raise BudgetExhausted()
         return value
-    except (RecursionError, EvaluationError, BudgetExhausted, MemoryError):
+    except BudgetExhausted:
+        limit_reached(expr)
+        return UNKNOWN
+    except (RecursionError, EvaluationError, MemoryError):
+        return UNKNOWN
+    except Exception:  # what cannot be evaluated is unknown; it must not cost the module
         return UNKNOWN
     finally:
         _CURRENT.reset(token)

@@ -9,12 +9,13 @@ their collections are known, the line of every attribute recorded.
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ...model import UNKNOWN, ParseError, Path, is_unknown
 from ..json_positions import JSONPositionError
 from . import ast
-from .evaluator import DictScope, Scope, evaluate
+from .evaluator import DictScope, Scope, evaluate, limit_reached
 from .hcl_json import parse_tf_json
 from ...parallel import map_in_processes
 from .syntax import HCLFile, HCLSyntaxError, parse_hcl, table_parser
@@ -107,7 +108,7 @@ def instances(block: ast.Block, scope: Scope, cap: int) -> List[Tuple[str, Scope
     each_attr = block.attribute("for_each")
     if count_attr is not None:
         count = evaluate(count_attr.expr, scope)
-        if isinstance(count, bool) or not isinstance(count, (int, float)):
+        if isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count):
             return [("", DictScope({"count": {"index": UNKNOWN}}, scope))]
         n = min(int(count), cap)
         return [(f"[{i}]", DictScope({"count": {"index": i}}, scope)) for i in range(max(n, 0))]
@@ -196,6 +197,8 @@ def _expand_dynamic(block: ast.Block, scope: Scope) -> Tuple[List[Tuple[ast.Bloc
         pairs = list(enumerate(collection))
     else:
         return [], False
+    if len(pairs) > MAX_DYNAMIC_BLOCKS:
+        limit_reached(each_attr.expr)
     return ([(content, DictScope({iterator: {"key": k, "value": v}}, scope)) for k, v in pairs[:MAX_DYNAMIC_BLOCKS]],
             len(pairs) <= MAX_DYNAMIC_BLOCKS)
 

@@ -15,6 +15,20 @@ _PAIRS = (
 )
 
 
+def _text(value: Any) -> Any:
+    """A string argument as Terraform reads it: numbers and booleans
+    converted, anything else (a list, a map) invalid, hence unknown."""
+    if isinstance(value, str) or is_unknown(value):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return str(int(value))
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return repr(value)
+    return UNKNOWN
+
+
 def _principals(blocks: Any) -> Any:
     if is_unknown(blocks):
         return UNKNOWN
@@ -22,7 +36,7 @@ def _principals(blocks: Any) -> Any:
     for block in blocks or []:
         if is_unknown(block) or not isinstance(block, dict):
             return UNKNOWN
-        kind, identifiers = block.get("type"), block.get("identifiers")
+        kind, identifiers = _text(block.get("type")), block.get("identifiers")
         if is_unknown(kind) or is_unknown(identifiers):
             return UNKNOWN
         if kind == "*":
@@ -38,7 +52,7 @@ def _conditions(blocks: Any) -> Any:
     for block in blocks or []:
         if is_unknown(block) or not isinstance(block, dict):
             return UNKNOWN
-        test, variable = block.get("test"), block.get("variable")
+        test, variable = _text(block.get("test")), _text(block.get("variable"))
         if is_unknown(test) or is_unknown(variable):
             return UNKNOWN
         out.setdefault(test, {})[variable] = block.get("values")

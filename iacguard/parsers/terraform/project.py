@@ -16,14 +16,15 @@ import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path as FSPath
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set,
+                    Tuple, TypeVar)
 
 from ...model import (UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Provenance, Resource, Source,
                       is_unknown, join_provenance)
 from ...source import (Limits, SourceError, confined, decode_bytes, display_path, is_inside, read_reference,
                        read_regular_bytes)
 from . import ast
-from .evaluator import LazyMapping, OpenMap, Scope, evaluate
+from .evaluator import LazyMapping, OpenMap, Scope, evaluate, reporting_limits
 from .inputs import TerraformInputs
 from .module import block_values, instances, parse_files, provider_of
 from .policy_document import render_policy_document
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from ...cache import ParseCache
 
 NodeKey = Tuple[str, str]
+T = TypeVar("T")
 MAX_MODULE_DEPTH = 32
 MAX_FILE_FUNCTION_BYTES = 1024 * 1024
 _MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -147,6 +149,7 @@ class Project:
         # limits.max_terraform_instances: nested module calls multiply them.
         self.max_instances = self.limits.max_terraform_instances
         self.instance_counts: Dict[FSPath, int] = {}
+        self._manifests: Dict[FSPath, Tuple[Dict[str, str], str]] = {}
         self._limited_roots: Set[FSPath] = set()
 
     # -- loading -----------------------------------------------------------
@@ -252,13 +255,41 @@ class Project:
                    f"{self.max_instances:,} Terraform resource, data and module instances made by count and "
                    "for_each (max_terraform_instances; they multiply through nested modules); the instances "
                    "beyond it are not evaluated")
-        target = self.parsed_files.setdefault(block.file, ParsedFile(block.file, "terraform"))
-        target.errors.append(ParseError(block.file, block.line, message, "terraform"))
+        self.error(block.file, block.line, message)
 
-    def note(self, message: str) -> None:
-        if message not in self._noted:
-            self._noted.add(message)
-            self.notes.append(message)
+    def downloaded_modules(self, root_dir: FSPath, root: FSPath) -> Tuple[Dict[str, str], str]:
+        """Module key -> directory, from the root module's
+        ``.terraform/modules/modules.json``, and why it was refused ("" when
+        it was not): read once per scan, however many module calls ask (it
+        can list thousands of modules)."""
+        if root_dir not in self._manifests:
+            self._manifests[root_dir] = self._read_manifest(root_dir / ".terraform" / "modules" / "modules.json",
+                                                            root)
+        return self._manifests[root_dir]
+
+    def _read_manifest(self, manifest: FSPath, root: FSPath) -> Tuple[Dict[str, str], str]:
+        if not manifest.is_file():
+            return {}, ""
+        try:
+            entries = json.loads(read_reference(manifest, root, self.limits)).get("Modules", [])
+        except SourceError as exc:
+            return {}, f"{self.display(manifest)} {exc}"
+        except (ValueError, AttributeError, RecursionError) as exc:
+            self.note(f"{self.display(manifest)} not read ({type(exc).__name__}); downloaded modules are unknown")
+            return {}, ""
+        found: Dict[str, str] = {}
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+                found.setdefault(entry["Key"], entry["Dir"])
+        return found, ""
+
+    def note(self, message: str) -> bool:
+        """Add a note for --verbose; False when it was already there."""
+        if message in self._noted:
+            return False
+        self._noted.add(message)
+        self.notes.append(message)
+        return True
 
     def roots(self) -> List[FSPath]:
         """Scanned directories not called as a module by another scanned one:
@@ -281,7 +312,8 @@ class Project:
             root = ModuleInstance(self, source, prefix="", inputs=values,
                                   input_flows=flows, root_dir=directory, chain=(directory,))
             try:
-                resources = root.all_resources()
+                with reporting_limits(lambda expr, source=source: self._limit_reached(source, expr)):
+                    resources = root.all_resources()
             except RecursionError:
                 self._fail(source, "the configuration nests too deeply to evaluate")
                 continue
@@ -294,6 +326,17 @@ class Project:
                     resource.location.file, ParsedFile(resource.location.file, "terraform"))
                 target.resources.append(resource)
         return [self.parsed_files[k] for k in sorted(self.parsed_files)]
+
+    def _limit_reached(self, source: ModuleSource, expr: Any) -> None:
+        """A value too costly to compute is unknown: said with --verbose,
+        counted in the summary (on the module's first file)."""
+        line = getattr(expr, "line", 0)
+        message = (f"{source.display}: a value{f' on line {line}' if line else ''} goes past an evaluation limit "
+                   "(functions.MAX_STEPS, MAX_STRING, REGEX_TIMEOUT_S or module.MAX_DYNAMIC_BLOCKS); "
+                   "it is unknown, in whole or past the limit")
+        if self.note(message):
+            for display, _ in source.files[:1]:
+                self.parsed_files[display].limited += 1
 
     def _fail(self, source: ModuleSource, message: str) -> None:
         for display, _ in source.files[:1]:
@@ -319,9 +362,16 @@ class Project:
         # repository (a link planted there cannot redirect it), else as given.
         given = [FSPath(var_file) for var_file in self.inputs.var_files]
         reads = [(path, root, True) for path in files] + [(path, self.root_of(path), False) for path in given]
-        for path, confine, quiet_missing in reads:
+        for path, confine, optional in reads:
             display = self.display(path.absolute())
-            for name, (value, line) in self._read_tfvars(path, confine, quiet_missing).items():
+            read = self._read_tfvars(path, confine, optional)
+            if read is None:
+                # Any variable the file may have set is unknown, not defaulted:
+                # a default that makes a bucket private must not stand in for
+                # a value that may make it public.
+                values, flows = _UnknownUnlessSet(), {}
+                continue
+            for name, (value, line) in read.items():
                 values[name] = value
                 flows[name] = Flow(sources=(Source(display, line, f"var.{name}"),))
         for item in self.inputs.vars:
@@ -330,33 +380,46 @@ class Project:
             flows.pop(name.strip(), None)
         return values, flows
 
-    def _read_tfvars(self, path: FSPath, root: Optional[FSPath], quiet_missing: bool) -> Dict[str, Tuple[Any, int]]:
-        """A variable file's values, each with its line; one that cannot be
-        read (a link out of the repository, too large, not text) is an error
-        on that file."""
+    def _read_tfvars(self, path: FSPath, root: Optional[FSPath],
+                     optional: bool) -> Optional[Dict[str, Tuple[Any, int]]]:
+        """A variable file's values, each with its line; None when it is
+        there (or was asked for) but cannot be read (a link out of the
+        repository, too large, not text, not parsable), which is an error on
+        that file."""
+        display = self.display(path)
         if not path.is_file():
-            if not quiet_missing:
-                self.note(f"variable file {path} not found")
-            return {}
+            if optional:
+                return {}
+            self._unusable_tfvars(display, 1, "variable file not found")
+            return None
         try:
             text = read_reference(path, root, self.limits, self.overlay)
         except SourceError as exc:
-            self.error(self.display(path), exc.line, f"variable file not read: {exc}")
-            return {}
+            self._unusable_tfvars(display, exc.line, f"variable file not read: {exc}")
+            return None
         if path.name.endswith(".json"):
             try:
                 doc = parse_json(text)
             except ValueError as exc:
-                self.note(f"variable file {self.display(path)} is not valid JSON: {exc}")
-                return {}
+                self._unusable_tfvars(display, getattr(exc, "line", 1), f"variable file is not valid JSON: {exc}")
+                return None
+            except RecursionError:
+                self._unusable_tfvars(display, 1, "variable file is nested too deeply to read")
+                return None
             data = doc.value
-            return {k: (v, doc.lines.get((k,), 1)) for k, v in data.items()} if isinstance(data, dict) else {}
-        (hcl, error), = parse_files([(self.display(path), text)], self.cache)  # cached like .tf files
+            if not isinstance(data, dict):
+                self._unusable_tfvars(display, 1, "variable file is not a JSON object")
+                return None
+            return {k: (v, doc.lines.get((k,), 1)) for k, v in data.items()}
+        (hcl, error), = parse_files([(display, text)], self.cache)  # cached like .tf files
         if hcl is None:
-            self.note(f"variable file {error.file}:{error.line}: {error.message}" if error else
-                      f"variable file {self.display(path)} not read")
-            return {}
+            self._unusable_tfvars(display, error.line if error else 1,
+                                  f"variable file not parsed: {error.message}" if error else "variable file not parsed")
+            return None
         return {attr.name: (evaluate(attr.expr, Scope()), attr.line) for attr in hcl.attributes}
+
+    def _unusable_tfvars(self, display: str, line: int, message: str) -> None:
+        self.error(display, line, f"{message}; the variables of the module it is read for are unknown")
 
     def read_file(self, base: FSPath, path: str) -> Optional[str]:
         """file()/templatefile(): only inside the repository, only modest sizes."""
@@ -371,7 +434,8 @@ class Project:
             return None
         try:
             return decode_bytes(read_regular_bytes(real, MAX_FILE_FUNCTION_BYTES))
-        except (OSError, SourceError):  # too large, not text, or a pipe swapped in
+        except (OSError, SourceError) as exc:  # too large, not text, or a pipe swapped in
+            self.note(f"file {path!r} not read ({exc}); its content is unknown")
             return None
 
 
@@ -519,18 +583,36 @@ class ModuleInstance(Scope):
             return None
         self._busy.add(key)
         try:
-            out = []
-            for suffix, scope in self.project.expand(block, self):
-                lines: Dict[Path, int] = {}
-                exprs: Dict[Path, ast.Expr] = {}
-                attrs = OpenMap(block_values(block, scope, (), lines, top=True, exprs=exprs))
-                if kind == "data" and block.labels[0] == "aws_iam_policy_document":
-                    attrs["json"] = render_policy_document(attrs)
-                out.append((suffix, attrs, lines, exprs))
+            out = self._contained(block, lambda: self._evaluate_block(kind, block), None)
         finally:
             self._busy.discard(key)
         self._resources[key] = out
         return out
+
+    def _evaluate_block(self, kind: str, block: ast.Block) -> List["_Instance"]:
+        out = []
+        for suffix, scope in self.project.expand(block, self):
+            lines: Dict[Path, int] = {}
+            exprs: Dict[Path, ast.Expr] = {}
+            attrs = OpenMap(block_values(block, scope, (), lines, top=True, exprs=exprs))
+            if kind == "data" and block.labels[0] == "aws_iam_policy_document":
+                attrs["json"] = render_policy_document(attrs)
+            out.append((suffix, attrs, lines, exprs))
+        return out
+
+    def _contained(self, block: ast.Block, work: Callable[[], T], failed: T) -> T:
+        """``work()`` for ``block``; when it fails (a bug meeting input it
+        did not expect), ``failed``, and an error on the block's own line:
+        one block costs itself, never the rest of its module."""
+        try:
+            return work()
+        except RecursionError:
+            raise  # nesting too deep for the whole evaluation, handled at its root
+        except Exception as exc:
+            self.project.error(block.file, block.line, f"internal error while evaluating {_block_address(block)}: "
+                                                       f"{type(exc).__name__}: {exc}; it is not checked")
+            self.project.internal_errors.append(traceback.format_exc())
+            return failed
 
     # -- modules -----------------------------------------------------------
     def children(self, name: str) -> List[Tuple[str, Optional["ModuleInstance"]]]:
@@ -542,7 +624,8 @@ class ModuleInstance(Scope):
             return []
         self._busy.add(("module", name))
         try:
-            result = self._instantiate(name, block)
+            # Failed, the call has one instance of unknown outputs.
+            result = self._contained(block, lambda: self._instantiate(name, block), [("", None)])
         finally:
             self._busy.discard(("module", name))
         self._children[name] = result
@@ -555,6 +638,9 @@ class ModuleInstance(Scope):
         if source is None or directory in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
             if directory is not None and directory in self.chain:
                 self.project.note(f"module {self.prefix}module.{name} calls itself; not expanded")
+            elif source is not None:
+                self.project.error(block.file, block.line, f"module.{name} is not loaded: modules nest deeper "
+                                   f"than {MAX_MODULE_DEPTH} (MAX_MODULE_DEPTH); its resources are not checked")
             return [(suffix, None) for suffix, _ in self.project.expand(block, self)]
         out: List[Tuple[str, Optional[ModuleInstance]]] = []
         for suffix, scope in self.project.expand(block, self):
@@ -588,22 +674,16 @@ class ModuleInstance(Scope):
         return None
 
     def _downloaded_module(self, name: str, block: ast.Block, root: FSPath) -> Optional[FSPath]:
-        manifest = self.root_dir / ".terraform" / "modules" / "modules.json"
-        if not manifest.is_file():
-            return None
-        try:
-            entries = json.loads(read_reference(manifest, root, self.project.limits)).get("Modules", [])
-        except SourceError as exc:
-            self.project.error(block.file, block.line, f"module {name!r}: {self.project.display(manifest)} {exc}")
-            return None
-        except (ValueError, AttributeError):
+        entries, refused = self.project.downloaded_modules(self.root_dir, root)
+        if refused:
+            self.project.error(block.file, block.line, f"module {name!r}: {refused}")
             return None
         key = f"{self.module_key}.{name}" if self.module_key else name
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and entry.get("Key") == key and isinstance(entry.get("Dir"), str):
-                return self._confined_dir(FSPath(os.path.normpath(self.root_dir / entry["Dir"])), root, block,
-                                          f"downloaded module {name!r} (modules.json)")
-        return None
+        relative = entries.get(key)
+        if relative is None:
+            return None
+        return self._confined_dir(FSPath(os.path.normpath(self.root_dir / relative)), root, block,
+                                  f"downloaded module {name!r} (modules.json)")
 
     def _confined_dir(self, directory: FSPath, root: FSPath, block: ast.Block, what: str) -> Optional[FSPath]:
         try:
@@ -706,8 +786,10 @@ class ModuleInstance(Scope):
         for kind, table in (("resource", self.source.resources), ("data", self.source.data)):
             for rtype in sorted(table):
                 for name in sorted(table[rtype]):
-                    out.extend(self._model(kind, table[rtype][name]))
-        out.extend(self._provider(block) for block in self.source.providers)
+                    block = table[rtype][name]
+                    out.extend(self._contained(block, lambda: self._model(kind, block), []))
+        for block in self.source.providers:
+            out.extend(self._contained(block, lambda: [self._provider(block)], []))
         for name in sorted(self.source.modules):
             for _, child in self.children(name):
                 if child is not None:
@@ -817,6 +899,18 @@ def _collection(block: ast.Block, items: List[Tuple[str, Any]]) -> Any:
     if block.attribute("for_each") is not None:
         return {json.loads(suffix[1:-1]): value for suffix, value in items}
     return items[0][1] if items else UNKNOWN
+
+
+class _UnknownUnlessSet(dict):
+    """Variable values after a variable file that could not be read: a
+    variable a later file or ``--var`` sets has that value, any other is
+    unknown (never its default)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> Any:
+        return UNKNOWN
 
 
 class _Namespace(LazyMapping):
