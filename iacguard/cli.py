@@ -8,8 +8,9 @@ import gc
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from . import __version__
 from . import baseline
@@ -24,8 +25,14 @@ from .report import Report
 from .report.common import terminal_safe
 from .model import FORMATS
 from .signals import Terminated, signals_as_exceptions
-from .output import STDOUT, OutputError, check_destination, write_report
-from .source import SourceError, confined, is_inside, repository_root
+from .output import STDOUT, OutputError, check_destination, write_binary_report, write_report
+from .source import SourceError, confined, is_inside, read_regular_bytes, repository_root
+
+if TYPE_CHECKING:
+    from .report.workbook import SignOffs
+
+# A checklist workbook given with --checklist-from is read whole.
+MAX_WORKBOOK_BYTES = 64 * 1024 * 1024
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
@@ -111,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
                            "repeatable")
     scan.add_argument("--no-cache", action="store_true",
                       help="parse every file afresh instead of using the parse cache")
+    scan.add_argument("--checklist-from", metavar="FILE",
+                      help="the previous --format xlsx workbook: its sign-offs carry over to rows whose status "
+                           "and evidence did not change")
+    scan.add_argument("--evidence", metavar="FILE",
+                      help="write a JSON record of the scan that 'iacguard evidence verify' checks later")
+
+    evidence_cmd = sub.add_parser("evidence", help="verify an evidence record")
+    evidence_sub = evidence_cmd.add_subparsers(dest="evidence_command", parser_class=_Parser)
+    verify = evidence_sub.add_parser("verify", help="hash the files and run the checks again: exit 0 when the "
+                                                    "record still holds, 1 naming what changed")
+    verify.add_argument("record", metavar="FILE")
+    verify.add_argument("--allow-python-checks", action="store_true",
+                        help="run the Python predicates of the record's checks directories")
 
     config_cmd = sub.add_parser("config", help="the effective configuration")
     config_sub = config_cmd.add_subparsers(dest="config_command", parser_class=_Parser)
@@ -176,6 +196,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             return _scan(args)
         if args.command == "checks":
             return _checks(args, parser)
+        if args.command == "evidence" and args.evidence_command == "verify":
+            return _verify(args)
         if args.command == "config" and args.config_command == "show":
             print(show_config(effective_config(args)), end="")
             return EXIT_OK
@@ -213,6 +235,8 @@ def _outputs(formats: Sequence[str], outputs: Sequence[str]) -> List[Tuple[str, 
              for i, fmt in enumerate(formats)]
     if sum(1 for _, out in pairs if out is None) > 1:
         raise UsageError("only one --format can go to standard output; give the others an --output")
+    if any(fmt == "xlsx" and out is None and sys.stdout.isatty() for fmt, out in pairs):
+        raise UsageError("--format xlsx writes a workbook: give it an --output")
     return pairs
 
 
@@ -318,6 +342,13 @@ def check_given_files(names: Sequence[str], option: str, roots: Sequence[Path]) 
 
 
 def _scan(args: argparse.Namespace) -> int:
+    return _run_scan(args, effective_config(args))
+
+
+def _run_scan(args: argparse.Namespace, config: Config,
+              outputs: Optional[List[Tuple[str, Optional[str]]]] = None) -> int:
+    """A scan with ``config`` settled: the command line's or a record's.
+    ``outputs`` (format, file) replaces the configured reports; [] writes none."""
     from .options import scan_options
     from .report import AUDIT_FORMATS, ScanInfo, Summary, pieces
     from .scan import scan, select_checks, unmatched_patterns
@@ -329,11 +360,11 @@ def _scan(args: argparse.Namespace) -> int:
     # workers inherit the setting.
     gc.set_threshold(GC_THRESHOLD, 20, 100)
     started = _now().isoformat(timespec="seconds")
-    config = effective_config(args)
     roots = scanned_repositories(args.paths or ["."])
     check_given_files(args.var_file, "--var-file", roots)
     check_given_files(args.parameters, "--parameters", roots)
-    outputs = _outputs(config.get("format"), config.get("output"))
+    if outputs is None:
+        outputs = _outputs(config.get("format"), config.get("output"))
     cache = ParseCache(enabled=not args.no_cache)
     checkset = load_checks([Path(d) for d in config.get("checks_dirs")], cache=cache,
                            allow_python=config.get("allow_python_checks"))
@@ -346,7 +377,8 @@ def _scan(args: argparse.Namespace) -> int:
     missing = [f for f in config.get("var_files") if not Path(f).is_file()]
     if missing:
         raise UsageError(f"variable file {missing[0]} not found")
-    for destination in [out for _, out in outputs if out] + [args.create_baseline or STDOUT]:
+    carried = _sign_offs(args.checklist_from)
+    for destination in [out for _, out in outputs if out] + [args.create_baseline or STDOUT, args.evidence or STDOUT]:
         try:
             check_destination(destination, args.paths or ["."])
         except OutputError as exc:
@@ -406,7 +438,7 @@ def _scan(args: argparse.Namespace) -> int:
         quiet=config.get("quiet"),
         compact=config.get("compact"),
     )
-    if any(fmt in AUDIT_FORMATS for fmt, _ in outputs):
+    if args.evidence or any(fmt in AUDIT_FORMATS for fmt, _ in outputs):
         commit, dirty = commit_state(Path(paths[0]))
         report.info = ScanInfo(started=started, paths=tuple(paths), commit=commit, dirty=dirty,
                                checkset_digest=selected.digest(), config_digest=config.digest())
@@ -414,11 +446,22 @@ def _scan(args: argparse.Namespace) -> int:
         report.passed = []
     for fmt, output in outputs:
         report.color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        if fmt == "xlsx":
+            from .report.workbook import render
+
+            write_binary_report(output or STDOUT, render(report, carried))
+            continue
         blocks = _in_blocks(pieces(fmt)(report))
         if output:
             write_report(output, blocks)
         else:
             sys.stdout.writelines(blocks)
+    if args.evidence:
+        from . import evidence
+
+        record = evidence.make_record(report.info, config.judging(), evidence.scanned_files(result, config, Path.cwd()),
+                                      Path.cwd(), result.findings, len(result.passed))
+        write_report(args.evidence, [json.dumps(record, ensure_ascii=False, indent=2) + "\n"])
     if args.debug:
         for trace in result.internal_errors:
             print(trace, file=sys.stderr)
@@ -441,6 +484,42 @@ def _scan(args: argparse.Namespace) -> int:
         print(_written_summary(report, written, status, len(result.check_errors), bool(args.create_baseline)),
               file=sys.stderr)
     return status  # recording a baseline accepts what it records
+
+
+def _sign_offs(path: Optional[str]) -> "SignOffs":
+    """The sign-offs of the previous workbook, read before the scan so that a
+    wrong file costs a message, not a scan."""
+    if not path:
+        return {}
+    from .report.workbook import WorkbookError, read_sign_offs
+
+    try:
+        return read_sign_offs(read_regular_bytes(Path(path), MAX_WORKBOOK_BYTES))
+    except (OSError, SourceError, WorkbookError) as exc:
+        raise UsageError(f"--checklist-from {path}: {exc}") from None
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """Scan again what a record names, with its configuration, and compare."""
+    from . import evidence
+
+    try:
+        record = evidence.load(Path(args.record))
+    except evidence.EvidenceError as exc:
+        raise UsageError(str(exc)) from None
+    config = evidence.configuration(record, defaults(), allow_python=args.allow_python_checks)
+    with tempfile.TemporaryDirectory(prefix="iacguard-verify-") as tmp:
+        fresh_path = Path(tmp) / "record.json"
+        scan_args = build_parser().parse_args(["scan", *record["paths"], "--no-cache", "--evidence", str(fresh_path)])
+        status = _run_scan(scan_args, config, outputs=[])
+        if status not in (EXIT_OK, EXIT_FINDINGS):
+            return status
+        verdict = evidence.compare(record, evidence.load(fresh_path), Path.cwd())
+    for line in verdict.lines():
+        print(terminal_safe(line))
+    print("iacguard: the evidence record holds" if verdict.holds else
+          "iacguard: the evidence record no longer holds", file=sys.stderr)
+    return EXIT_OK if verdict.holds else EXIT_FINDINGS
 
 
 def _progress_line(stream: TextIO) -> Callable[[str], None]:

@@ -155,6 +155,9 @@ def _skips(value: Any, key: str, source: str) -> List[Dict[str, Any]]:
 
 
 # key: (validator, default, relative-path key?)
+# Keys that change how results are shown, not what they are.
+PRESENTATION_KEYS = ("format", "output", "quiet", "compact", "verbose")
+
 _KEYS: Dict[str, Any] = {
     "format": (lambda v, k, s: [_choice(_output_formats())(x, k, s) for x in _strings(v, k, s)], ["text"]),
     "output": (_strings, []),
@@ -209,10 +212,16 @@ class Config:
         self.values[key] = value
         self.sources[key] = source
 
+    def judging(self) -> Dict[str, Any]:
+        """The values that decide a scan's results, as plain data: all but
+        where and how the results are shown."""
+        values = {k: v for k, v in self.values.items() if k not in PRESENTATION_KEYS}
+        return json.loads(json.dumps(values, sort_keys=True, default=str))
+
     def digest(self) -> str:
-        """SHA-256 of the effective values: the same settings give the same
-        digest, wherever they came from."""
-        text = json.dumps(self.values, sort_keys=True, ensure_ascii=False, default=str)
+        """SHA-256 of the values that decide the results: the same settings
+        give the same digest, wherever they came from."""
+        text = json.dumps(self.judging(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

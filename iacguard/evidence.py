@@ -16,11 +16,19 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from . import __version__
+from .config import Config
 from .findings import Finding
 from .report import ScanInfo
+from .source import display_path
+
+if TYPE_CHECKING:
+    from .scan import ScanResult
+
+# Files beside a template that a scan reads by name, not found by discovery.
+_TERRAFORM_INPUTS = ("terraform.tfvars", "terraform.tfvars.json", "*.auto.tfvars", "*.auto.tfvars.json")
 
 VERSION = 1
 _CHUNK = 1 << 20
@@ -31,7 +39,10 @@ class EvidenceError(Exception):
 
 
 def sha256_file(path: Path) -> Optional[str]:
-    """The file's SHA-256, or None when it cannot be read."""
+    """The file's SHA-256, or None when it cannot be read. A symbolic link is
+    not followed: the scan reads no file through one either."""
+    if path.is_symlink():
+        return None
     sha = hashlib.sha256()
     try:
         with path.open("rb") as handle:
@@ -40,6 +51,37 @@ def sha256_file(path: Path) -> Optional[str]:
     except OSError:
         return None
     return sha.hexdigest()
+
+
+def scanned_files(result: "ScanResult", config: Config, cwd: Path) -> List[str]:
+    """Every file the scan read, as the report names them: the templates,
+    those they loaded (nested stacks, linked templates), the variable and
+    parameter files beside them and those the configuration names."""
+    names: Set[str] = set()
+    for parsed in result.files:
+        names.add(parsed.path)
+        names.update(parsed.loaded_files)
+        path = cwd / parsed.path
+        if parsed.format == "terraform":
+            for pattern in _TERRAFORM_INPUTS:
+                names.update(display_path(p, cwd) for p in path.parent.glob(pattern) if p.is_file())
+        elif parsed.format == "arm":
+            beside = path.with_name(path.name.rsplit(".", 1)[0] + ".parameters.json")
+            if beside.is_file():
+                names.add(display_path(beside, cwd))
+    for name in list(config.get("var_files")) + list(config.get("parameters")):
+        names.add(display_path(Path(name).absolute(), cwd))
+    return sorted(names)
+
+
+def configuration(record: Mapping[str, Any], base: Config, allow_python: bool) -> Config:
+    """The configuration a record was made with, to scan with again. A record
+    is data: it never allows Python checks by itself."""
+    for key, value in record["configuration"].items():
+        if key in base.values:
+            base.set(key, value, "evidence record")
+    base.set("allow_python_checks", allow_python, "command line")
+    return base
 
 
 def _result(finding: Finding) -> Dict[str, Any]:

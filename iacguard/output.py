@@ -16,7 +16,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import IO, Callable, Iterable, Optional, Sequence
 
 from .discovery import sniff_format
 
@@ -92,24 +92,42 @@ def write_report(path: str, pieces: Iterable[str]) -> None:
         sys.stdout.writelines(pieces)
         sys.stdout.flush()
         return
+    _write(path, lambda handle: handle.writelines(pieces), binary=False)
+
+
+def write_binary_report(path: str, data: bytes) -> None:
+    """As ``write_report``, for a report that is bytes (a workbook)."""
+    if path == STDOUT:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    _write(path, lambda handle: handle.write(data), binary=True)
+
+
+def _write(path: str, fill: Callable[[IO], object], binary: bool) -> None:
     mode = _mode(path)
     if mode is not None and _is_stream(mode):
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(pieces)
+        with _open(path, binary) as handle:
+            fill(handle)
         return
     # Through symbolic links to the file they name.
-    _replace(Path(os.path.realpath(path)), pieces, stat.S_IMODE(mode) if mode is not None else None)
+    _replace(Path(os.path.realpath(path)), fill, binary, stat.S_IMODE(mode) if mode is not None else None)
 
 
-def _replace(target: Path, pieces: Iterable[str], mode: Optional[int]) -> None:
+def _open(path: "str | int", binary: bool) -> IO:
+    return open(path, "wb") if binary else open(path, "w", encoding="utf-8", newline="\n")
+
+
+def _replace(target: Path, fill: Callable[[IO], object], binary: bool, mode: Optional[int]) -> None:
     """A reader never sees a half-written report: write aside, then rename.
     The temporary file goes whatever ends the write, a signal included (the
     command line turns SIGTERM into an exception)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=str(target.parent), prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(pieces)
+        with _open(fd, binary) as handle:
+            fill(handle)
         # mkstemp makes the file private: an existing report keeps its mode,
         # a new one gets the user's umask like any file they create.
         os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import git, init_git_repository
 from iacguard import evidence
 from iacguard.report import ScanInfo
 from test_report_support import finding
@@ -73,3 +74,57 @@ def test_a_bad_record_is_an_error(tmp_path: Path, text: str) -> None:
     path.write_text(text)
     with pytest.raises(evidence.EvidenceError):
         evidence.load(path)
+
+
+# -- the command line ---------------------------------------------------------------
+
+BUCKET = 'resource "aws_s3_bucket" "b" {\n  acl = var.acl\n}\n\nvariable "acl" {\n  default = "private"\n}\n'
+
+
+def _repo(tmp_path: Path) -> Path:
+    (tmp_path / "main.tf").write_text(BUCKET)
+    (tmp_path / "terraform.tfvars").write_text('acl = "public-read"\n')
+    init_git_repository(tmp_path)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    return tmp_path
+
+
+def test_a_record_made_by_a_scan_verifies_until_a_file_changes(tmp_path: Path, run) -> None:
+    repo = _repo(tmp_path)
+    code, _, err = run(["scan", ".", "--check", "IACG-AWS-001", "--evidence", "evidence.json"], repo)
+    assert code == 1, err
+    record = json.loads((repo / "evidence.json").read_text())
+    assert [f["path"] for f in record["files"]] == ["main.tf", "terraform.tfvars"]
+    assert len(record["git"]["commit"]) == 40 and record["git"]["dirty"] is False
+    assert [(r["check_id"], r["file"], r["line"]) for r in record["results"]["findings"]] == \
+        [("IACG-AWS-001", "main.tf", 2)]
+    assert record["configuration"]["checks"] == ["IACG-AWS-001"] and "format" not in record["configuration"]
+    code, out, err = run(["evidence", "verify", "evidence.json"], repo)
+    assert code == 0 and out == "" and "holds" in err
+    # The tfvars file that made the bucket public changes: the file and the result are named.
+    (repo / "terraform.tfvars").write_text('acl = "private"\n')
+    code, out, err = run(["evidence", "verify", "evidence.json"], repo)
+    assert code == 1 and "no longer holds" in err
+    assert out.splitlines() == ["changed: terraform.tfvars", "result gone: main.tf:2 IACG-AWS-001 HIGH aws_s3_bucket.b"]
+
+
+def test_a_record_never_allows_python_checks_by_itself(tmp_path: Path, run) -> None:
+    repo = _repo(tmp_path)
+    run(["scan", ".", "--check", "IACG-AWS-001", "--evidence", "evidence.json"], repo)
+    record = json.loads((repo / "evidence.json").read_text())
+    evil = tmp_path / "evil"
+    (evil / "_predicates").mkdir(parents=True)
+    marker = tmp_path / "ran"
+    (evil / "_predicates" / "x.py").write_text(f"open({str(marker)!r}, 'w').write('x')\nPREDICATES = {{}}\n")
+    record["configuration"].update(checks_dirs=[str(evil)], allow_python_checks=True)
+    (repo / "evidence.json").write_text(json.dumps(record))
+    code, _, err = run(["evidence", "verify", "evidence.json"], repo)
+    assert not marker.exists()
+    assert code == 2 and "--allow-python-checks" in err
+
+
+def test_a_bad_record_is_a_usage_error(tmp_path: Path, run) -> None:
+    (tmp_path / "evidence.json").write_text("[]")
+    code, _, err = run(["evidence", "verify", "evidence.json"], tmp_path)
+    assert code == 2 and "not an iacguard evidence record" in err

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 from typing import Dict, Tuple
 
 import openpyxl
@@ -89,7 +90,7 @@ def test_sign_offs_carry_over_only_where_status_and_evidence_held() -> None:
     signed = _sign(render(_report(line=4)), ("NISC-4.1.5-1", "NISC-4.1.4-3"))
     assert set(read_sign_offs(signed)) == {("NISC", "NISC-4.1.5-1"), ("NISC", "NISC-4.1.4-3")}
     # The failing bucket moved to line 9: its evidence changed, the other row did not.
-    again = _rows(render(_report(line=9), previous=signed), "NISC")
+    again = _rows(render(_report(line=9), read_sign_offs(signed)), "NISC")
     moved, same = again["NISC-4.1.5-1"], again["NISC-4.1.4-3"]
     assert moved[HEAD["review"]] == REVIEW_AGAIN and moved[HEAD["setter_name"]] is None
     assert same[HEAD["review"]] == REVIEW_CARRIED
@@ -101,6 +102,28 @@ def test_sign_offs_carry_over_only_where_status_and_evidence_held() -> None:
 
 def test_a_previous_workbook_in_english_lays_out_the_same() -> None:
     signed = _sign(render(_report(lang="en")), ("NISC-4.1.4-3",))
-    again = _rows(render(_report(lang="ja"), previous=signed), "NISC")
+    again = _rows(render(_report(lang="ja"), read_sign_offs(signed)), "NISC")
     assert again["NISC-4.1.4-3"][HEAD["review"]] == REVIEW_CARRIED
     assert _rows(signed, "NISC")["NISC-4.1.4-3"][HEAD["status"]] == "Pass"
+
+
+def test_the_command_line_writes_and_carries_over_the_workbook(tmp_path: Path, run) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  acl = "public-read"\n}\n')
+    code, _, err = run(["scan", "main.tf", "--check", "IACG-AWS-001", "--format", "xlsx", "--output", "list.xlsx"],
+                       tmp_path)
+    assert code == 1 and "wrote xlsx to list.xlsx" in err
+    first = (tmp_path / "list.xlsx").read_bytes()
+    assert _rows(first, "NISC")["NISC-4.1.5-1"][HEAD["status"]] in ("Fail", "不適合")
+    (tmp_path / "signed.xlsx").write_bytes(_sign(first, ("NISC-4.1.5-1",)))
+    code, _, _ = run(["scan", "main.tf", "--check", "IACG-AWS-001", "--format", "xlsx", "--output", "again.xlsx",
+                      "--checklist-from", "signed.xlsx"], tmp_path)
+    row = _rows((tmp_path / "again.xlsx").read_bytes(), "NISC")["NISC-4.1.5-1"]
+    assert row[HEAD["review"]] == REVIEW_CARRIED and row[HEAD["setter_name"]] == "山田 太郎"
+
+
+def test_a_checklist_that_is_no_workbook_is_refused_before_scanning(tmp_path: Path, run) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {}\n')
+    (tmp_path / "old.xlsx").write_text("not a workbook")
+    code, _, err = run(["scan", "main.tf", "--format", "xlsx", "--output", "new.xlsx", "--checklist-from", "old.xlsx"],
+                       tmp_path)
+    assert code == 2 and "--checklist-from old.xlsx" in err and not (tmp_path / "new.xlsx").exists()

@@ -108,6 +108,6 @@ def writer(fmt: str) -> Callable[[Report], str]:
     return lambda report: "".join(stream(report))
 
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "github")
+FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "github", "xlsx")
 # Formats whose header says when, what and with which rules (ScanInfo).
 AUDIT_FORMATS = ("markdown", "html", "xlsx")

@@ -102,10 +102,17 @@ def _rows(ja: Compliance, en: Compliance) -> Dict[str, List[Tuple[str, ControlRo
 SignOffs = Dict[Tuple[str, str], Tuple[str, Dict[str, object]]]
 
 
+class WorkbookError(Exception):
+    """A previous workbook that cannot be read; the message is for the user."""
+
+
 def read_sign_offs(data: bytes) -> SignOffs:
     """(sheet, control label) -> (match key, sign-off cells) of a previous
     workbook. Only rows with something signed are returned."""
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML and its own errors alike
+        raise WorkbookError(f"not an Excel workbook: {exc}") from None
     found: SignOffs = {}
     try:
         for sheet in book.worksheets:
@@ -132,12 +139,12 @@ def read_sign_offs(data: bytes) -> SignOffs:
     return found
 
 
-def render(report: Report, previous: Optional[bytes] = None) -> bytes:
-    """The workbook's bytes. ``previous``: the last workbook, whose sign-offs
-    carry over where a row's status and evidence are unchanged."""
+def render(report: Report, carried: Optional[SignOffs] = None) -> bytes:
+    """The workbook's bytes. ``carried``: the sign-offs of the last workbook
+    (``read_sign_offs``), kept where a row's status and evidence are unchanged."""
     ja = build(dataclasses.replace(report, lang="ja"))
     en = build(dataclasses.replace(report, lang="en"))
-    carried = read_sign_offs(previous) if previous else {}
+    carried = carried or {}
     book = Workbook()
     _summary(book.active, report, ja)
     for name, rows in _rows(ja, en).items():
