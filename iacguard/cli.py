@@ -22,7 +22,7 @@ from .engine.aliases import Aliases, deprecation
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import BUILTIN_TITLES, SEVERITY_ORDER
 from .report import Report
-from .report.common import terminal_safe
+from .report.common import json_pieces, terminal_safe
 from .model import FORMATS
 from .signals import Terminated, signals_as_exceptions
 from .output import STDOUT, OutputError, check_destination, write_binary_report, write_report
@@ -461,7 +461,7 @@ def _run_scan(args: argparse.Namespace, config: Config,
 
         record = evidence.make_record(report.info, config.judging(), evidence.scanned_files(result, config, Path.cwd()),
                                       Path.cwd(), result.findings, len(result.passed))
-        write_report(args.evidence, [json.dumps(record, ensure_ascii=False, indent=2) + "\n"])
+        write_report(args.evidence, json_pieces(record))
     if args.debug:
         for trace in result.internal_errors:
             print(trace, file=sys.stderr)

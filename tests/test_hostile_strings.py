@@ -28,6 +28,7 @@ import jsonschema
 import pytest
 
 from iacguard.cli import main as cli_main
+from test_report_support import output_text
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "fixtures" / "_hostile"
@@ -60,7 +61,7 @@ def run_cli(paths: List[Path], tmp_path: Path, fmt: str, extra: Tuple[str, ...] 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli_main(["scan", *[str(p) for p in paths], "--format", fmt, "--output", str(target), *extra])
-    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    text = output_text(target) if target.exists() else ""
     return code, text, out.getvalue(), err.getvalue()
 
 
@@ -200,9 +201,18 @@ def check_github(text: str, expect: Dict[str, object]) -> None:
         assert annotations == expect["annotations"], (annotations, expect["annotations"])
 
 
+def check_xlsx(text: str, expect: Dict[str, object]) -> None:
+    """The workbook's cells (read by output_text, which refuses formulas): no
+    control character, and hostile file names still there to see."""
+    check_generic(text, expect)
+    assert not any(ch in text for ch in "\x00\x0b\x0c\ufffe")
+    for name in expect.get("files", []):  # type: ignore[union-attr]
+        assert re.split(r"[\x00-\x1f/]", str(name))[-1][:4] in text, name
+
+
 CHECKERS: Dict[str, Callable[[str, Dict[str, object]], None]] = {
     "json": check_json, "sarif": check_sarif, "text": check_text, "html": check_html,
-    "junit": check_junit, "markdown": check_markdown, "github": check_github,
+    "junit": check_junit, "markdown": check_markdown, "github": check_github, "xlsx": check_xlsx,
 }
 
 
@@ -324,7 +334,7 @@ def test_lone_surrogate_from_an_escape(tmp_path: Path, name: str, check_id: str)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = cli_main(["scan", str(root / name), "--format", fmt, "--output", str(tmp_path / f"o.{fmt}")])
         assert code == 1, (fmt, err.getvalue())
-        text = (tmp_path / f"o.{fmt}").read_text(encoding="utf-8")
+        text = output_text(tmp_path / f"o.{fmt}")
         assert "\ud800" not in text, fmt
         if fmt == "json":
             findings = json.loads(text)["findings"]

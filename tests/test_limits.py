@@ -34,6 +34,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
 
+from test_report_support import output_text
+
 from iacguard.cli import main as cli_main
 from iacguard.engine.checks import load_checks
 from iacguard.findings import PARSE_ERROR_ID
@@ -770,7 +772,7 @@ def cli_outputs(root: Path, tmp_path: Path, paths: Optional[List[Path]] = None) 
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli_main(args + ["--verbose"])
     assert code in (0, 1), err.getvalue()
-    texts = {fmt: (tmp_path / f"out.{fmt}").read_text(encoding="utf-8") for fmt in formats}
+    texts = {fmt: output_text(tmp_path / f"out.{fmt}") for fmt in formats}
     texts["stdout"], texts["stderr"] = out.getvalue(), err.getvalue()
     return texts
 

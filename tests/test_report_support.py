@@ -111,3 +111,25 @@ def test_priority_puts_unsuppressed_and_severe_first() -> None:
              finding(severity="MEDIUM"), finding(severity="CRITICAL")]
     assert [(f.severity, f.suppressed) for f in by_priority(items)] == [
         ("CRITICAL", False), ("MEDIUM", False), ("LOW", False), ("CRITICAL", True)]
+
+
+def output_text(path: Path) -> str:
+    """A written report as text, to search: a workbook's cell values, one a
+    line (and none of them may be a formula: text from templates stays
+    text); every other format as written."""
+    data = path.read_bytes()
+    if not data.startswith(b"PK"):
+        return data.decode("utf-8")
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    lines = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"formula in {sheet.title}!{cell.coordinate}: {cell.value!r}"
+                if cell.value is not None:
+                    lines.append(str(cell.value))
+    return "\n".join(lines)

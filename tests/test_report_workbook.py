@@ -127,3 +127,14 @@ def test_a_checklist_that_is_no_workbook_is_refused_before_scanning(tmp_path: Pa
     code, _, err = run(["scan", "main.tf", "--format", "xlsx", "--output", "new.xlsx", "--checklist-from", "old.xlsx"],
                        tmp_path)
     assert code == 2 and "--checklist-from old.xlsx" in err and not (tmp_path / "new.xlsx").exists()
+
+
+def test_text_from_templates_is_never_a_formula_or_a_control_character() -> None:
+    checks = [check("IACG-AWS-001", controls=["NISC-4.1.5-1"])]
+    findings = [finding("IACG-AWS-001", resource='=HYPERLINK("https://evil.example","x")', file="=cmd|x.tf",
+                        line=2, message="\x1b[31m\x00bad\ud800")]
+    book = openpyxl.load_workbook(io.BytesIO(render(report(findings, [], checks))))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    text = "\n".join(str(c.value) for c in cells)
+    assert '=HYPERLINK("https://evil.example","x")' in text and "\x00" not in text and "\x1b" not in text

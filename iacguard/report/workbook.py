@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import Report
 from .compliance import Compliance, ControlRow, build
+from .common import encodable, xml_safe
 from .i18n import t
 
 SIGNERS = (("setter", "設定者", "Setter"), ("manager", "設定管理者", "Setting manager"))
@@ -75,7 +76,7 @@ def _evidence(row: ControlRow) -> str:
     suppressed = sorted({f"{s.location} {s.check_id} ({s.resource}): {s.reason}" for s in row.suppressions})
     examined = sorted({f"{e.location} {e.check_id} ({e.resource})" for e in row.evidence if e.result == "pass"})
     lines = [f"✗ {x}" for x in failing] + [f"– {x}" for x in suppressed] + [f"✓ {x}" for x in examined]
-    text = "\n".join(lines)
+    text = xml_safe(encodable("\n".join(lines)))  # as the cell will hold it
     if len(text) > MAX_CELL:
         cut = text[:MAX_CELL - 40].rsplit("\n", 1)[0]
         text = f"{cut}\n… ({len(lines) - cut.count(chr(10)) - 1} more)"
@@ -174,7 +175,7 @@ def _summary(sheet: Worksheet, report: Report, ja: Compliance) -> None:
         *((f"{t(f'status.{status}', 'ja')} / {t(f'status.{status}', 'en')}", count) for status, count in counts.items()),
     ]
     for row in rows:
-        sheet.append(list(row))
+        _append(sheet, list(row))
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     sheet.column_dimensions["A"].width = 36
     sheet.column_dimensions["B"].width = 60
@@ -208,7 +209,7 @@ def _sheet(sheet: Worksheet, name: str, rows: Sequence[Tuple[str, ControlRow, Co
                 values["review"] = REVIEW_CARRIED
             else:
                 values["review"] = REVIEW_AGAIN
-        sheet.append([values.get(c.key) for c in COLUMNS])
+        _append(sheet, [values.get(c.key) for c in COLUMNS])
         if values.get("review") == REVIEW_AGAIN:
             sheet.cell(sheet.max_row, _INDEX["review"]).fill = review_fill
         for number in (_INDEX["requirement_ja"], _INDEX["requirement_en"], _INDEX["evidence"]):
@@ -216,6 +217,16 @@ def _sheet(sheet: Worksheet, name: str, rows: Sequence[Tuple[str, ControlRow, Co
     _validate(sheet)
     sheet.column_dimensions[get_column_letter(_INDEX["digest"])].hidden = True
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(sheet.max_row, 2)}"
+
+
+def _append(sheet: Worksheet, values: List[object]) -> None:
+    """A row whose text comes from templates: every character one a workbook
+    can hold (no control characters, no lone surrogates), and a text that
+    begins with "=" stays text, never a formula."""
+    sheet.append([xml_safe(encodable(v)) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
 
 
 def _validate(sheet: Worksheet) -> None:
