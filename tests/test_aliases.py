@@ -162,3 +162,16 @@ def test_expand_mapping_and_patterns() -> None:
         {"X-001": "LOW", "X-101": "LOW", "X-102": "HIGH"}
     assert aliases.replacing("X-101", "X-001", table) == "X-001"
     assert aliases.replacing("X-101", "X-1*", table) == ""
+
+
+def test_the_check_set_cache_follows_every_file(tmp_path: Path) -> None:
+    from iacguard.cache import ParseCache
+
+    directory = _checks_dir(tmp_path / "checks", NEW)
+    cache = ParseCache(enabled=True, directory=tmp_path / "cache")
+    assert load_checks([directory], include_builtin=False, cache=cache).by_id()["ACME-102"].severity == "MEDIUM"
+    path = directory / "ACME-102.yaml"
+    path.write_text(path.read_text().replace("severity: MEDIUM", "severity: HIGH"))
+    assert load_checks([directory], include_builtin=False, cache=cache).by_id()["ACME-102"].severity == "HIGH"
+    (directory / "ACME-101.yaml").unlink()
+    assert [c.id for c in load_checks([directory], include_builtin=False, cache=cache).checks] == ["ACME-102"]

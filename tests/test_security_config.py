@@ -141,3 +141,17 @@ def test_a_check_file_linked_out_of_its_directory_is_not_read(tmp_path: Path, ru
     code, out, err = run(["scan", ".", "--format", "json"], repo)
     assert code == 2 and "leak.yaml" in err and "outside" in err
     assert "CANARY" not in out + err
+
+
+def test_a_check_directory_linked_out_of_its_checks_directory_is_not_read(tmp_path: Path, run) -> None:
+    secret_dir = tmp_path / "elsewhere"
+    secret_dir.mkdir()
+    (secret_dir / "leak.yaml").write_text("CANARY-SECRET: [unclosed\n")
+    repo = tmp_path / "repo"
+    (repo / "policies" / "plain").mkdir(parents=True)
+    (repo / "main.tf").write_text(PUBLIC)
+    (repo / "policies" / "linked").symlink_to(secret_dir, target_is_directory=True)
+    (repo / ".iacguard.yaml").write_text("checks_dirs: [policies]\n")
+    code, out, err = run(["scan", ".", "--format", "json"], repo)
+    assert code == 2 and "linked" in err and "outside" in err
+    assert "CANARY" not in out + err

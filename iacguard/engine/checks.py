@@ -15,13 +15,13 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import yaml
 
 from ..cache import ParseCache
 from ..model import FORMATS
-from ..source import Limits, SourceError, read_reference
+from ..source import Limits, SourceError, confined, read_reference, read_text
 from . import aliases as alias_table
 from .conditions import Condition, ConditionError, Result, compile_condition, predicate_names
 
@@ -269,10 +269,33 @@ def _read_check_file(path: Path, directory: Path, cache: Optional[ParseCache]) -
     """A check or alias file of ``directory``, which it may not lead out of
     (a link in a checks directory of the scanned repository to a secret
     would be quoted by the YAML error)."""
+    return _parse_yaml(_check_text(path, directory, set()), cache)
+
+
+def _check_text(path: Path, directory: Path, plain_dirs: Set[Path]) -> str:
+    """The text of ``path``, found below ``directory``. A file reached through
+    no symbolic link cannot lead out of it and is read as it is; any other
+    goes through the repository's confinement check. ``plain_dirs`` holds
+    the directories already known to be no link."""
     try:
-        text = read_reference(path, directory, Limits())
+        if not path.is_symlink() and _no_link_between(directory, path.parent, plain_dirs):
+            return read_text(path, Limits())
+        return read_reference(path, directory, Limits())
     except SourceError as exc:
         raise CheckLoadError(str(path), str(exc)) from None
+
+
+def _no_link_between(directory: Path, parent: Path, plain_dirs: Set[Path]) -> bool:
+    current = parent
+    while current != directory and current not in plain_dirs:
+        if current.is_symlink() or current == current.parent:
+            return False
+        current = current.parent
+    plain_dirs.add(parent)
+    return True
+
+
+def _parse_yaml(text: str, cache: Optional[ParseCache]) -> Any:
     raw = text.encode("utf-8", "surrogatepass")
     if cache is not None:
         hit = cache.get("check-yaml", raw)
@@ -282,6 +305,28 @@ def _read_check_file(path: Path, directory: Path, cache: Optional[ParseCache]) -
     if cache is not None:
         cache.put("check-yaml", raw, data)
     return data
+
+
+def _read_check_files(paths: Sequence[Path], directory: Path, cache: Optional[ParseCache]) -> List[Any]:
+    """The data of every check file of ``directory``, through one cache
+    entry for the whole set (one read and one decode, not one per file)."""
+    plain_dirs: Set[Path] = set()
+    texts = [_check_text(path, directory, plain_dirs) for path in paths]
+    key = "\0".join(f"{path.relative_to(directory).as_posix()}\0{text}" for path, text in zip(paths, texts))
+    raw = key.encode("utf-8", "surrogatepass")
+    if cache is not None:
+        hit = cache.get("check-set", raw)
+        if isinstance(hit, list) and len(hit) == len(paths):
+            return hit
+    out = []
+    for path, text in zip(paths, texts):
+        try:
+            out.append(yaml.load(text, Loader=SAFE_LOADER))
+        except yaml.YAMLError as exc:
+            raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
+    if cache is not None:
+        cache.put("check-set", raw, out)
+    return out
 
 
 def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
@@ -305,11 +350,14 @@ def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
         if alias_file.is_file():
             aliases.update(_read_aliases(alias_file, directory, cache))
             alias_files.append(str(alias_file))
-        for path in _check_files(directory):
+        paths = list(_check_files(directory))
+        try:
+            documents = _read_check_files(paths, directory, cache)
+        except (UnicodeDecodeError, OSError) as exc:
+            raise CheckLoadError(str(directory), f"not readable: {exc}") from None
+        for path, document in zip(paths, documents):
             try:
-                check = parse_check(_read_check_file(path, directory, cache), str(path), builtin)
-            except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-                raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
+                check = parse_check(document, str(path), builtin)
             except ValueError as exc:
                 raise CheckLoadError(str(path), str(exc)) from None
             if check.id in seen:
@@ -341,6 +389,14 @@ def _read_aliases(path: Path, directory: Path, cache: Optional[ParseCache]) -> D
 
 def _check_files(directory: Path) -> Iterable[Path]:
     for path in sorted(directory.rglob("*")):
+        if path.is_symlink() and path.is_dir():
+            # Not walked into: one inside the directory is walked where it
+            # leads; one leading out is refused rather than silently skipped.
+            try:
+                confined(path, directory)
+            except SourceError as exc:
+                raise CheckLoadError(str(path), str(exc)) from None
+            continue
         relative = path.relative_to(directory)
         if path.suffix in (".yaml", ".yml") and not any(p.startswith(("_", ".")) for p in relative.parts) \
                 and relative.as_posix() != alias_table.FILE_NAME:
