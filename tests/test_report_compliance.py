@@ -77,7 +77,9 @@ def test_statuses_follow_the_checks_and_the_catalogue() -> None:
     failing = rows["NISC-4.1.5-1"]
     assert [(e.resource, e.location, e.result) for e in failing.evidence] == [
         ("aws_s3_bucket.site", "web/s3.tf:4", "fail"), ("aws_s3_bucket.logs", "web/s3.tf:12", "pass")]
-    assert failing.failures[0].remediation == 'Set `acl = "private"`.'
+    # The remediation is given once, in the failing check's section.
+    assert [(c.check_id, c.remediation) for c in model.checks if c.failures] == \
+        [(failing.failures[0].check_id, 'Set `acl = "private"`.')]
     assert [(s.reason, s.kind) for s in rows["NISC-4.1.4-3"].suppressions] == [("bastion, closed by NACL", "inSource")]
     nisc = next(p for p in model.parts if p.key == "nisc")
     assert [g.title for g in nisc.groups][:2] == ["4.1.1 Identity and access management", "4.1.2 Logging and monitoring"]

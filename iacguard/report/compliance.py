@@ -12,8 +12,10 @@ category) and every CIS item the checks cite, the status is:
 - ``no_check``: checkable from IaC, but no check of this run cites it;
 - ``not_checkable``: the catalogue says IaC cannot show it (with the reason).
 
-Each control lists the resources examined (file:line), the failures with
-their remediation and the suppressions with their reasons.
+Each control lists what its checks found as ``file: line, line`` per check
+and outcome; each check with failures or suppressions then gets one section
+with its remediation, its failing resources (grouped by what is wrong) and
+its suppressions with their reasons.
 """
 
 from __future__ import annotations
@@ -62,7 +64,6 @@ class Failure:
     resource: str
     location: str
     message: str
-    remediation: str
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,6 @@ class _Rows:
         self.by_check: Dict[str, List[Examined]] = defaultdict(list)
         for entry in examined(report):
             self.by_check[entry.check_id].append(entry)
-        self.remediation = {c.id: c.text("remediation", self.lang) for c in report.checks}
 
     def row(self, control_id: str, title: str, check_ids: Sequence[str], checkable: str = "yes",
             reason: str = "") -> ControlRow:
@@ -202,9 +202,8 @@ class _Rows:
             row.evidence.append(Evidence(e.check_id, e.resource, e.resource_type, e.file[self.cut:], e.line,
                                          e.outcome))
             for f in e.failures:
-                row.failures.append(Failure(
-                    f.check_id, f.severity, f.resource, location(f.file[self.cut:], f.line), message(f, self.lang),
-                    f.text("remediation", self.lang) or self.remediation.get(f.check_id, "")))
+                row.failures.append(Failure(f.check_id, f.severity, f.resource,
+                                            location(f.file[self.cut:], f.line), message(f, self.lang)))
             for f in e.suppressed:
                 row.suppressions.append(Suppression(f.check_id, f.resource, location(f.file[self.cut:], f.line),
                                                     suppression_reason(f), suppression_kind(f)))
@@ -325,7 +324,7 @@ def _check_sections(report: Report, titles: Dict[str, str], cut: int) -> List[Ch
                                                     suppression_reason(f), suppression_kind(f)))
         else:
             section.failures.append(Failure(f.check_id, f.severity, f.resource, location(f.file[cut:], f.line),
-                                            _detail(message(f, lang), titles[f.check_id]), ""))
+                                            _detail(message(f, lang), titles[f.check_id])))
     return [sections[k] for k in sorted(sections)]
 
 
