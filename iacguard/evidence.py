@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, 
 from . import __version__
 from .config import Config
 from .findings import Finding
+from .parsers.arm_parameters import paired_file
+from .parsers.terraform.project import variable_files
 from .report import ScanInfo
 from .source import display_path
 
 if TYPE_CHECKING:
     from .scan import ScanResult
-
-# Files beside a template that a scan reads by name, not found by discovery.
-_TERRAFORM_INPUTS = ("terraform.tfvars", "terraform.tfvars.json", "*.auto.tfvars", "*.auto.tfvars.json")
 
 VERSION = 1
 _CHUNK = 1 << 20
@@ -63,11 +62,10 @@ def scanned_files(result: "ScanResult", config: Config, cwd: Path) -> List[str]:
         names.update(parsed.loaded_files)
         path = cwd / parsed.path
         if parsed.format == "terraform":
-            for pattern in _TERRAFORM_INPUTS:
-                names.update(display_path(p, cwd) for p in path.parent.glob(pattern) if p.is_file())
+            names.update(display_path(p, cwd) for p in variable_files(path.parent) if p.is_file())
         elif parsed.format == "arm":
-            beside = path.with_name(path.name.rsplit(".", 1)[0] + ".parameters.json")
-            if beside.is_file():
+            beside = paired_file(path)
+            if beside is not None:
                 names.add(display_path(beside, cwd))
     for name in list(config.get("var_files")) + list(config.get("parameters")):
         names.add(display_path(Path(name).absolute(), cwd))

@@ -125,6 +125,16 @@ def _is_local(source: str) -> bool:
     return source.startswith(("./", "../", ".\\", "..\\")) or source in (".", "..")
 
 
+
+def variable_files(directory: FSPath) -> List[FSPath]:
+    """The variable files Terraform reads by itself in a root module, in its
+    order of precedence: terraform.tfvars(.json), then *.auto.tfvars(.json)
+    by name (the first two may not exist)."""
+    files = [directory / name for name in ("terraform.tfvars", "terraform.tfvars.json")]
+    files += sorted(p for p in directory.glob("*.auto.tfvars*")
+                    if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+    return files
+
 class Project:
     """Every Terraform module directory of a scan."""
 
@@ -355,9 +365,7 @@ class Project:
                 values[key[len("TF_VAR_"):]] = _raw_variable(value)
         directory = source.directory
         root = self.root_of(directory) or directory  # a scanned directory is always in one
-        files = [directory / name for name in ("terraform.tfvars", "terraform.tfvars.json")]
-        files += sorted(p for p in directory.glob("*.auto.tfvars*")
-                        if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+        files = variable_files(directory)
         # -var-file: named by the user, so confined when inside a scanned
         # repository (a link planted there cannot redirect it), else as given.
         given = [FSPath(var_file) for var_file in self.inputs.var_files]
