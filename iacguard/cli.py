@@ -207,7 +207,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             serve([Path(d) for d in args.checks_dir], args.allow_python_checks)
             return EXIT_OK
         if args.command == "init":
-            from .init import init
+            from .project_setup import init
 
             for line in init(Path.cwd()):
                 print(line)

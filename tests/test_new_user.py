@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.init import STARTER
+from iacguard.project_setup import STARTER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,8 +107,8 @@ def test_every_install_instruction_names_the_distribution() -> None:
     assert re.search(r'^name = "iacguard-jp"$', pyproject, re.MULTILINE)
     assert 'iacguard = "iacguard.cli:main"' in pyproject  # the command keeps its name
     texts = {p: p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
-    from iacguard.init import HOOK_NEEDS
-    texts[Path("iacguard/init.py")] = HOOK_NEEDS
+    from iacguard.project_setup import HOOK_NEEDS
+    texts[Path("iacguard/project_setup.py")] = HOOK_NEEDS
     installs = [(p, name.rstrip(".,;")) for p, text in texts.items()
                 for name in re.findall(r"pip install ([^\s`)]+)", text)]
     assert any(name == "iacguard-jp" for _, name in installs)

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from conftest import git, init_git_repository
-from iacguard.init import HOOK
+from iacguard.project_setup import HOOK
 from test_provenance import CFN, SSH, nsg_parameters, nsg_template
 
 BIN = Path(sys.executable).parent
