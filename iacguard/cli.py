@@ -10,23 +10,21 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, NoReturn, Optional, Sequence, TextIO, Tuple
 
-from . import __version__
-from . import baseline
+from . import __version__, baseline
 from .cache import ParseCache
-from .config import Config, ConfigError, defaults, find_config, load_file, merge, parse_limits, validate_check_ids
+from .config import Config, ConfigError, settings_for, validate_check_ids
 from .config import show as show_config
-from .git import commit_state
 from .engine.aliases import Aliases, deprecation
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
-from .findings import BUILTIN_TITLES, SEVERITY_ORDER
+from .findings import SEVERITY_ORDER
+from .git import commit_state
+from .output import STDOUT, OutputError, check_destination, write_binary_report, write_report
 from .report import Report
 from .report.common import json_pieces, terminal_safe
-from .model import FORMATS
 from .signals import Terminated, signals_as_exceptions
-from .output import STDOUT, OutputError, check_destination, write_binary_report, write_report
-from .source import SourceError, confined, is_inside, read_regular_bytes, repository_root
+from .source import SourceError, read_regular_bytes
 
 if TYPE_CHECKING:
     from .report.workbook import SignOffs
@@ -39,30 +37,19 @@ EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
 EXIT_INTERRUPTED = 128 + 2  # SIGINT, as shells report it
 # Allocations between cycle collections of the youngest generation during a scan.
 GC_THRESHOLD = 50_000
-META_CHECK_IDS = tuple(BUILTIN_TITLES)
 
 
 class UsageError(Exception):
     pass
 
 
-def default_lang() -> str:
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "ja" if value.lower().startswith("ja") else "en"
-    return "en"
-
-
-def _csv(values: Optional[Sequence[str]]) -> List[str]:
-    out: List[str] = []
-    for value in values or ():
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return out
+def _comma_list(value: str) -> List[str]:
+    """``--check A,B`` gives two values, as two ``--check`` options do."""
+    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, as documented
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2, as documented
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -84,9 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     scan.add_argument("--allow-python-checks", action="store_true",
                       help="run the Python predicates (_predicates/*.py) of --checks-dir directories")
-    scan.add_argument("--check", action="append", metavar="ID[,ID]")
-    scan.add_argument("--skip-check", action="append", metavar="ID[,ID]")
-    scan.add_argument("--framework", action="append", metavar="NAME[,NAME]")
+    scan.add_argument("--check", action="extend", type=_comma_list, metavar="ID[,ID]")
+    scan.add_argument("--skip-check", action="extend", type=_comma_list, metavar="ID[,ID]")
+    scan.add_argument("--framework", action="extend", type=_comma_list, metavar="NAME[,NAME]")
     scan.add_argument("--severity-threshold", choices=tuple(SEVERITY_ORDER), default=None,
                       type=str.upper)
     scan.add_argument("--config", metavar="FILE",
@@ -94,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "searched upward to the repository root)")
     scan.add_argument("--parameters", action="append", default=[], metavar="FILE",
                       help="CloudFormation / ARM parameter values (repeatable)")
-    scan.add_argument("--allowed-regions", action="append", metavar="LIST",
+    scan.add_argument("--allowed-regions", action="extend", type=_comma_list, metavar="LIST",
                       help="data residency: the regions resources may use, e.g. ap-northeast-1,japaneast")
     scan.add_argument("--baseline", metavar="FILE", help="report findings recorded in FILE as suppressed")
     scan.add_argument("--create-baseline", metavar="FILE", help="record the current findings in FILE")
@@ -199,12 +186,15 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         if args.command == "evidence" and args.evidence_command == "verify":
             return _verify(args)
         if args.command == "config" and args.config_command == "show":
-            print(show_config(effective_config(args)), end="")
+            print(show_config(settings_for(args)), end="")
             return EXIT_OK
         if args.command == "lsp":
             from .lsp.server import serve
 
-            serve([Path(d) for d in args.checks_dir], args.allow_python_checks)
+            # No configuration file here: a workspace's own is read per
+            # document, and may not make the server load code.
+            settings = settings_for(args)
+            serve([Path(d) for d in settings.get("checks_dirs")], settings.get("allow_python_checks"))
             return EXIT_OK
         if args.command == "init":
             from .project_setup import init
@@ -213,7 +203,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
                 print(line)
             return EXIT_OK
     except ConfigError as exc:
-        print(f"iacguard: configuration error in {exc.source}: {exc.message}", file=sys.stderr)
+        print(f"iacguard: {exc.describe()}", file=sys.stderr)
         return EXIT_USAGE
     except CheckLoadError as exc:
         print(f"iacguard: invalid check file {exc.file}: {exc.message}", file=sys.stderr)
@@ -257,92 +247,8 @@ def _in_blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
         yield "".join(block)
 
 
-def _cli_limits(config: Config, given: Optional[List[str]]) -> Optional[Dict[str, int]]:
-    """Limits given on the command line, over those of the configuration file."""
-    if not given:
-        return None
-    try:
-        return {**config.get("limits"), **parse_limits(given, "--limit", "command line")}
-    except ConfigError as exc:
-        raise UsageError(exc.message) from None
-
-
-def effective_config(args: argparse.Namespace) -> Config:
-    """Defaults, then the configuration file, then the command line. A file
-    inside a scanned repository is held to that repository (config.load_file)."""
-    config = defaults()
-    roots = scanned_repositories(getattr(args, "paths", None) or ["."])
-    start = Path(args.paths[0]) if getattr(args, "paths", None) else Path(".")
-    path = Path(args.config) if getattr(args, "config", None) else find_config(start.resolve(), roots[0])
-    if path is not None:
-        load_file(path, config, _repository_holding(path, roots))
-    cli = {
-        "format": getattr(args, "formats", None),
-        "output": getattr(args, "outputs", None),
-        "lang": getattr(args, "lang", None),
-        "checks": _csv(getattr(args, "check", None)),
-        "skip_checks": _csv(getattr(args, "skip_check", None)),
-        "checks_dirs": getattr(args, "checks_dir", None),
-        "frameworks": _csv(getattr(args, "framework", None)),
-        "severity_threshold": getattr(args, "severity_threshold", None),
-        "var_files": getattr(args, "var_file", None),
-        "vars": getattr(args, "var", None),
-        "parameters": getattr(args, "parameters", None),
-        "allowed_regions": _csv(getattr(args, "allowed_regions", None)),
-        "baseline": getattr(args, "baseline", None),
-        "report_unused_suppressions": getattr(args, "report_unused_suppressions", False),
-        "quiet": getattr(args, "quiet", False),
-        "compact": getattr(args, "compact", False),
-        "verbose": getattr(args, "verbose", False),
-        "limits": _cli_limits(config, getattr(args, "limit", None)),
-        "allow_python_checks": getattr(args, "allow_python_checks", False),
-    }
-    bad = [f for f in cli["frameworks"] if f not in FORMATS]
-    if bad:
-        raise UsageError(f"unknown framework(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
-    bad_vars = [v for v in cli["vars"] or [] if "=" not in v]
-    if bad_vars:
-        raise UsageError(f"--var takes NAME=VALUE, got {bad_vars[0]!r}")
-    merge(config, cli, "command line")
-    if config.sources["lang"] == "default":
-        config.set("lang", default_lang(), "environment (LC_ALL / LANG)")
-    return config
-
-
-def scanned_repositories(paths: Sequence[str]) -> List[Path]:
-    """The repository of each scanned path (source.repository_root)."""
-    return [repository_root(Path(p)) for p in paths]
-
-
-def _repository_holding(path: Path, roots: Sequence[Path]) -> Optional[Path]:
-    """The scanned repository ``path`` is written in, or leads into through
-    links, if any: a link in the repository to a file elsewhere is still the
-    repository's file."""
-    written = Path(os.path.normpath(path.absolute()))
-    try:
-        places = [written, written.parent.resolve() / written.name, path.resolve()]
-    except (OSError, RuntimeError):
-        return roots[0] if roots else None
-    return next((r for place in places for r in roots if is_inside(place, r)), None)
-
-
-def check_given_files(names: Sequence[str], option: str, roots: Sequence[Path]) -> None:
-    """Files named on the command line (--var-file, --parameters) are the
-    user's choice, wherever they are; one written inside a scanned
-    repository must also stay inside it, so that a link planted there cannot
-    turn it into a file elsewhere (a usage error)."""
-    for name in names:
-        written = Path(os.path.normpath(Path.cwd() / name))
-        for root in roots:
-            if is_inside(written, root) or is_inside(written.parent.resolve() / written.name, root):
-                try:
-                    confined(written, root)
-                except SourceError as exc:
-                    raise UsageError(f"{option} {name} {exc}") from None
-
-
 def _scan(args: argparse.Namespace) -> int:
-    return _run_scan(args, effective_config(args))
+    return _run_scan(args, settings_for(args))
 
 
 def _run_scan(args: argparse.Namespace, config: Config,
@@ -351,7 +257,7 @@ def _run_scan(args: argparse.Namespace, config: Config,
     ``outputs`` (format, file) replaces the configured reports; [] writes none."""
     from .options import scan_options
     from .report import AUDIT_FORMATS, ScanInfo, Summary, pieces
-    from .scan import scan, select_checks, unmatched_patterns
+    from .scan import scan, select_checks
 
     # A scan allocates millions of small, long-lived objects (syntax trees,
     # values, findings) and almost no reference cycles. At the default
@@ -360,20 +266,13 @@ def _run_scan(args: argparse.Namespace, config: Config,
     # workers inherit the setting.
     gc.set_threshold(GC_THRESHOLD, 20, 100)
     started = _now().isoformat(timespec="seconds")
-    roots = scanned_repositories(args.paths or ["."])
-    check_given_files(args.var_file, "--var-file", roots)
-    check_given_files(args.parameters, "--parameters", roots)
     if outputs is None:
         outputs = _outputs(config.get("format"), config.get("output"))
     cache = ParseCache(enabled=not args.no_cache)
     checkset = load_checks([Path(d) for d in config.get("checks_dirs")], cache=cache,
                            allow_python=config.get("allow_python_checks"))
-    validate_check_ids(config, [c.id for c in checkset.checks] + list(META_CHECK_IDS) + list(checkset.aliases))
-    include, exclude = config.get("checks"), config.get("skip_checks")
-    unknown = unmatched_patterns(checkset, include + exclude)
-    if unknown:
-        raise UsageError(f"unknown check id(s) {', '.join(unknown)} (see 'iacguard checks list')")
-    selected = select_checks(checkset, include, exclude)
+    validate_check_ids(config, checkset)
+    selected = select_checks(checkset, config.get("checks"), config.get("skip_checks"))
     missing = [f for f in config.get("var_files") if not Path(f).is_file()]
     if missing:
         raise UsageError(f"variable file {missing[0]} not found")
@@ -507,7 +406,7 @@ def _verify(args: argparse.Namespace) -> int:
         record = evidence.load(Path(args.record))
     except evidence.EvidenceError as exc:
         raise UsageError(str(exc)) from None
-    config = evidence.configuration(record, defaults(), allow_python=args.allow_python_checks)
+    config = settings_for(args, recorded=record["configuration"])
     with tempfile.TemporaryDirectory(prefix="iacguard-verify-") as tmp:
         fresh_path = Path(tmp) / "record.json"
         scan_args = build_parser().parse_args(["scan", *record["paths"], "--no-cache", "--evidence", str(fresh_path)])
@@ -595,7 +494,7 @@ def _checks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return EXIT_USAGE
     # The configuration's lang, checks_dirs and allow_python_checks count
     # here as for a scan.
-    config = effective_config(args)
+    config = settings_for(args)
     lang = config.get("lang")
     checkset: CheckSet = load_checks([Path(d) for d in config.get("checks_dirs")],
                                      allow_python=config.get("allow_python_checks"))

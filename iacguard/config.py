@@ -1,6 +1,7 @@
 """Configuration: ``.iacguard.yaml`` or ``[tool.iacguard]`` in pyproject.toml,
 found by walking up from the scanned path to its repository root (never
-above it), overridden by the command line.
+above it), overridden by the command line. Every command gets its settings
+from ``settings_for``; ``KEYS`` names each setting's option.
 
 A configuration inside the scanned repository is as untrusted as the
 templates beside it: its paths must stay inside the repository and it cannot
@@ -13,21 +14,31 @@ with the closest valid name as a suggestion.
 
 from __future__ import annotations
 
+import argparse
+import copy
 import dataclasses
 import difflib
 import fnmatch
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import yaml
 
+from .findings import BUILTIN_TITLES
 from .model import FORMATS
+from .source import Limits, SourceError, confined, is_inside, repository_root
+
+if TYPE_CHECKING:
+    from .engine.checks import CheckSet
 
 CONFIG_NAMES = (".iacguard.yaml", ".iacguard.yml")
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+# The source of values given as options: errors in them name the option.
+COMMAND_LINE = "command line"
 
 
 class ConfigError(Exception):
@@ -35,6 +46,12 @@ class ConfigError(Exception):
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
+
+    def describe(self) -> str:
+        """The error for the user: the file and the key, or the option."""
+        if self.source == COMMAND_LINE:
+            return self.message
+        return f"configuration error in {self.source}: {self.message}"
 
 
 def _strings(value: Any, key: str, source: str) -> List[str]:
@@ -78,7 +95,11 @@ def _frameworks(value: Any, key: str, source: str) -> List[str]:
 def _vars(value: Any, key: str, source: str) -> List[str]:
     if isinstance(value, dict):
         return [f"{k}={v}" for k, v in value.items()]
-    return _strings(value, key, source)
+    items = _strings(value, key, source)
+    bad = [item for item in items if "=" not in item]
+    if bad:
+        raise ConfigError(source, f"'{key}' takes NAME=VALUE, not {bad[0]!r}")
+    return items
 
 
 def _severity_map(value: Any, key: str, source: str) -> Dict[str, str]:
@@ -96,8 +117,6 @@ MAX_LIMIT = 2 ** 48
 
 
 def limit_names() -> List[str]:
-    from .source import Limits
-
     return [f.name for f in dataclasses.fields(Limits)]
 
 
@@ -154,38 +173,62 @@ def _skips(value: Any, key: str, source: str) -> List[Dict[str, Any]]:
     return out
 
 
-# key: (validator, default, relative-path key?)
-# Keys that change how results are shown, not what they are.
-PRESENTATION_KEYS = ("format", "output", "quiet", "compact", "verbose")
+@dataclass(frozen=True)
+class Key:
+    """One setting: how a value is checked, its default, and the
+    command-line option that gives it (if any)."""
 
-_KEYS: Dict[str, Any] = {
-    "format": (lambda v, k, s: [_choice(_output_formats())(x, k, s) for x in _strings(v, k, s)], ["text"]),
-    "output": (_strings, []),
-    "lang": (_choice(("en", "ja")), None),
-    "checks": (_strings, []),
-    "skip_checks": (_strings, []),
-    "checks_dirs": (_strings, []),
-    "frameworks": (_frameworks, list(FORMATS)),
+    validate: Callable[[Any, str, str], Any]
+    default: Any
+    option: Optional[str] = None
+    # The parsed option's attribute, when not the option's own name.
+    dest: Optional[str] = None
+    # A path, relative to the configuration file that gives it.
+    path: bool = False
+    # Changes how results are shown, not what they are.
+    presentation: bool = False
+    # A file named with the option inside a scanned repository must stay
+    # inside it (see _check_given_files).
+    held_to_repository: bool = False
+
+    def attribute(self) -> str:
+        """Where argparse puts the option's value."""
+        return self.dest or (self.option or "").lstrip("-").replace("-", "_")
+
+
+def _formats(value: Any, key: str, source: str) -> List[str]:
+    return [_choice(_output_formats())(item, key, source) for item in _strings(value, key, source)]
+
+
+# Every setting, by its key in a configuration file; the command line names
+# most of them with an option.
+KEYS: Dict[str, Key] = {
+    "format": Key(_formats, ["text"], "--format", dest="formats", presentation=True),
+    "output": Key(_strings, [], "--output", dest="outputs", path=True, presentation=True),
+    # None: the environment's language (default_lang).
+    "lang": Key(_choice(("en", "ja")), None, "--lang"),
+    "checks": Key(_strings, [], "--check"),
+    "skip_checks": Key(_strings, [], "--skip-check"),
+    "checks_dirs": Key(_strings, [], "--checks-dir", path=True),
+    "frameworks": Key(_frameworks, list(FORMATS), "--framework"),
     # LOW findings are advice: shown, never failing a commit or a build
     # unless a team asks for it (README, "Exit status").
-    "severity_threshold": (_choice(SEVERITIES), "MEDIUM"),
-    "severity_overrides": (_severity_map, {}),
-    "var_files": (_strings, []),
-    "vars": (_vars, []),
-    "parameters": (_strings, []),
-    "allowed_regions": (_strings, []),
-    "allowed_vm_extensions": (_strings, []),
-    "baseline": (_string, None),
-    "skip": (_skips, []),
-    "report_unused_suppressions": (_bool, False),
-    "quiet": (_bool, False),
-    "compact": (_bool, False),
-    "verbose": (_bool, False),
-    "limits": (parse_limits, {}),
-    "allow_python_checks": (_bool, False),
+    "severity_threshold": Key(_choice(SEVERITIES), "MEDIUM", "--severity-threshold"),
+    "severity_overrides": Key(_severity_map, {}),
+    "var_files": Key(_strings, [], "--var-file", path=True, held_to_repository=True),
+    "vars": Key(_vars, [], "--var"),
+    "parameters": Key(_strings, [], "--parameters", path=True, held_to_repository=True),
+    "allowed_regions": Key(_strings, [], "--allowed-regions"),
+    "allowed_vm_extensions": Key(_strings, []),
+    "baseline": Key(_string, None, "--baseline", path=True),
+    "skip": Key(_skips, []),
+    "report_unused_suppressions": Key(_bool, False, "--report-unused-suppressions"),
+    "quiet": Key(_bool, False, "--quiet", presentation=True),
+    "compact": Key(_bool, False, "--compact", presentation=True),
+    "verbose": Key(_bool, False, "--verbose", presentation=True),
+    "limits": Key(parse_limits, {}, "--limit"),
+    "allow_python_checks": Key(_bool, False, "--allow-python-checks"),
 }
-# Paths in a config file are relative to the file, not to where iacguard runs.
-_PATH_KEYS = {"checks_dirs", "var_files", "parameters", "baseline", "output"}
 
 
 def _output_formats() -> Sequence[str]:
@@ -215,7 +258,7 @@ class Config:
     def judging(self) -> Dict[str, Any]:
         """The values that decide a scan's results, as plain data: all but
         where and how the results are shown."""
-        values = {k: v for k, v in self.values.items() if k not in PRESENTATION_KEYS}
+        values = {k: v for k, v in self.values.items() if not KEYS[k].presentation}
         return json.loads(json.dumps(values, sort_keys=True, default=str))
 
     def digest(self) -> str:
@@ -227,8 +270,9 @@ class Config:
 
 def defaults() -> Config:
     config = Config()
-    for key, (_, default) in _KEYS.items():
-        config.set(key, default, "default")
+    for key, spec in KEYS.items():
+        # A copy: no run changes the table's defaults.
+        config.set(key, copy.deepcopy(spec.default), "default")
     return config
 
 
@@ -253,8 +297,6 @@ def find_config(start: Path, root: Path) -> Optional[Path]:
 
 
 def _stays_in(path: Path, root: Path) -> bool:
-    from .source import SourceError, confined
-
     try:
         confined(path, root)
         return True
@@ -310,10 +352,10 @@ def load_file(path: Path, config: Config, repository: Optional[Path] = None) -> 
         raise ConfigError(source, "the configuration must be a mapping of keys to values")
     for key, value in data.items():
         key = str(key).replace("-", "_")
-        if key not in _KEYS:
-            raise ConfigError(source, f"unknown key '{key}'{_suggest(key, _KEYS)}")
-        validated = _KEYS[key][0](value, key, source)
-        if key in _PATH_KEYS:
+        if key not in KEYS:
+            raise ConfigError(source, f"unknown key '{key}'{_suggest(key, KEYS)}")
+        validated = KEYS[key].validate(value, key, source)
+        if KEYS[key].path:
             validated = _relative_to(validated, path.parent)
             if repository is not None:
                 _confine(validated, key, source, repository)
@@ -327,8 +369,6 @@ def load_file(path: Path, config: Config, repository: Optional[Path] = None) -> 
 
 
 def _confine(value: Any, key: str, source: str, repository: Path) -> None:
-    from .source import SourceError, confined
-
     for item in value if isinstance(value, list) else [value]:
         try:
             confined(Path(item), repository)
@@ -342,8 +382,11 @@ def _relative_to(value: Any, base: Path) -> Any:
     return str(base / value) if isinstance(value, str) else value
 
 
-def validate_check_ids(config: Config, known_ids: Sequence[str]) -> None:
-    """Every check id or pattern the configuration names must exist."""
+def validate_check_ids(config: Config, checkset: "CheckSet") -> None:
+    """Every check id or pattern the configuration names must exist: a
+    loaded check, a built-in one (IACG-000) or a retired id."""
+    known_ids = [c.id for c in checkset.checks] + list(BUILTIN_TITLES) + list(checkset.aliases)
+
     def check(pattern: str, key: str) -> None:
         if not any(fnmatch.fnmatchcase(i, pattern) for i in known_ids):
             raise ConfigError(config.sources.get(key, "configuration"),
@@ -363,7 +406,7 @@ def show(config: Config) -> str:
     """Each effective value and where it came from."""
     width = max(len(k) for k in config.values)
     lines = [f"# configuration file: {config.file or '(none found)'}"]
-    for key in _KEYS:
+    for key in KEYS:
         value = config.values.get(key)
         rendered = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
         if rendered.endswith("\n..."):
@@ -372,10 +415,83 @@ def show(config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
-def merge(config: Config, overrides: Mapping[str, Any], source: str) -> Config:
-    """Values given on the command line win (only those actually given)."""
-    for key, value in overrides.items():
-        if value is None or value == [] or value is False:
-            continue
-        config.set(key, value, source)
+def settings_for(args: argparse.Namespace, recorded: Optional[Mapping[str, Any]] = None) -> Config:
+    """The settings of one command, from its parsed command line: the
+    defaults, then a configuration file (for a command with a ``--config``
+    option: that file, else the nearest to the first path, see find_config)
+    or the configuration ``recorded`` in an evidence record, then the options
+    given. A ``lang`` set nowhere follows the environment."""
+    config = defaults()
+    paths = list(getattr(args, "paths", None) or ["."])
+    roots = scanned_repositories(paths)
+    if recorded is not None:
+        _apply_record(config, recorded)
+    elif hasattr(args, "config"):
+        path = Path(args.config) if args.config else find_config(Path(paths[0]).resolve(), roots[0])
+        if path is not None:
+            load_file(path, config, _repository_holding(path, roots))
+    _apply_options(config, args, roots)
+    if config.sources["lang"] == "default":
+        config.set("lang", default_lang(), "environment (LC_ALL / LANG)")
     return config
+
+
+def default_lang() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+def _apply_record(config: Config, recorded: Mapping[str, Any]) -> None:
+    """A record is data: it never allows Python checks by itself."""
+    for key, value in recorded.items():
+        if key in config.values and key != "allow_python_checks":
+            config.set(key, value, "evidence record")
+
+
+def _apply_options(config: Config, args: argparse.Namespace, roots: Sequence[Path]) -> None:
+    """Options actually given win over the file, checked as a file's values
+    are; a mapping (--limit) adds to the file's, entry by entry."""
+    for key, spec in KEYS.items():
+        given = getattr(args, spec.attribute(), None) if spec.option else None
+        if spec.option is None or given is None or given == [] or given is False:
+            continue
+        value = spec.validate(given, spec.option, COMMAND_LINE)
+        if isinstance(value, dict):
+            value = {**config.get(key), **value}
+        if spec.held_to_repository:
+            _check_given_files(value, spec.option, roots)
+        config.set(key, value, COMMAND_LINE)
+
+
+def scanned_repositories(paths: Sequence[str]) -> List[Path]:
+    """The repository of each scanned path (source.repository_root)."""
+    return [repository_root(Path(p)) for p in paths]
+
+
+def _repository_holding(path: Path, roots: Sequence[Path]) -> Optional[Path]:
+    """The scanned repository ``path`` is written in, or leads into through
+    links, if any: a link in the repository to a file elsewhere is still the
+    repository's file."""
+    written = Path(os.path.normpath(path.absolute()))
+    try:
+        places = [written, written.parent.resolve() / written.name, path.resolve()]
+    except (OSError, RuntimeError):
+        return roots[0] if roots else None
+    return next((r for place in places for r in roots if is_inside(place, r)), None)
+
+
+def _check_given_files(names: Sequence[str], option: str, roots: Sequence[Path]) -> None:
+    """Files named on the command line are the user's choice, wherever they
+    are; one written inside a scanned repository must also stay inside it,
+    so that a link planted there cannot turn it into a file elsewhere."""
+    for name in names:
+        written = Path(os.path.normpath(Path.cwd() / name))
+        for root in roots:
+            if is_inside(written, root) or is_inside(written.parent.resolve() / written.name, root):
+                try:
+                    confined(written, root)
+                except SourceError as exc:
+                    raise ConfigError(COMMAND_LINE, f"{option} {name} {exc}") from None

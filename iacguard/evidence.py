@@ -72,16 +72,6 @@ def scanned_files(result: "ScanResult", config: Config, cwd: Path) -> List[str]:
     return sorted(names)
 
 
-def configuration(record: Mapping[str, Any], base: Config, allow_python: bool) -> Config:
-    """The configuration a record was made with, to scan with again. A record
-    is data: it never allows Python checks by itself."""
-    for key, value in record["configuration"].items():
-        if key in base.values:
-            base.set(key, value, "evidence record")
-    base.set("allow_python_checks", allow_python, "command line")
-    return base
-
-
 def _result(finding: Finding) -> Dict[str, Any]:
     return {"check_id": finding.check_id, "severity": finding.severity, "file": finding.file, "line": finding.line,
             "resource": finding.resource, "suppressed": finding.suppressed, "fingerprint": finding.fingerprint}

@@ -9,8 +9,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .. import baseline
 from ..cache import ParseCache
-from ..cli import META_CHECK_IDS, effective_config
-from ..config import Config, ConfigError, find_config, validate_check_ids
+from ..config import Config, ConfigError, find_config, settings_for, validate_check_ids
 from ..engine.checks import CheckSet, load_checks
 from ..engine.runner import CheckError
 from ..findings import Finding
@@ -64,11 +63,10 @@ class Session:
             return known[1]
         # The workspace is a scanned repository: a configuration in it is
         # held to it (its paths may not lead out).
-        config = effective_config(argparse.Namespace(paths=[str(directory), str(root)],
-                                                     config=str(path) if path else None))
-        checks = self.all_checks
-        validate_check_ids(config, [c.id for c in checks.checks] + list(META_CHECK_IDS) + list(checks.aliases))
-        selected = select_checks(checks, config.get("checks"), config.get("skip_checks"))
+        config = settings_for(argparse.Namespace(paths=[str(directory), str(root)],
+                                                 config=str(path) if path else None))
+        validate_check_ids(config, self.all_checks)
+        selected = select_checks(self.all_checks, config.get("checks"), config.get("skip_checks"))
         if config.get("checks_dirs"):
             self._notes.append(f"{config.sources['checks_dirs']}: checks_dirs is not followed by the language "
                                "server (a workspace must not make it load code); give --checks-dir to "
