@@ -53,7 +53,8 @@ def load(path: Path, aliases: Optional[Aliases] = None) -> Dict[str, Accepted]:
             continue
         accepted[entry["fingerprint"]] = Accepted(str(path))
         retired = entry.get("check_id")
-        if aliases and retired in aliases and all(isinstance(entry.get(k), str) for k in _PLACE):
+        placed = all(isinstance(entry.get(k), str) for k in _PLACE)
+        if aliases and isinstance(retired, str) and retired in aliases and placed:
             for replacement in aliases[retired]:
                 derived = fingerprint(replacement, *(entry[k] for k in _PLACE))
                 accepted.setdefault(derived, Accepted(str(path), retired))

@@ -40,7 +40,7 @@ class Codec:
             if dataclasses.is_dataclass(cls):
                 names = tuple(f.name for f in dataclasses.fields(cls))
             elif issubclass(cls, (dict, list, str)):
-                names = tuple(getattr(cls, "PLAIN_ATTRS"))
+                names = tuple(cls.PLAIN_ATTRS)  # type: ignore[union-attr]  # declared by the class
             else:
                 raise TypeError(f"{cls.__name__} is neither a dataclass nor a dict, list or str subclass")
             tag = _TAG + cls.__qualname__
@@ -149,7 +149,7 @@ class Codec:
 
         decoders: Dict[str, Callable[[Any], Any]] = {
             _TUPLE: tuple,
-            _DICT: lambda payload: dict(zip(payload[::2], payload[1::2])),
+            _DICT: lambda payload: dict(zip(payload[::2], payload[1::2], strict=False)),
             _DEFINE: define,
             _REFER: lambda number: defined[number],
             _DATE: datetime.date.fromisoformat,
@@ -179,13 +179,15 @@ def _decoder(cls: type, names: Tuple[str, ...]) -> Callable[[List[Any]], Any]:
     count = len(names)
     if issubclass(cls, (str, dict, list)):
         def container(payload: List[Any]) -> Any:
+            out: Any
             if issubclass(cls, str):
                 out = cls(payload[count])
             elif issubclass(cls, dict):
-                out = cls(zip(payload[count::2], payload[count + 1::2]))
+                out = cls(zip(payload[count::2], payload[count + 1::2], strict=False))
             else:
                 out = cls(payload[count:])
-            for name, value in zip(names, payload):
+            # The payload goes on past the attributes: the contents.
+            for name, value in zip(names, payload, strict=False):
                 setattr(out, name, value)
             return out
 
@@ -196,7 +198,7 @@ def _decoder(cls: type, names: Tuple[str, ...]) -> Callable[[List[Any]], Any]:
         if len(payload) != count:
             raise ValueError(f"{cls.__name__} takes {count} fields, not {len(payload)}")
         out = new(cls)
-        out.__dict__.update(zip(names, payload))
+        out.__dict__.update(zip(names, payload, strict=True))
         return out
 
     return instance
