@@ -77,9 +77,9 @@ class IacguardServer(LanguageServer):
             root = self.root_for(path)
             outcome = self.session.rescan(path, root, self.overlay())
         except ConfigError as exc:
-            self.log(f"configuration error in {exc.source}: {exc.message}", types.MessageType.Error)
+            self.log(exc.describe(), types.MessageType.Error)
             self.window_show_message(types.ShowMessageParams(
-                type=types.MessageType.Error, message=f"iacguard: configuration error in {exc.source}: {exc.message}"))
+                type=types.MessageType.Error, message=f"iacguard: {exc.describe()}"))
             return set()
         except Exception as exc:  # never take the editor down
             self.log(f"iacguard: internal error judging {path}: {type(exc).__name__}: {exc}\n"
