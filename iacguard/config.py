@@ -201,7 +201,9 @@ def _formats(value: Any, key: str, source: str) -> List[str]:
 
 
 # Every setting, by its key in a configuration file; the command line names
-# most of them with an option.
+# most of them with an option. Options that act on one run only (--config,
+# --create-baseline, --evidence, --checklist-from, --pre-commit, --no-cache,
+# --debug) are not settings: no file gives them.
 KEYS: Dict[str, Key] = {
     "format": Key(_formats, ["text"], "--format", dest="formats", presentation=True),
     "output": Key(_strings, [], "--output", dest="outputs", path=True, presentation=True),
@@ -423,7 +425,7 @@ def settings_for(args: argparse.Namespace, recorded: Optional[Mapping[str, Any]]
     given. A ``lang`` set nowhere follows the environment."""
     config = defaults()
     paths = list(getattr(args, "paths", None) or ["."])
-    roots = scanned_repositories(paths)
+    roots = _scanned_repositories(paths)
     if recorded is not None:
         _apply_record(config, recorded)
     elif hasattr(args, "config"):
@@ -455,8 +457,10 @@ def _apply_options(config: Config, args: argparse.Namespace, roots: Sequence[Pat
     """Options actually given win over the file, checked as a file's values
     are; a mapping (--limit) adds to the file's, entry by entry."""
     for key, spec in KEYS.items():
-        given = getattr(args, spec.attribute(), None) if spec.option else None
-        if spec.option is None or given is None or given == [] or given is False:
+        if spec.option is None:
+            continue
+        given = getattr(args, spec.attribute(), None)
+        if given is None or given == [] or given is False:
             continue
         value = spec.validate(given, spec.option, COMMAND_LINE)
         if isinstance(value, dict):
@@ -466,7 +470,7 @@ def _apply_options(config: Config, args: argparse.Namespace, roots: Sequence[Pat
         config.set(key, value, COMMAND_LINE)
 
 
-def scanned_repositories(paths: Sequence[str]) -> List[Path]:
+def _scanned_repositories(paths: Sequence[str]) -> List[Path]:
     """The repository of each scanned path (source.repository_root)."""
     return [repository_root(Path(p)) for p in paths]
 
