@@ -103,7 +103,7 @@ async def test_open_publishes_the_finding_on_the_deciding_attribute(client: Lang
     assert diagnostic.severity == types.DiagnosticSeverity.Error
     assert diagnostic.range.start == types.Position(CIDR_LINE, 4)  # from the attribute, not its indent
     assert diagnostic.range.end == types.Position(CIDR_LINE, len("    cidr_blocks = [var.admin_cidr]"))
-    assert diagnostic.code_description.href.endswith("/IACG-AWS-004.yaml")
+    assert diagnostic.code_description.href.endswith("/ec2/IACG-AWS-004-security-group-ssh-rdp-internet.yaml")
     assert "SSH or RDP" in diagnostic.message
     # the module's other file is judged too, and has nothing
     assert list(client.diagnostics[(project / "variables.tf").as_uri()]) == []

@@ -23,7 +23,7 @@ def test_wheel_contains_checks(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("iacguard_jp-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "iacguard/checks/aws/IACG-AWS-001.yaml" in names
+    assert "iacguard/checks/aws/s3/IACG-AWS-001-bucket-public-acl.yaml" in names
     assert "iacguard/checks/_predicates/network.py" in names
     assert "iacguard/data/controls.yaml" in names
     assert "iacguard/cli.py" in names
