@@ -4,7 +4,7 @@
     python bench/fuzz.py --minutes 10 --workers 2 --out fuzz-results
     python bench/fuzz.py --minutes 5 --atheris        # coverage-guided, one process (pip install atheris)
 
-Inputs are the real fixtures (fixtures/IACG-*/{fail,pass}/, fixtures/_scenarios/)
+Inputs are the real fixtures (each check's fail/ and pass/, fixtures/_scenarios/)
 mutated by the engine of tests/test_fuzz.py - lines, tokens and characters
 deleted, duplicated, swapped or spliced with syntax pieces; Unicode and raw
 bytes inserted; deep nesting; long lines - stacked one to six at a time.

@@ -1,10 +1,12 @@
 """Every built-in check against its failing and passing fixtures.
 
-fixtures/<CHECK-ID>/fail/ holds templates that must produce exactly the
-findings marked in them (a ``expect: <CHECK-ID>`` comment on the expected line,
-or an ``expected.yaml`` listing {file, line} for formats without comments);
-fixtures/<CHECK-ID>/pass/ holds templates that must produce none. A check
-without a failing and a passing fixture for each format it declares fails.
+A check's fixtures sit in fixtures/<provider>/<service>/<CHECK-ID>/, the
+folder of its check file (see fixture_paths.py). Its fail/ holds templates
+that must produce exactly the findings marked in them (a ``expect: <CHECK-ID>``
+comment on the expected line, or an ``expected.yaml`` listing {file, line} for
+formats without comments); its pass/ holds templates that must produce none.
+A check without a failing and a passing fixture for each format it declares
+fails.
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ from typing import Dict, List, Set, Tuple
 
 import pytest
 import yaml
+from fixture_paths import fixture_dir
 
 from iacguard.discovery import detect_format
 from iacguard.engine.checks import load_checks
 from iacguard.scan import ScanOptions, scan, select_checks
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
 CHECKSET = load_checks()
 CHECKS = {c.id: c for c in CHECKSET.checks}
 _MARK = re.compile(r"expect:\s*((?:IACG-[A-Z]+-\d{3}[,\s]*)+)")
@@ -51,8 +52,9 @@ def _expected(directory: Path, check_id: str) -> Set[Tuple[str, int]]:
 
 
 def _scan(directory: Path, check_id: str):
-    """Scan one fixture directory with one check; fixtures/<ID>/settings.yaml
-    may give scan settings the check needs (e.g. allowed_regions)."""
+    """Scan one fixture directory with one check; a settings.yaml beside
+    fail/ and pass/ may give scan settings the check needs (e.g.
+    allowed_regions)."""
     selected = select_checks(CHECKSET, [check_id], [])
     settings_file = directory.parent / "settings.yaml"
     settings = yaml.safe_load(settings_file.read_text(encoding="utf-8")) if settings_file.exists() else {}
@@ -67,8 +69,8 @@ def _cases() -> List[str]:
 def test_check_has_fixtures_for_every_format(check_id: str) -> None:
     check = CHECKS[check_id]
     for kind in ("fail", "pass"):
-        directory = FIXTURES / check_id / kind
-        assert directory.is_dir(), f"{check_id}: missing fixtures/{check_id}/{kind}/"
+        directory = fixture_dir(check) / kind
+        assert directory.is_dir(), f"{check_id}: missing {directory}"
         formats = {_format_of(p) for p in _files(directory)}
         for fmt in check.formats:
             assert fmt in formats, f"{check_id}: no {kind} fixture in format {fmt}"
@@ -76,7 +78,7 @@ def test_check_has_fixtures_for_every_format(check_id: str) -> None:
 
 @pytest.mark.parametrize("check_id", _cases())
 def test_failing_fixtures_report_exactly_the_marked_lines(check_id: str) -> None:
-    directory = FIXTURES / check_id / "fail"
+    directory = fixture_dir(CHECKS[check_id]) / "fail"
     result = _scan(directory, check_id)
     assert not result.parse_errors, [e.message for e in result.parse_errors]
     assert not result.check_errors, [e.message for e in result.check_errors]
@@ -88,7 +90,7 @@ def test_failing_fixtures_report_exactly_the_marked_lines(check_id: str) -> None
 
 @pytest.mark.parametrize("check_id", _cases())
 def test_passing_fixtures_report_nothing(check_id: str) -> None:
-    directory = FIXTURES / check_id / "pass"
+    directory = fixture_dir(CHECKS[check_id]) / "pass"
     result = _scan(directory, check_id)
     assert not result.parse_errors, [e.message for e in result.parse_errors]
     assert not result.check_errors, [e.message for e in result.check_errors]
@@ -97,17 +99,12 @@ def test_passing_fixtures_report_nothing(check_id: str) -> None:
     assert result.passed, f"{check_id}: passing fixtures never exercise the check"
 
 
-def test_every_fixture_directory_belongs_to_a_check() -> None:
-    orphans = [p.name for p in FIXTURES.iterdir()
-               if p.is_dir() and not p.name.startswith("_") and p.name not in CHECKS]
-    assert orphans == []
-
-
 def _fixture_formats() -> Dict[str, Set[str]]:
     out: Dict[str, Set[str]] = {}
-    for check_id in CHECKS:
+    for check_id, check in CHECKS.items():
         for kind in ("fail", "pass"):
-            for path in _files(FIXTURES / check_id / kind) if (FIXTURES / check_id / kind).is_dir() else []:
+            directory = fixture_dir(check) / kind
+            for path in _files(directory) if directory.is_dir() else []:
                 out.setdefault(check_id, set()).add(_format_of(path))
     return out
 

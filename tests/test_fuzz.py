@@ -1,6 +1,6 @@
 """Property-based fuzzing of every input format, seeded from the real fixtures.
 
-Templates from fixtures/IACG-*/{fail,pass}/ and fixtures/_scenarios/ are
+Templates from every check's fixtures (fail/ and pass/) and fixtures/_scenarios/ are
 mutated - lines, tokens and characters deleted, duplicated, swapped or
 spliced; Unicode text and raw bytes (NUL, invalid UTF-8) inserted; values
 nested deeply in the file's own syntax; very long lines added - and scanned
@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import pytest
+from fixture_paths import check_fixture_dirs
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 
@@ -85,7 +86,7 @@ def family_of(path: Path, text: str) -> Optional[str]:
 
 def collect_seeds() -> Dict[str, List[Seed]]:
     seeds: Dict[str, List[Seed]] = {f: [] for f in FAMILIES}
-    for path in sorted(FIXTURES.glob("IACG-*/*/*")):
+    for path in sorted(p for directory in check_fixture_dirs() for p in directory.glob("*/*")):
         if path.parent.name not in ("fail", "pass") or not path.is_file():
             continue
         family = family_of(path, path.read_text(encoding="utf-8", errors="replace"))
@@ -586,7 +587,7 @@ def test_cli_json_and_sarif(data: Any) -> None:
 
 def test_reports_do_not_depend_on_hash_seed(tmp_path: Path) -> None:
     """Set and dict iteration order must not leak into the output."""
-    paths = [str(p) for p in sorted(FIXTURES.iterdir()) if p.is_dir() and p.name != "_hostile"][::3]
+    paths = [str(p) for p in [*check_fixture_dirs(), FIXTURES / "_scenarios"]][::3]
     paths.append(str(ROOT / "examples"))
     outputs = []
     for hash_seed in ("1", "4242"):

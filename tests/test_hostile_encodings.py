@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Tuple
 
 import pytest
+from fixture_paths import check_fixture_dirs, check_fixtures
 
 from iacguard.discovery import detect_format
 from iacguard.engine.checks import load_checks
@@ -29,7 +30,8 @@ CHECKS = load_checks()
 def _samples(per_format: int = 4) -> List[Path]:
     """A few failing fixture files of every format, spread over the checks."""
     by_format: Dict[str, List[Path]] = {}
-    for path in sorted(FIXTURES.glob("IACG-*/fail/*")) + sorted(FIXTURES.glob("_scenarios/*/*/*")):
+    failing = sorted(p for directory in check_fixture_dirs() for p in directory.glob("fail/*"))
+    for path in failing + sorted(FIXTURES.glob("_scenarios/*/*/*")):
         if not path.is_file() or path.name in ("expected.yaml", "scenario.yaml", "settings.yaml"):
             continue
         try:
@@ -103,7 +105,7 @@ def _with_bad_byte(sample: Path, line: int, bad: bytes) -> bytes:
 @pytest.mark.parametrize("bad", [b"\xff", b"\xe9", b"\xc3", b"\xed\xa0\x80", b"\x80\x80"],
                          ids=["ff", "latin1-e9", "truncated", "encoded-surrogate", "continuation"])
 def test_non_utf8_terraform_is_iacg000_on_its_line(tmp_path: Path, bad: bytes) -> None:
-    sample = FIXTURES / "IACG-AWS-004" / "fail" / "main.tf"
+    sample = check_fixtures("IACG-AWS-004/fail/main.tf")
     root, target = _copy_case(sample, tmp_path)
     target.write_bytes(_with_bad_byte(sample, 5, bad))
     result = _scan(root)
@@ -175,8 +177,8 @@ def test_unicode_line_separators_inside_strings_do_not_shift_lines(tmp_path: Pat
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\x0c", "\x0b", "\x1c"])
 def test_unicode_line_separators_in_terraform_and_arm_do_not_shift_lines(tmp_path: Path, separator: str) -> None:
-    for sample, insert in ((FIXTURES / "IACG-AWS-004" / "fail" / "main.tf", "# a {} b\n"),
-                           (FIXTURES / "IACG-AZURE-001" / "fail" / "azuredeploy.json", None)):
+    for sample, insert in ((check_fixtures("IACG-AWS-004/fail/main.tf"), "# a {} b\n"),
+                           (check_fixtures("IACG-AZURE-001/fail/azuredeploy.json"), None)):
         root, target = _copy_case(sample, tmp_path / sample.suffix[1:])
         text = sample.read_text(encoding="utf-8")
         if insert:

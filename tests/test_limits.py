@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
-
+from fixture_paths import check_fixtures
 from test_report_support import output_text
 
 from iacguard.cli import main as cli_main
@@ -231,8 +231,9 @@ def _died(exitcode: Optional[int]) -> str:
 def _warm_imports() -> None:
     """Parsers import their libraries lazily; load them once in the parent so
     that a forked child does not pay (or time) the import."""
-    for case in (FIXTURES / "IACG-AWS-004" / "fail", FIXTURES / "IACG-AZURE-001" / "fail",
-                 FIXTURES / "_scenarios" / "cloudformation" / "sam", FIXTURES / "_scenarios" / "tfplan" / "public-bucket"):
+    for case in (check_fixtures("IACG-AWS-004/fail"), check_fixtures("IACG-AZURE-001/fail"),
+                 FIXTURES / "_scenarios" / "cloudformation" / "sam",
+                 FIXTURES / "_scenarios" / "tfplan" / "public-bucket"):
         if case.is_dir():
             scan(ScanOptions(paths=[str(case)], cwd=case), CHECKS)
 

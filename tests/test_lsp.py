@@ -11,6 +11,7 @@ from typing import AsyncIterator, List
 
 import pytest
 import pytest_asyncio
+from fixture_paths import check_fixtures
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
@@ -112,7 +113,7 @@ async def test_open_publishes_the_finding_on_the_deciding_attribute(client: Lang
 @pytest.mark.parametrize("fixture", ["IACG-AWS-004/fail/main.tf", "IACG-AWS-004/fail/template.yaml",
                                      "IACG-AWS-004/fail/template.json", "IACG-AZURE-001/fail/azuredeploy.json"])
 async def test_diagnostics_equal_the_command_line(client: LanguageClient, project: Path, run, fixture: str):
-    source = Path(__file__).resolve().parent.parent / "fixtures" / fixture
+    source = check_fixtures(fixture)
     for old in project.iterdir():
         old.unlink()
     target = project / source.name

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixture_paths import check_fixtures
 from lsprotocol import types
 
 from iacguard.engine.checks import load_checks
@@ -64,7 +65,7 @@ def test_no_suppression_for_parse_errors_or_files_without_comments():
 @pytest.mark.parametrize("fixture", ["IACG-AWS-004/fail/main.tf", "IACG-AWS-004/fail/template.yaml",
                                      "IACG-AZURE-001/fail/azuredeploy.json"])
 def test_the_suppression_comment_suppresses_in_each_format(tmp_path: Path, fixture: str):
-    source = Path(__file__).resolve().parent.parent / "fixtures" / fixture
+    source = check_fixtures(fixture)
     target = tmp_path / source.name
     text = source.read_text()
     target.write_text(text)
