@@ -120,7 +120,7 @@ class Stats:
 
 def crash_signature(text: str) -> str:
     """Exception type, message head and the innermost iacguard frame."""
-    lines = [l for l in text.strip().splitlines() if l.strip()]
+    lines = [line for line in text.strip().splitlines() if line.strip()]
     last = lines[-1] if lines else "?"
     frames = re.findall(r'File "([^"]*iacguard[^"]*)", line \d+, in (\w+)', text)
     where = f"{Path(frames[-1][0]).name}:{frames[-1][1]}" if frames else "?"

@@ -323,11 +323,11 @@ def deep_insertion(data: bytes, family: str, ch: Chooser, depth: int) -> bytes:
         i = ch.integer(0, len(lines))
         return b"\n".join(lines[:i] + [f"iacguard_deep = {value}".encode()] + lines[i:])
     if family == "cloudformation-yaml":
-        keyed = [i for i, l in enumerate(lines) if re.match(rb"^\s*[A-Za-z0-9_:\-]+:", l)] or [0]
+        keyed = [i for i, line in enumerate(lines) if re.match(rb"^\s*[A-Za-z0-9_:\-]+:", line)] or [0]
         i = ch.choice(keyed)
         indent = re.match(rb"^\s*", lines[i]).group(0) if lines else b""
         return b"\n".join(lines[:i] + [indent + f"IacguardDeep: {value}".encode()] + lines[i:])
-    openers = [i for i, l in enumerate(lines) if l.rstrip().endswith(b"{")] or [0]
+    openers = [i for i, line in enumerate(lines) if line.rstrip().endswith(b"{")] or [0]
     i = ch.choice(openers)
     return b"\n".join(lines[:i + 1] + [f'"iacguard_deep": {value},'.encode()] + lines[i + 1:])
 
@@ -347,7 +347,7 @@ def long_line(data: bytes, family: str, ch: Chooser, size: int) -> bytes:
     else:
         line = ['"iacguard_long": "%s",' % ("a" * size), '"iacguard_long": [%s1],' % ("1," * (size // 2)),
                 '"iacguard_long": "%s",' % ("\\u00e9" * (size // 6))][kind]
-    openers = [i + 1 for i, l in enumerate(lines) if l.rstrip().endswith(b"{")] if family not in (
+    openers = [i + 1 for i, text in enumerate(lines) if text.rstrip().endswith(b"{")] if family not in (
         "terraform", "tfvars", "cloudformation-yaml") else list(range(len(lines) + 1))
     i = ch.choice(openers or [0])
     if family == "cloudformation-yaml" and kind and i < len(lines):

@@ -207,7 +207,8 @@ MODULE = ('variable "cidr" {\n  default = "0.0.0.0/0"\n}\n\nresource "aws_securi
           '    cidr_blocks = [var.cidr]\n  }\n}\n')
 
 
-@pytest.mark.parametrize("source", ["./modules/ssh", ".\\\\modules\\\\ssh", ".\\\\modules/ssh", ".\\\\modules\\\\ssh\\\\"])
+@pytest.mark.parametrize("source", ["./modules/ssh", ".\\\\modules\\\\ssh", ".\\\\modules/ssh",
+                                    ".\\\\modules\\\\ssh\\\\"])
 def test_backslash_module_source_is_loaded(tmp_path: Path, source: str) -> None:
     root = tmp_path / "repo"
     (root / "modules" / "ssh").mkdir(parents=True)

@@ -575,7 +575,8 @@ def test_terraform_expression_bombs(name: str, known_hangs: Dict[str, Outcome]) 
 
 
 def test_count_of_a_billion(tmp_path: Path) -> None:
-    root = repo(tmp_path, {"main.tf": 'resource "aws_s3_bucket" "b" {\n  count = 1000000000\n  acl   = "public-read"\n}\n'})
+    root = repo(tmp_path, {"main.tf": 'resource "aws_s3_bucket" "b" {\n  count = 1000000000\n'
+                                      '  acl   = "public-read"\n}\n'})
     outcome = run_isolated([root], root)
     assert_bounded(outcome)
     assert_still_finds(outcome, "IACG-AWS-001")
@@ -674,7 +675,8 @@ OPEN_SG = ('resource "aws_security_group" "sg" {\n  ingress {\n    from_port   =
 @pytest.mark.parametrize("files", [
     {"main.tf": 'module "me" {\n  source = "./"\n}\n' + OPEN_SG},
     {"main.tf": 'module "me" {\n  source = "."\n}\n' + OPEN_SG},
-    {"a/main.tf": 'module "b" {\n  source = "../b"\n}\n' + OPEN_SG, "b/main.tf": 'module "a" {\n  source = "../a"\n}\n'},
+    {"a/main.tf": 'module "b" {\n  source = "../b"\n}\n' + OPEN_SG,
+     "b/main.tf": 'module "a" {\n  source = "../a"\n}\n'},
     {"main.tf": 'module "c" {\n  source = "./c"\n}\n', "c/main.tf": 'module "c" {\n  source = "../c"\n}\n' + OPEN_SG},
     {"main.tf": 'module "a" {\n  source = "./a"\n  count = 3\n}\n',
      "a/main.tf": 'module "b" {\n  source = "../b"\n  count = 3\n}\n' + OPEN_SG,
@@ -784,7 +786,7 @@ def _secret_lines() -> List[str]:
         lines = Path("/etc/passwd").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []
-    return [l for l in lines if l.count(":") >= 5][:5]
+    return [line for line in lines if line.count(":") >= 5][:5]
 
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-REPOSITORY-1f2e3d"
@@ -901,7 +903,8 @@ def test_nested_and_linked_templates_inside_the_repository_are_read(tmp_path: Pa
     outside = _outside_tree(tmp_path)
     root = repo(tmp_path, {
         "parent.yaml": 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Child:\n'
-                       '    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./stacks/child.yaml\n',
+                       '    Type: AWS::CloudFormation::Stack\n    Properties:\n'
+                       '      TemplateURL: ./stacks/child.yaml\n',
         "stacks/child.yaml": (outside / "child.yaml").read_text(),
         "azuredeploy.json": ARM_HEAD % (
             '{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "linked", '
