@@ -453,13 +453,13 @@ def rsa_key_bits(key: str) -> Optional[int]:
         return None
     body = _contents(data, 0, _SEQUENCE)
     first = None if body is None else _der(body, 0)
-    if first is None:
+    if body is None or first is None:
         return None
     if first[0] == _SEQUENCE:  # SubjectPublicKeyInfo: AlgorithmIdentifier, BIT STRING
         bits = _contents(body, first[2], _BIT_STRING)
         body = _contents(bits[1:], 0, _SEQUENCE) if bits else None  # skip the unused-bits octet
         first = None if body is None else _der(body, 0)
-        if first is None:
+        if body is None or first is None:
             return None
     if first[0] != _INTEGER:  # RSAPublicKey: INTEGER modulus, INTEGER exponent
         return None

@@ -4,7 +4,7 @@ given port (22, 3389, ...)? Each returns TRUE, FALSE or UNKNOWN."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from iacguard.engine.conditions import Context, Evidence, Result, Tri
 from iacguard.engine.paths import ABSENT, parse_path, resolve
@@ -87,7 +87,7 @@ def _verdict(ctx: Context, protocol: Tri, ports: Tri) -> Result:
 
 
 def _aws_range(ctx: Context, from_port: str, to_port: str, protocol: Optional[str],
-               protocols: List[str]) -> Tuple[Tri, Tri, Tuple[int, int]]:
+               protocols: Sequence[str]) -> Tuple[Tri, Tri, Tuple[int, int]]:
     """An AWS-style rule as (protocol admitted?, ports known?, (low, high)):
     numeric from/to ports and a protocol ("-1" means all traffic, in which
     case the ports are ignored and the range is every port)."""
@@ -112,14 +112,14 @@ def _range_verdict(ctx: Context, proto: Tri, known: Tri, decided: bool) -> Resul
 
 
 def port_range_includes(ctx: Context, ports: List[int], from_port: str, to_port: str,
-                        protocol: Optional[str] = None, protocols: List[str] = ("tcp",)) -> Result:
+                        protocol: Optional[str] = None, protocols: Sequence[str] = ("tcp",)) -> Result:
     """The rule admits one of ``ports``."""
     proto, known, (lo, hi) = _aws_range(ctx, from_port, to_port, protocol, protocols)
     return _range_verdict(ctx, proto, known, any(lo <= p <= hi for p in ports))
 
 
 def port_range_beyond(ctx: Context, allowed: List[int], from_port: str, to_port: str,
-                      protocol: Optional[str] = None, protocols: List[str] = ("tcp",)) -> Result:
+                      protocol: Optional[str] = None, protocols: Sequence[str] = ("tcp",)) -> Result:
     """The rule admits a port that is not in ``allowed``."""
     proto, known, (lo, hi) = _aws_range(ctx, from_port, to_port, protocol, protocols)
     inside = sum(1 for p in set(allowed) if lo <= p <= hi)
@@ -127,14 +127,14 @@ def port_range_beyond(ctx: Context, allowed: List[int], from_port: str, to_port:
 
 
 def port_range_all(ctx: Context, from_port: str, to_port: str, protocol: Optional[str] = None,
-                   protocols: List[str] = ("tcp", "udp")) -> Result:
+                   protocols: Sequence[str] = ("tcp", "udp")) -> Result:
     """The rule admits every port: all traffic, or 0 (or 1) to 65535."""
     proto, known, (lo, hi) = _aws_range(ctx, from_port, to_port, protocol, protocols)
     return _range_verdict(ctx, proto, known, lo <= 1 and hi >= _ALL_PORTS[1])
 
 
 def port_spec_includes(ctx: Context, ports: List[int], paths: List[str],
-                       protocol: Optional[str] = None, protocols: List[str] = ("tcp",),
+                       protocol: Optional[str] = None, protocols: Sequence[str] = ("tcp",),
                        absent_means_all: bool = False) -> Result:
     """Azure / GCP style: port specs as strings ("22", "20-30", "*") found at
     any of ``paths`` (single values or lists)."""

@@ -229,7 +229,8 @@ def _oidc_without_subject(statement: Dict[str, Any]) -> Tri:
                 state = Tri.UNKNOWN
                 continue
             # A subject condition that still matches every repository is none.
-            if all(isinstance(v, str) and v.rstrip("*").rstrip(":") in ("", "repo", "project_path") for v in _as_list(values)):
+            if all(isinstance(v, str) and v.rstrip("*").rstrip(":") in ("", "repo", "project_path")
+                   for v in _as_list(values)):
                 continue
             return Tri.FALSE
     return state

@@ -27,7 +27,8 @@ def strings_matching(ctx: Context, pattern: str, exclude: Optional[str] = None) 
     what is written in the template is judged."""
     wanted = re.compile(pattern)
     unwanted = re.compile(exclude) if exclude else None
-    evidence = [Evidence(path, text) for path, text in sorted(_strings(ctx.base, ctx.base_path), key=lambda p: str(p[0]))
+    found = sorted(_strings(ctx.base, ctx.base_path), key=lambda p: str(p[0]))
+    evidence = [Evidence(path, text) for path, text in found
                 if wanted.search(text) and not (unwanted and unwanted.search(text))]
     return Result(Tri.TRUE, evidence, evidence) if evidence else Result(Tri.FALSE)
 
