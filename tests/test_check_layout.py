@@ -13,11 +13,13 @@ import re
 from pathlib import Path
 from typing import List, Optional
 
+import pytest
 from fixture_paths import FIXTURES, check_fixture_dirs, fixture_dir
 
 from iacguard.engine.checks import Check, builtin_checks_dir, load_checks
 
 CHECKS = load_checks().checks
+BY_ID = {c.id: c for c in CHECKS}
 _SERVICE = re.compile(r"[a-z0-9]+")
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+){0,4}"
 
@@ -45,7 +47,7 @@ def test_every_check_file_sits_in_its_service_folder_named_by_id_and_slug() -> N
 
 def test_the_layout_rule_rejects_flat_foreign_and_unnamed_files() -> None:
     checks_dir = builtin_checks_dir()
-    (check,) = [c for c in CHECKS if c.id == "IACG-AWS-001"]
+    check = BY_ID["IACG-AWS-001"]
 
     def at(relative: str) -> Optional[str]:
         return misplaced(dataclasses.replace(check, source=str(checks_dir / relative)), checks_dir)
@@ -75,3 +77,14 @@ def test_fixtures_top_level_holds_provider_folders_and_shared_ones() -> None:
     providers = {c.provider for c in CHECKS}
     stray = [p.name for p in FIXTURES.iterdir() if p.name not in providers and not p.name.startswith("_")]
     assert stray == []
+
+
+@pytest.mark.parametrize("relative", ["monitoring.yaml", "ec2/ACME-001.yaml", "team/aws/ec2/monitoring-off.yml"])
+def test_a_user_checks_directory_may_be_laid_out_in_any_way(tmp_path: Path, relative: str) -> None:
+    """A built-in check, renamed to a user id, loads from wherever it is put."""
+    text = Path(BY_ID["IACG-AWS-001"].source).read_text(encoding="utf-8")
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace("id: IACG-AWS-001", "id: ACME-001", 1), encoding="utf-8")
+    (check,) = load_checks([tmp_path], include_builtin=False).checks
+    assert (check.id, check.source) == ("ACME-001", str(path))
