@@ -40,13 +40,14 @@ def default_directory() -> Path:
 def entry_codec() -> Codec:
     """The classes a parsed file is made of: HCL syntax trees, decoded
     CloudFormation templates and positioned JSON documents."""
-    from .parsers import cfn_document, cfn_values, json_positions
+    from .parsers.cloudformation import document, positioned
+    from .parsers.common import json_positions
     from .parsers.terraform import ast, syntax
 
     trees = [c for c in vars(ast).values()
              if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == ast.__name__]
-    return Codec(trees + [syntax.HCLFile, cfn_document.DecodedTemplate, cfn_values.PositionedMap,
-                          cfn_values.PositionedList, cfn_values.PositionedText, json_positions.PositionedJSON])
+    return Codec(trees + [syntax.HCLFile, document.DecodedTemplate, positioned.PositionedMap,
+                          positioned.PositionedList, positioned.PositionedText, json_positions.PositionedJSON])
 
 
 def unsafe_directory(directory: Path) -> Optional[str]:

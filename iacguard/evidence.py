@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, 
 from . import __version__
 from .config import Config
 from .findings import Finding
-from .parsers.arm_parameters import paired_file
+from .parsers.arm.parameters import paired_file
 from .parsers.terraform.project import variable_files
 from .report import ScanInfo
 from .source import display_path

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Set
 
 from .git import run_git
-from .parsers.arm_parameters import template_of_parameter_file
+from .parsers.arm.parameters import template_of_parameter_file
 from .parsers.terraform.callers import calling_directories
 from .source import display_path
 

@@ -214,7 +214,7 @@ def _parse_templates(templates: List[Tuple[Candidate, str, str]], options: ScanO
                      cwd: Path, result: ScanResult) -> None:
     """CloudFormation, ARM and plan files, each on its own."""
     if any(fmt == "cloudformation" for _, fmt, _ in templates):
-        from .parsers.cfn_document import read_templates_ahead
+        from .parsers.cloudformation.document import read_templates_ahead
 
         read_templates_ahead([t for _, fmt, t in templates if fmt == "cloudformation"], options.cache,
                              options.workers, options.limits)
@@ -297,13 +297,13 @@ def _repository_roots(candidates: List[Candidate]) -> Dict[Path, Path]:
 
 def _parse_single(fmt: str, text: str, context: TemplateContext) -> Optional[ParsedFile]:
     if fmt == "cloudformation":
-        from .parsers.cloudformation import parse_cloudformation
+        from .parsers.cloudformation.resources import parse_cloudformation
 
         return parse_cloudformation(context.display, text, context)
     if fmt == "arm":
-        from .parsers.arm import parse_arm
+        from .parsers.arm.resources import parse_arm
 
         return parse_arm(context.display, text, context)
-    from .parsers.tfplan import parse_tfplan
+    from .parsers.terraform.plan import parse_tfplan
 
     return parse_tfplan(context.display, text, context.cache)

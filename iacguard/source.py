@@ -25,7 +25,7 @@ DEFAULT_MAX_CLOUDFORMATION_COPIES = 10_000
 # the next many times, and the count multiplies).
 DEFAULT_MAX_NESTED_STACKS = 200
 # Evaluation steps of one ARM "[...]" value, and of one template in all
-# (arm_expressions explains what a step is).
+# (parsers.arm.expressions explains what a step is).
 DEFAULT_MAX_ARM_EXPRESSION_STEPS = 500_000
 DEFAULT_MAX_ARM_TEMPLATE_STEPS = 2_000_000
 

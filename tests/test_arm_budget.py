@@ -13,8 +13,9 @@ from typing import Any, Dict, List
 import pytest
 
 from iacguard.model import UNKNOWN_PRESENT, Resource, is_unknown
-from iacguard.parsers import arm, arm_expressions
-from iacguard.parsers.arm import parse_arm
+from iacguard.parsers.arm import expressions as arm_expressions
+from iacguard.parsers.arm import resources as arm
+from iacguard.parsers.arm.resources import parse_arm
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 

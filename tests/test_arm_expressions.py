@@ -15,11 +15,11 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, is_unknown
-from iacguard.parsers.arm import parse_arm
-from iacguard.parsers.arm_expressions import (MAX_EXPRESSION_CHARS, Call, ExpressionError, Index, Literal, Member,
+from iacguard.parsers.arm.resources import parse_arm
+from iacguard.parsers.arm.expressions import (MAX_EXPRESSION_CHARS, Call, ExpressionError, Index, Literal, Member,
                                               Session, evaluate_text, is_expression, literal_text, parse_expression)
-from iacguard.parsers.arm_template import CopyScope, TemplateScope
-from iacguard.parsers.arm_values import MaybeDict, ResourceRef, Target
+from iacguard.parsers.arm.template import CopyScope, TemplateScope
+from iacguard.parsers.arm.values import MaybeDict, ResourceRef, Target
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 

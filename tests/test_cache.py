@@ -87,7 +87,7 @@ def test_templates_come_back_from_the_cache_unchanged(tmp_path: Path, kind: str)
 
 
 def test_templates_decoded_ahead_in_worker_processes_equal_the_serial_scan(tmp_path: Path, monkeypatch) -> None:
-    from iacguard.parsers import cfn_document
+    from iacguard.parsers.cloudformation import document as cfn_document
 
     plain = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS))
     monkeypatch.setattr(cfn_document, "PARALLEL_THRESHOLD", 1)

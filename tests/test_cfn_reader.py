@@ -12,9 +12,9 @@ from typing import Any, List, Optional
 import pytest
 
 from iacguard.discovery import detect_format, discover
-from iacguard.parsers.cfn_document import convert, decode_with_cfn_lint
-from iacguard.parsers.cfn_reader import decode
-from iacguard.parsers.cfn_values import PositionedList, PositionedMap, PositionedText, line_table
+from iacguard.parsers.cloudformation.document import convert, decode_with_cfn_lint
+from iacguard.parsers.cloudformation.decoder import decode
+from iacguard.parsers.cloudformation.positioned import PositionedList, PositionedMap, PositionedText, line_table
 from iacguard.source import SourceError, decode_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,7 +246,7 @@ def test_an_empty_text_is_an_empty_template() -> None:
 def _imports_cfn_lint(template: str, tmp_path: Path) -> bool:
     path = tmp_path / "template.yaml"
     path.write_text(template, encoding="utf-8")
-    code = ("import sys; from iacguard.parsers.cfn_document import read_template; "
+    code = ("import sys; from iacguard.parsers.cloudformation.document import read_template; "
             f"d = read_template(open({str(path)!r}, encoding='utf-8').read()); "
             "assert d.error is None and d.expanded['Resources'], d; print('cfnlint' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)

@@ -178,7 +178,7 @@ def test_python_m_and_version() -> None:
 
 def test_a_parser_bug_costs_its_file_not_the_scan(tmp_path: Path, run, monkeypatch) -> None:
     """An unexpected exception inside a parser becomes IACG-000 for that file."""
-    import iacguard.parsers.cloudformation as cfn
+    import iacguard.parsers.cloudformation.resources as cfn
 
     def broken(*args, **kwargs):
         raise KeyError("boom")

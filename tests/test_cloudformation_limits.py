@@ -84,7 +84,7 @@ def test_foreach_over_an_unresolvable_collection_reads_the_same_every_time(tmp_p
 def test_values_limit_holds_for_templates_without_aliases(tmp_path: Path) -> None:
     """Values are counted only where they could outnumber the characters
     (aliases, or a text longer than the limit): a long plain list still counts."""
-    from iacguard.parsers.cfn_document import read_template
+    from iacguard.parsers.cloudformation.document import read_template
 
     items = "".join(f"        - v{i}\n" for i in range(300))
     text = ("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Metadata:\n      List:\n" + items)

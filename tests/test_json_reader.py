@@ -1,4 +1,4 @@
-"""The position-keeping JSON reader (iacguard/parsers/json_positions.py):
+"""The position-keeping JSON reader (iacguard/parsers/common/json_positions.py):
 linear memory on long strings, one-line arrays read in bulk with the same
 values and lines as token by token, and a clear error past MAX_VALUES."""
 
@@ -11,10 +11,10 @@ import tracemalloc
 
 import pytest
 
-from iacguard.parsers import json_positions
-from iacguard.parsers.arm import parse_arm
-from iacguard.parsers.json_positions import JSONLimitError, JSONPositionError, parse_json
-from iacguard.parsers.tfplan import parse_tfplan
+from iacguard.parsers.common import json_positions
+from iacguard.parsers.arm.resources import parse_arm
+from iacguard.parsers.common.json_positions import JSONLimitError, JSONPositionError, parse_json
+from iacguard.parsers.terraform.plan import parse_tfplan
 
 
 def _peak_mb(text: str) -> float:

@@ -158,7 +158,7 @@ def test_a_missing_var_file_is_a_usage_error(tmp_path: Path, run) -> None:
 
 
 def test_nested_stacks_past_the_nesting_limit_are_reported(tmp_path: Path, run) -> None:
-    from iacguard.parsers.cloudformation import MAX_NESTING
+    from iacguard.parsers.cloudformation.resources import MAX_NESTING
 
     levels = MAX_NESTING + 3
     for n in range(levels):
@@ -174,7 +174,7 @@ def test_nested_stacks_past_the_nesting_limit_are_reported(tmp_path: Path, run) 
 
 
 def test_deployments_past_the_depth_limit_are_reported(tmp_path: Path, run) -> None:
-    from iacguard.parsers.arm import MAX_DEPLOYMENT_DEPTH
+    from iacguard.parsers.arm.resources import MAX_DEPLOYMENT_DEPTH
 
     inner: Dict[str, object] = {"resources": [{"type": "Microsoft.Storage/storageAccounts",
                                                "apiVersion": "2023-01-01", "name": "deep"}]}
@@ -205,7 +205,7 @@ def test_a_value_a_limit_makes_unknown_is_noted_and_counted(tmp_path: Path, run)
 
 
 def test_an_arm_value_over_its_budget_is_counted(tmp_path: Path, run, monkeypatch) -> None:
-    from iacguard.parsers import arm_expressions
+    from iacguard.parsers.arm import expressions as arm_expressions
 
     monkeypatch.setattr(arm_expressions, "MAX_STEPS", 20_000)
     account = {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "sa",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from iacguard.parsers.cloudformation import parse_cloudformation
+from iacguard.parsers.cloudformation.resources import parse_cloudformation
 
 SAM = textwrap.dedent("""\
     AWSTemplateFormatVersion: '2010-09-09'

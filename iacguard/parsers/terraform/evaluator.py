@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from ...model import UNKNOWN, UNKNOWN_PRESENT, contains_unknown, is_unknown
 from . import ast
-from ..partial import marked_text, partial_value
+from ..common.partial import marked_text, partial_value
 from .functions import (_CURRENT, FUNCTIONS, MAX_STEPS, MAX_STRING, Budget, BudgetExhausted, FunctionError,
                         charge_walk, measure, to_number)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Tuple
 
 from ...model import Path
-from ..json_positions import parse_json
+from ..common.json_positions import parse_json
 from . import ast
 from .syntax import HCLFile, parse_template
 

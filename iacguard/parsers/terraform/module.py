@@ -13,7 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ...model import UNKNOWN, ParseError, Path, is_unknown
-from ..json_positions import JSONPositionError
+from ..common.json_positions import JSONPositionError
 from . import ast
 from .evaluator import DictScope, Scope, evaluate, limit_reached
 from .hcl_json import parse_tf_json

@@ -29,7 +29,7 @@ from .inputs import TerraformInputs
 from .module import block_values, instances, parse_files, provider_of
 from .policy_document import render_policy_document
 from .syntax import HCLSyntaxError, parse_hcl
-from ..json_positions import parse_json
+from ..common.json_positions import parse_json
 
 if TYPE_CHECKING:
     from ...cache import ParseCache

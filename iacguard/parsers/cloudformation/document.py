@@ -1,12 +1,12 @@
 """A CloudFormation template read once: decoded, transformed, and cached.
 
-``cfn_reader`` decodes the text (short-form tags such as ``!Ref``,
+``decoder`` decodes the text (short-form tags such as ``!Ref``,
 duplicate keys, a position on every mapping and string). A template that
 declares ``AWS::LanguageExtensions`` (``Fn::ForEach``) or SAM
 (``AWS::Serverless-2016-10-31``) is expanded with cfn-lint's transforms,
 which work on cfn-lint's own reading of the text; importing cfn-lint takes
 about a second, so only those templates load it, the result is converted to
-``cfn_values``' containers and kept in the parse cache: an unchanged
+``positioned``' containers and kept in the parse cache: an unchanged
 template never loads cfn-lint again.
 
 Before a transform runs, the template's size with YAML aliases expanded and
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ..cache import ParseCache, read_through
-from ..parallel import map_in_processes
-from ..source import Limits, describe_size
-from .cfn_reader import decode, reported_line
-from .cfn_values import editor_line, line_table, positioned_list, positioned_map, positioned_text
-from .value_weight import weight
+from ...cache import ParseCache, read_through
+from ...parallel import map_in_processes
+from ...source import Limits, describe_size
+from .decoder import decode, reported_line
+from .positioned import editor_line, line_table, positioned_list, positioned_map, positioned_text
+from ..common.value_weight import weight
 
 # The cache entry kind; bumped when DecodedTemplate changes shape.
 _CACHE_KIND = "cloudformation/3"
@@ -121,7 +121,7 @@ def _may_exceed_values(text: str, limits: Limits) -> bool:
 
 
 def decode_with_cfn_lint(text: str) -> Tuple[Any, List[Tuple[int, str]]]:
-    """cfn-lint's reading of the text, as ``cfn_reader.decode`` returns it but
+    """cfn-lint's reading of the text, as ``decoder.decode`` returns it but
     with cfn-lint's nodes: what its transforms work on."""
     from cfnlint.decode import decode_str  # heavy: only for transforms
 

@@ -1,10 +1,10 @@
 """AWS CloudFormation templates (YAML or JSON, SAM included) into resources.
 
-``cfn_document`` reads the template with ``cfn_reader`` (short-form tags
+``document`` reads the template with ``decoder`` (short-form tags
 such as ``!Ref`` and ``!Sub`` included, a position on every mapping and
 string) and expands ``AWS::LanguageExtensions`` (``Fn::ForEach``) and SAM
 (``AWS::Serverless-2016-10-31``) with cfn-lint's transforms, keeping those
-positions. Values are then evaluated (``cfn_intrinsics``); resources
+positions. Values are then evaluated (``intrinsics``); resources
 whose ``Condition`` is false are not produced; nested stacks with a local
 ``TemplateURL`` are read with the parameters their parent passes.
 """
@@ -15,13 +15,13 @@ import re
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
-from ..model import (Link, Location, ParsedFile, ParseError, Path, Provenance, Resource, Source, TemplateContext,
+from ...model import (Link, Location, ParsedFile, ParseError, Path, Provenance, Resource, Source, TemplateContext,
                      join_provenance)
-from ..source import Limits, SourceError, display_path, read_reference, resolve_inside
-from .json_positions import parse_json
-from .cfn_document import DecodedTemplate, read_template
+from ...source import Limits, SourceError, display_path, read_reference, resolve_inside
+from ..common.json_positions import parse_json
+from .document import DecodedTemplate, read_template
 from .sam_lines import point_at_sam
-from .cfn_intrinsics import (
+from .intrinsics import (
     Evaluator, TemplateScope, TemplateTooLarge, mark_line,
 )
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, Path, is_unknown
-from .arm_expressions import MAX_CALL_DEPTH, Scope, Session, UserFunction, evaluate_node, evaluate_text
-from .arm_syntax import inputs, is_expression, literal_text
-from .arm_values import ArmError, Target
+from ...model import UNKNOWN, UNKNOWN_PRESENT, Path, is_unknown
+from .expressions import MAX_CALL_DEPTH, Scope, Session, UserFunction, evaluate_node, evaluate_text
+from .syntax import inputs, is_expression, literal_text
+from .values import ArmError, Target
 
 # ARM refuses more copies than this in one loop.
 MAX_COPY = 800

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, List, Tuple, Union
 
-from .arm_values import ArmError
+from .values import ArmError
 
 # ARM rejects longer expressions.
 MAX_EXPRESSION_CHARS = 24_576

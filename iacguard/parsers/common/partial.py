@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from ..model import PartialDocument, PartialString, is_unknown
+from ...model import PartialDocument, PartialString, is_unknown
 
 # Stands in for an unknown part while a template is rendered.
 UNKNOWN_MARKER = "\x00iacguard-unknown\x00"

@@ -28,13 +28,13 @@ import urllib.parse
 from functools import cmp_to_key
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, contains_unknown, is_present, is_unknown
-from .arm_syntax import Node, render
-from .arm_values import (ArmError, KnownFields, LambdaValue, MaybeDict, ResourceRef, Target, canonical, deep_equal,
+from ...model import UNKNOWN, UNKNOWN_PRESENT, contains_unknown, is_present, is_unknown
+from .syntax import Node, render
+from .values import (ArmError, KnownFields, LambdaValue, MaybeDict, ResourceRef, Target, canonical, deep_equal,
                          either, keys_known, lookup_ci, parse_resource_id, try_field, type_name)
 
 if TYPE_CHECKING:  # the evaluator imports this module
-    from .arm_expressions import Evaluator
+    from .expressions import Evaluator
 
 # Bounds on what one function call may build (ARM's own limits are lower:
 # 4 MB per template, 10,000 elements from range()).

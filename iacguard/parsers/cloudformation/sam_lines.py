@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from ..model import Path, Resource
-from .cfn_intrinsics import mark_line
+from ...model import Path, Resource
+from .intrinsics import mark_line
 
 # Generated type -> generated property -> SAM properties it may come from,
 # where SAM names them differently.

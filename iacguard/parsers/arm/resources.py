@@ -2,8 +2,8 @@
 
 Parameters take their values from parameter files (``--parameters``, or the
 ``<name>.parameters.json`` beside the template) or their ``defaultValue``;
-variables and the expression language are evaluated (``arm_template``,
-``arm_expressions``); what exists only at deployment time is unknown.
+variables and the expression language are evaluated (``template``,
+``expressions``); what exists only at deployment time is unknown.
 
 Structure, as the deployment engine expands it:
 
@@ -35,15 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
-from ..model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Provenance, Resource,
+from ...model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Provenance, Resource,
                      Source, TemplateContext, is_unknown, join_provenance)
-from ..source import SourceError, display_path, read_reference, resolve_inside
-from .arm_expressions import Scope, Session
-from .arm_parameters import read_parameter_file, template_parameters
-from .arm_syntax import is_expression, literal_text, render
-from .arm_template import (CopyScope, Expander, TemplateScope, Trace, copy_count, evaluate_leaf)
-from .arm_values import ArmError, Target, parse_resource_id, to_attribute
-from .json_positions import JSONLimitError, JSONPositionError, PositionedJSON, parse_json
+from ...source import SourceError, display_path, read_reference, resolve_inside
+from .expressions import Scope, Session
+from .parameters import read_parameter_file, template_parameters
+from .syntax import is_expression, literal_text, render
+from .template import (CopyScope, Expander, TemplateScope, Trace, copy_count, evaluate_leaf)
+from .values import ArmError, Target, parse_resource_id, to_attribute
+from ..common.json_positions import JSONLimitError, JSONPositionError, PositionedJSON, parse_json
 
 # Resources one file may expand to (copy loops times nested deployments).
 MAX_RESOURCES = 10_000

@@ -17,7 +17,7 @@ from json.decoder import WHITESPACE, WHITESPACE_STR, JSONArray, py_scanstring, s
 from json.scanner import NUMBER_RE
 from typing import Any, List, Optional, Tuple
 
-from .cfn_values import PositionedMap, editor_line, positioned_list, positioned_map, positioned_text
+from .positioned import PositionedMap, editor_line, positioned_list, positioned_map, positioned_text
 
 _CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 _WORDS = (("null", None), ("true", True), ("false", False))

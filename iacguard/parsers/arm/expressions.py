@@ -1,7 +1,7 @@
 """Evaluating ARM template expressions: ``"[concat('a', parameters('b'))]"``.
 
-The syntax (tokenizer, parser, AST) is in ``arm_syntax``, the built-in
-functions in ``arm_functions``; this module walks the AST against a ``Scope``
+The syntax (tokenizer, parser, AST) is in ``syntax``, the built-in
+functions in ``functions``; this module walks the AST against a ``Scope``
 (parameters, variables, copy indexes, user-defined functions) that the
 template reader supplies.
 
@@ -19,13 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from ..model import UNKNOWN
-from ..source import DEFAULT_MAX_ARM_EXPRESSION_STEPS, DEFAULT_MAX_ARM_TEMPLATE_STEPS
-from .arm_functions import FUNCTIONS, SPECIAL_FORMS, list_function
-from .arm_syntax import (MAX_EXPRESSION_CHARS, MAX_NESTING, Call, ExpressionError, Index, Literal, Member, Node,
+from ...model import UNKNOWN
+from ...source import DEFAULT_MAX_ARM_EXPRESSION_STEPS, DEFAULT_MAX_ARM_TEMPLATE_STEPS
+from .functions import FUNCTIONS, SPECIAL_FORMS, list_function
+from .syntax import (MAX_EXPRESSION_CHARS, MAX_NESTING, Call, ExpressionError, Index, Literal, Member, Node,
                          describe, is_expression, literal_text, parse_expression, render, tokenize)
-from .arm_values import ArmError, LambdaValue, Target, get_field, get_index
-from .value_weight import weight
+from .values import ArmError, LambdaValue, Target, get_field, get_index
+from ..common.value_weight import weight
 
 # Variables, parameter defaults and user-defined functions calling each other.
 MAX_CALL_DEPTH = 48

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, _Unknown, is_present, is_unknown
+from ...model import UNKNOWN, UNKNOWN_PRESENT, _Unknown, is_present, is_unknown
 
 
 class ArmError(Exception):

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterator, List, Tuple
 
-from ..model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource
-from .json_positions import JSONLimitError, JSONPositionError, parse_json
-from .terraform.module import provider_of
+from ...model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource
+from ..common.json_positions import JSONLimitError, JSONPositionError, parse_json
+from .module import provider_of
 
 _MODULE = re.compile(r"(?:^|\.)module\.([^.\[]+)")
 

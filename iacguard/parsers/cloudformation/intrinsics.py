@@ -17,8 +17,8 @@ import json
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
-from ..model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, PartialString, Path, contains_unknown, is_unknown
-from .partial import UNKNOWN_MARKER, marked_text, partial_value
+from ...model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, PartialString, Path, contains_unknown, is_unknown
+from ..common.partial import UNKNOWN_MARKER, marked_text, partial_value
 
 
 
@@ -47,7 +47,7 @@ _PSEUDO: Dict[str, Any] = {
 
 
 def mark_line(node: Any, default: int) -> int:
-    """The line a decoded node starts on (cfn_document's containers)."""
+    """The line a decoded node starts on (``positioned``' containers)."""
     return getattr(node, "line", 0) or default
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..model import UNKNOWN_PRESENT, ParseError, Provenance, Source, TemplateContext
-from ..source import Limits, SourceError, display_path, read_reference
-from .json_positions import JSONPositionError, parse_json
+from ...model import UNKNOWN_PRESENT, ParseError, Provenance, Source, TemplateContext
+from ...source import Limits, SourceError, display_path, read_reference
+from ..common.json_positions import JSONPositionError, parse_json
 
 
 def template_parameters(context: Optional[TemplateContext], notes: List[str],

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..cache import read_through
-from ..model import Path
+from ...cache import read_through
+from ...model import Path
 
 MAX_DEPTH = 256
 # Values (scalars, objects and arrays, members' values and array elements)

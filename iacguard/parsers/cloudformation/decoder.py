@@ -1,13 +1,13 @@
 """CloudFormation template text into values that know their lines.
 
 PyYAML's C loader (libyaml) composes the nodes; the constructors below build
-the values straight into ``cfn_values``' containers. They read a template as
+the values straight into ``positioned``' containers. They read a template as
 CloudFormation does and as cfn-lint's decoder did before (the results are
 identical, which a test checks over real templates): short-form tags become
 their long forms (``!Ref X`` -> ``{"Ref": "X"}``, ``!GetAtt A.B`` ->
 ``{"Fn::GetAtt": ["A", "B"]}``), a repeated key is reported and the last
 value kept, and a text YAML cannot read because of tabs or JSON escapes is
-read as JSON (``cfn_json``).
+read as JSON (``json_fallback``).
 
 Which values carry a line mirrors what the parsers ask for: mappings and
 lists carry theirs, keys and list items that are strings carry theirs, and a
@@ -23,8 +23,8 @@ from typing import Any, List, Optional, Tuple, Union
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from . import cfn_json
-from .cfn_values import (
+from . import json_fallback
+from .positioned import (
     PositionedList, PositionedMap, PositionedText, editor_line, line_table, positioned_list, positioned_map,
     positioned_text,
 )
@@ -87,8 +87,8 @@ def _load(text: str, lines: Optional[List[int]], last_key_wins: bool) -> Any:
 def _json_fallback(text: str, lines: Optional[List[int]],
                    yaml_error: yaml.MarkedYAMLError) -> Tuple[Any, List[Failure]]:
     try:
-        return cfn_json.decode(text, lines), []
-    except cfn_json.DuplicateKey as exc:
+        return json_fallback.decode(text, lines), []
+    except json_fallback.DuplicateKey as exc:
         return _failure((exc.line, f'Duplicate found "{exc.key}"'), text), []
     except json.JSONDecodeError as exc:
         if exc.msg == "Expecting value":  # not JSON after all: the YAML problem stands
