@@ -1,29 +1,26 @@
-"""Finding template files and deciding their format from their content."""
+"""Finding template files, deciding their format and the repository each
+belongs to."""
 
 from __future__ import annotations
 
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Set
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set
 
-from .source import display_path, is_inside, read_head
+from .model import ParsedFile, ParseError
+from .parsers import READERS
+from .parsers.common.sniffing import HEAD_CHARS
+from .parsers.readers import Template
+from .source import Limits, SourceError, display_path, is_inside, read_head, read_text_overlaid, repository_root
 
 SKIPPED_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 
-_YAML_SUFFIXES = (".yaml", ".yml", ".template")
-_JSON_SUFFIXES = (".json", ".template")
-
-# Content markers. A file is only parsed (and a parse failure only reported)
-# when its content says it is a template of that kind.
-_CFN_MARKER = re.compile(r"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Alexa)::[A-Za-z0-9]+::")
-_ARM_MARKER = re.compile(r"deploymentTemplate\.json", re.IGNORECASE)
-_ARM_PARAMS_MARKER = re.compile(r"deploymentParameters\.json", re.IGNORECASE)
-# A plan has planned_values; ``terraform show -json`` of a state has values.root_module.
-_PLAN_MARKER = re.compile(r"\"planned_values\"|\"root_module\"")
-_PLAN_VERSION = re.compile(r"\"format_version\"")
+# Names worth reading: a template of some format, or a file one reads.
+_SUFFIXES = tuple(dict.fromkeys(s for r in READERS for s in r.suffixes + r.inputs))
+# Files read only as another file's input (variable files), never on their own.
+_INPUTS = tuple(s for r in READERS for s in r.inputs)
 
 
 @dataclass(frozen=True)
@@ -33,6 +30,8 @@ class Candidate:
     path: Path
     display: str
     scan_root: Path
+    # What its templates may refer to: the repository of the scanned path.
+    repository: Path
 
 
 @dataclass
@@ -42,12 +41,19 @@ class DiscoveryResult:
     # Things worth telling the user (shown with --verbose).
     notes: List[str] = field(default_factory=list)
 
+    @property
+    def repositories(self) -> List[Path]:
+        """The repositories the candidates belong to, each once."""
+        return sorted({c.repository for c in self.candidates})
+
 
 def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResult:
     """Walk the given files and directories; never follow a link out of its root."""
     cwd = (cwd or Path.cwd()).absolute()
     result = DiscoveryResult()
     seen: Set[Path] = set()
+    # Two scanned paths do not widen each other's repository.
+    repositories: Dict[Path, Path] = {}
     for raw in paths or ["."]:
         given = Path(raw)
         given = given if given.is_absolute() else cwd / given
@@ -55,7 +61,7 @@ def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResul
         if given.is_dir():
             root = given.resolve()
             for file in _walk(given, root, cwd, result):
-                _add(file, root, cwd, seen, result)
+                _add(file, root, repositories, cwd, seen, result)
         elif given.exists() or given.is_symlink():
             root = given.parent.resolve()
             target = _resolved(given)
@@ -65,7 +71,7 @@ def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResul
             if target is not None and not _is_regular(target):
                 _note_special(given, cwd, result)
                 continue
-            _add(given, root, cwd, seen, result)
+            _add(given, root, repositories, cwd, seen, result)
         else:
             raise FileNotFoundError(raw)
     return result
@@ -93,7 +99,8 @@ def _note_special(path: Path, cwd: Path, result: DiscoveryResult) -> None:
                         "not read")
 
 
-def _add(file: Path, root: Path, cwd: Path, seen: Set[Path], result: DiscoveryResult) -> None:
+def _add(file: Path, root: Path, repositories: Dict[Path, Path], cwd: Path, seen: Set[Path],
+         result: DiscoveryResult) -> None:
     real = _resolved(file)
     if real is None:
         result.skipped_links.append(display_path(file, cwd))
@@ -101,7 +108,9 @@ def _add(file: Path, root: Path, cwd: Path, seen: Set[Path], result: DiscoveryRe
     if real in seen:
         return
     seen.add(real)
-    result.candidates.append(Candidate(file, display_path(file, cwd), root))
+    if root not in repositories:
+        repositories[root] = repository_root(root)
+    result.candidates.append(Candidate(file, display_path(file, cwd), root, repositories[root]))
 
 
 def _walk(top: Path, root: Path, cwd: Path, result: DiscoveryResult) -> Iterator[Path]:
@@ -145,32 +154,62 @@ def _walk(top: Path, root: Path, cwd: Path, result: DiscoveryResult) -> Iterator
 
 
 def _maybe_template(name: str) -> bool:
-    lower = name.lower()
-    return lower.endswith((".tf", ".tfvars") + _YAML_SUFFIXES + _JSON_SUFFIXES)
+    return name.lower().endswith(_SUFFIXES)
 
 
 def detect_format(name: str, text: str) -> Optional[str]:
-    """The format of a file from its name and content, or None to skip it."""
-    lower = name.lower()
-    if lower.endswith(".tf") or lower.endswith(".tf.json"):
-        return "terraform"
-    if lower.endswith(".tfvars") or lower.endswith(".tfvars.json"):
+    """The format of a file from its name and content, or None to skip it:
+    the first reader that recognises it."""
+    if name.lower().endswith(_INPUTS):
         return None
-    head = text[:65536]
-    stripped = head.lstrip("\ufeff \t\n")
-    looks_json = stripped.startswith(("{", "[", "//", "/*"))
-    if looks_json:
-        if _ARM_MARKER.search(head) and not _ARM_PARAMS_MARKER.search(head[:2048]):
-            return "arm"
-        if _PLAN_MARKER.search(text) and _PLAN_VERSION.search(head):
-            return "tfplan"
-    if lower.endswith(_YAML_SUFFIXES + _JSON_SUFFIXES) and _CFN_MARKER.search(head):
-        return "cloudformation"
-    return None
+    return next((r.format for r in READERS if r.detect(name, text)), None)
 
 
 def sniff_format(path: Path) -> Optional[str]:
     """The format of a file judged by its name and beginning, for a file
     that is not (or cannot be) read whole."""
-    head = read_head(path, 65536)
+    head = read_head(path, HEAD_CHARS)
     return detect_format(path.name, head.decode("utf-8", errors="replace"))
+
+
+@dataclass
+class Identified:
+    """The candidates read and recognised."""
+
+    templates: List[Template] = field(default_factory=list)
+    # Files that are (or may be) templates but cannot be read: an error each.
+    unreadable: List[ParsedFile] = field(default_factory=list)
+    # Files of no format scanned, or not read for their format.
+    skipped: int = 0
+
+
+def identify(candidates: Sequence[Candidate], given: Sequence[str], formats: Sequence[str], limits: Limits,
+             overlay: Mapping[Path, str], progress: Callable[[str], None] = lambda text: None) -> Identified:
+    """Each candidate read (within ``limits``; an unsaved buffer instead of
+    the disk) and given its format. A file that cannot be read is an error
+    when its name or beginning says it is a template, or the user named it."""
+    result = Identified()
+    for done, candidate in enumerate(candidates):
+        if done % 100 == 0:
+            progress(f"reading files {done}/{len(candidates)}")
+        try:
+            text = read_text_overlaid(candidate.path, limits, overlay)
+        except SourceError as exc:
+            sniffed = sniff_format(candidate.path)
+            if sniffed or _named(candidate, given):
+                result.unreadable.append(ParsedFile(candidate.display, sniffed or "unknown", errors=[
+                    ParseError(candidate.display, exc.line, str(exc), sniffed or "")]))
+            else:
+                result.skipped += 1
+            continue
+        fmt = detect_format(candidate.path.name, text)
+        if fmt is None or fmt not in formats:
+            result.skipped += 1
+            continue
+        result.templates.append(Template(candidate.path, candidate.display, candidate.repository, fmt, text))
+    return result
+
+
+def _named(candidate: Candidate, given: Sequence[str]) -> bool:
+    """Was the file given by name (not found in a given directory)?"""
+    return any(Path(p).name == candidate.path.name and not Path(p).is_dir() for p in given)

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence
 
 from .cache import ParseCache
-from .discovery import Candidate, detect_format, discover, sniff_format
+from .discovery import discover, identify
 from .engine.aliases import deprecation, expand_mapping
 from .engine.aliases import expand as expand_aliases
 from .engine.checks import CheckSet
 from .engine.runner import CheckError, run_checks
 from .findings import BUILTIN_TITLES, PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
 from .graph import ResourceGraph
-from .model import FORMATS, ParsedFile, ParseError, Resource, TemplateContext
-from .source import Limits, SourceError, read_text, read_text_overlaid, repository_root
+from .model import FORMATS, ParsedFile, ParseError, Resource
+from .parsers import READERS
+from .parsers.readers import ReadResult, ReadSettings, Template
+from .source import Limits, SourceError, read_text
 from .suppress import SuppressionSettings, apply_suppressions
 
 if TYPE_CHECKING:
@@ -119,61 +120,33 @@ def _parse_error_finding(error: ParseError) -> Finding:
     )
 
 
-def _explicit(candidate: Candidate, options: ScanOptions) -> bool:
-    return any(Path(p).name == candidate.path.name and not Path(p).is_dir() for p in options.paths)
-
-
 def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
     result = ScanResult()
     found = discover(options.paths, options.cwd)
     result.notes.extend(found.notes)
     cwd = (options.cwd or Path.cwd()).absolute()
-    roots = _repository_roots(found.candidates)
+    repositories = found.repositories
     # SARIF paths are relative to it: the repository scanned, else what the scanned repositories share.
-    result.root = Path(os.path.commonpath([str(r) for r in roots.values()])) if roots else None
-    terraform_dirs: Dict[Path, List[Tuple[str, str]]] = defaultdict(list)
-    frameworks = set(options.frameworks)
-    templates: List[Tuple[Candidate, str, str]] = []
-    total = len(found.candidates)
-    for done, candidate in enumerate(found.candidates):
-        if done % 100 == 0:
-            options.progress(f"reading files {done}/{total}")
-        name = candidate.path.name
-        try:
-            text = read_text_overlaid(candidate.path, options.limits, options.overlay)
-        except SourceError as exc:
-            sniffed = sniff_format(candidate.path)
-            if name.endswith((".tf", ".tf.json")) or _explicit(candidate, options) or sniffed:
-                fmt = "terraform" if name.endswith((".tf", ".tf.json")) else (sniffed or "")
-                result.files.append(ParsedFile(candidate.display, fmt or "unknown",
-                                               errors=[ParseError(candidate.display, exc.line, str(exc), fmt)]))
-            else:
-                result.skipped_files += 1
-            continue
-        fmt = detect_format(name, text)
-        if fmt is None or fmt not in frameworks:
-            result.skipped_files += 1
-            continue
-        if fmt == "terraform":
-            terraform_dirs[candidate.path.parent].append((candidate.display, text))
-        else:
-            templates.append((candidate, fmt, text))
-    _parse_templates(templates, options, roots, cwd, result)
-    templates.clear()  # the texts, once parsed, are not kept through the checks
-    if terraform_dirs:
-        from .parsers.terraform.project import Project
-
-        options.progress(f"parsing and evaluating {sum(map(len, terraform_dirs.values()))} Terraform files "
-                         f"in {len(terraform_dirs)} directories")
-        project = Project(sorted(set(roots.values())), cwd, options.terraform, options.cache, options.workers,
-                          options.limits, options.overlay)
-        project.add_directories(terraform_dirs)
-        terraform_dirs.clear()
-        result.files.extend(project.evaluate())
-        result.notes.extend(project.notes)
-        result.internal_errors.extend(project.internal_errors)
+    result.root = Path(os.path.commonpath([str(r) for r in repositories])) if repositories else None
+    identified = identify(found.candidates, options.paths, options.frameworks, options.limits, options.overlay,
+                          options.progress)
+    result.files.extend(identified.unreadable)
+    result.skipped_files += identified.skipped
+    by_format: Dict[str, List[Template]] = defaultdict(list)
+    for template in identified.templates:
+        by_format[template.format].append(template)
+    del identified  # the texts are kept only until their reader has read them
+    reading = ReadSettings(cwd, repositories, options.limits, [Path(p) for p in options.parameters],
+                           options.terraform, options.cache, options.workers, options.overlay, options.progress)
+    for reader in READERS:
+        templates = by_format.pop(reader.format, [])
+        if templates:
+            evaluate = reader.read(templates, reading)
+            del templates
+            _add_read(evaluate(), result)
+    for reader in READERS:
+        reader.link(result.files)
     _judge_loaded_files_through_their_parents(result.files)
-    _link_plans_to_configuration(result.files, cwd)
     result.files.sort(key=lambda f: f.path)
     resources = [r for f in result.files for r in f.resources]
     graph = ResourceGraph(resources)
@@ -210,55 +183,6 @@ def scan(options: ScanOptions, checkset: CheckSet) -> ScanResult:
 SNIPPET_LINES = 2
 
 
-def _parse_templates(templates: List[Tuple[Candidate, str, str]], options: ScanOptions, roots: Dict[Path, Path],
-                     cwd: Path, result: ScanResult) -> None:
-    """CloudFormation, ARM and plan files, each on its own."""
-    if any(fmt == "cloudformation" for _, fmt, _ in templates):
-        from .parsers.cloudformation.document import read_templates_ahead
-
-        read_templates_ahead([t for _, fmt, t in templates if fmt == "cloudformation"], options.cache,
-                             options.workers, options.limits)
-    for done, (candidate, fmt, text) in enumerate(templates):
-        options.progress(f"parsing templates {done}/{len(templates)}")
-        context = TemplateContext(candidate.path, candidate.display, roots[candidate.scan_root],
-                                  [Path(p) for p in options.parameters], cwd, options.cache, options.limits)
-        try:
-            parsed = _parse_single(fmt, text, context)
-        except RecursionError:
-            parsed = ParsedFile(candidate.display, fmt, errors=[
-                ParseError(candidate.display, 1, "nested too deeply to read", fmt)])
-        except Exception as exc:  # a parser bug must cost this file, not the scan
-            parsed = ParsedFile(candidate.display, fmt, errors=[ParseError(
-                candidate.display, 1, f"internal error while reading: {type(exc).__name__}: {exc}", fmt)])
-            result.internal_errors.append(traceback.format_exc())
-        if parsed is None:
-            result.skipped_files += 1
-        else:
-            result.files.append(parsed)
-
-
-def _link_plans_to_configuration(files: List[ParsedFile], cwd: Path) -> None:
-    """A plan next to the configuration it was made from: each planned
-    resource learns where that configuration declares it."""
-    declared: Dict[Tuple[str, str], Resource] = {}
-    for parsed in files:
-        for resource in parsed.resources:
-            if resource.format == "terraform" and "::" in resource.namespace:
-                root = resource.namespace.split("::", 1)[0]
-                declared[(root, resource.address)] = resource
-    if not declared:
-        return
-    for parsed in files:
-        if parsed.format != "tfplan":
-            continue
-        root = parsed.path.rsplit("/", 1)[0] if "/" in parsed.path else "."
-        for resource in parsed.resources:
-            source = declared.get((root, resource.address))
-            if source is not None:
-                resource.declared_at = source.location
-                resource.declared_lines = source.attribute_lines
-
-
 def _judge_loaded_files_through_their_parents(files: List[ParsedFile]) -> None:
     """A nested or linked template also found on its own is judged only with
     the values its parent gives it, not a second time with its defaults."""
@@ -289,21 +213,8 @@ def _attach_snippets(findings: List[Finding], cwd: Path, limits: Limits) -> None
                                if 0 < n <= len(lines)]
 
 
-def _repository_roots(candidates: List[Candidate]) -> Dict[Path, Path]:
-    """Each scanned path's repository (source.repository_root): what its
-    templates may refer to. Two scanned paths do not widen each other's."""
-    return {root: repository_root(root) for root in {c.scan_root for c in candidates}}
-
-
-def _parse_single(fmt: str, text: str, context: TemplateContext) -> Optional[ParsedFile]:
-    if fmt == "cloudformation":
-        from .parsers.cloudformation.resources import parse_cloudformation
-
-        return parse_cloudformation(context.display, text, context)
-    if fmt == "arm":
-        from .parsers.arm.resources import parse_arm
-
-        return parse_arm(context.display, text, context)
-    from .parsers.terraform.plan import parse_tfplan
-
-    return parse_tfplan(context.display, text, context.cache)
+def _add_read(read: ReadResult, result: ScanResult) -> None:
+    result.files.extend(read.files)
+    result.notes.extend(read.notes)
+    result.internal_errors.extend(read.internal_errors)
+    result.skipped_files += read.skipped

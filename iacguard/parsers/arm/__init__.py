@@ -1,0 +1,34 @@
+"""Azure Resource Manager templates (JSON), their parameter files, nested
+and linked deployments."""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+from ...model import ParsedFile, TemplateContext
+from ..common.sniffing import head_of, looks_like_json
+from ..readers import Evaluation, Reader, ReadSettings, Template, read_each
+
+_MARKER = re.compile(r"deploymentTemplate\.json", re.IGNORECASE)
+_PARAMETERS_MARKER = re.compile(r"deploymentParameters\.json", re.IGNORECASE)
+
+
+def detect(name: str, text: str) -> bool:
+    """A JSON document with the deployment template schema (a parameter
+    file names its own schema near the top)."""
+    head = head_of(text)
+    return looks_like_json(head) and bool(_MARKER.search(head)) and not _PARAMETERS_MARKER.search(head[:2048])
+
+
+def _parse(template: Template, context: TemplateContext) -> Optional[ParsedFile]:
+    from .resources import parse_arm
+
+    return parse_arm(template.display, template.text, context)
+
+
+def read(templates: List[Template], settings: ReadSettings) -> Evaluation:
+    return lambda: read_each(templates, settings, _parse)
+
+
+READER = Reader("arm", suffixes=(".json",), detect=detect, read=read)

@@ -29,19 +29,6 @@ _CONTEXT_BLOCKS = frozenset({"provisioner", "connection"})
 # Nested blocks one dynamic block may make; the rest are unknown.
 MAX_DYNAMIC_BLOCKS = 10_000
 
-_PROVIDER_PREFIXES = (
-    ("azurerm_", "azure"), ("azuread_", "azure"), ("azapi_", "azure"),
-    ("aws_", "aws"), ("google_", "gcp"), ("google-beta_", "gcp"),
-)
-
-
-def provider_of(resource_type: str) -> str:
-    for prefix, provider in _PROVIDER_PREFIXES:
-        if resource_type.startswith(prefix):
-            return provider
-    return resource_type.split("_", 1)[0]
-
-
 ParseResult = Tuple[Optional[HCLFile], Optional[ParseError]]
 # Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 48

@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 from ...model import UNKNOWN, Location, ParsedFile, ParseError, Path, Resource
 from ..common.json_positions import JSONLimitError, JSONPositionError, parse_json
-from .module import provider_of
+from .providers import provider_of
 
 _MODULE = re.compile(r"(?:^|\.)module\.([^.\[]+)")
 
@@ -114,3 +114,25 @@ def _mark_unknown(values: Any, unknown: Any) -> None:
                 values[i] = UNKNOWN
             else:
                 _mark_unknown(values[i], flag)
+
+
+def link_plans_to_configuration(files: List[ParsedFile]) -> None:
+    """A plan next to the configuration it was made from: each planned
+    resource learns where that configuration declares it."""
+    declared: Dict[Tuple[str, str], Resource] = {}
+    for parsed in files:
+        for resource in parsed.resources:
+            if resource.format == "terraform" and "::" in resource.namespace:
+                root = resource.namespace.split("::", 1)[0]
+                declared[(root, resource.address)] = resource
+    if not declared:
+        return
+    for parsed in files:
+        if parsed.format != "tfplan":
+            continue
+        root = parsed.path.rsplit("/", 1)[0] if "/" in parsed.path else "."
+        for resource in parsed.resources:
+            source = declared.get((root, resource.address))
+            if source is not None:
+                resource.declared_at = source.location
+                resource.declared_lines = source.attribute_lines

@@ -26,8 +26,9 @@ from ...source import (Limits, SourceError, confined, decode_bytes, display_path
 from . import ast
 from .evaluator import LazyMapping, OpenMap, Scope, evaluate, reporting_limits
 from .inputs import TerraformInputs
-from .module import block_values, instances, parse_files, provider_of
+from .module import block_values, instances, parse_files
 from .policy_document import render_policy_document
+from .providers import provider_of
 from .syntax import HCLSyntaxError, parse_hcl
 from ..common.json_positions import parse_json
 
