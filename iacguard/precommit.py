@@ -25,7 +25,7 @@ from typing import Iterable, List, Optional, Sequence, Set
 from .git import run_git
 from .parsers.arm.parameters import template_of_parameter_file
 from .parsers.terraform.callers import calling_directories
-from .source import display_path
+from .source import Limits, display_path
 
 _TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
@@ -82,10 +82,11 @@ def staged_removals(cwd: Path) -> List[str]:
 
 
 def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = None,
-         parameter_files: Sequence[str] = ()) -> CommitScope:
+         parameter_files: Sequence[str] = (), limits: Optional[Limits] = None) -> CommitScope:
     """What to scan for a commit changing ``files`` and removing ``removed``
     (asked of git when not given); ``parameter_files`` are the configured
-    CloudFormation / ARM parameter files, which feed every template."""
+    CloudFormation / ARM parameter files, which feed every template; the
+    files read to find a module's callers stay within ``limits``."""
     scope = CommitScope()
     configured = {_display(cwd / p, cwd) for p in parameter_files}
     seen: Set[str] = set()
@@ -133,6 +134,6 @@ def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = Non
         if (cwd / directory).is_dir() and add_context(name):
             scope.report_dirs.add(_display(cwd / directory, cwd) if directory != "." else ".")
     if modules:  # one walk of the tree for all of them
-        for caller in calling_directories(modules, cwd):
+        for caller in calling_directories(modules, cwd, limits or Limits()):
             add_module(_display(caller, cwd))
     return scope

@@ -11,16 +11,17 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Set
 
 from ...discovery import SKIPPED_DIRS
-from ...source import DEFAULT_MAX_FILE_BYTES
+from ...source import Limits, SourceError, read_regular_bytes
 
 _LOCAL_SOURCE = re.compile(r'^\s*"?source"?\s*[=:]\s*"(\.\.?(?:[/\\][^"]*)?)"', re.MULTILINE)
 
 
-def calling_directories(targets: Iterable[Path], root: Path) -> List[Path]:
+def calling_directories(targets: Iterable[Path], root: Path, limits: Limits) -> List[Path]:
     """Directories below ``root`` whose modules call one of ``targets``,
-    directly or through other modules, in no particular order."""
+    directly or through other modules, in no particular order. A file over
+    ``limits.max_file_bytes`` is not read."""
     wanted: Set[Path] = {Path(os.path.normpath(t.absolute())) for t in targets}
-    calls = _local_calls(root)
+    calls = _local_calls(root, limits)
     found: Set[Path] = set()
     frontier = set(wanted)
     while frontier:
@@ -30,7 +31,7 @@ def calling_directories(targets: Iterable[Path], root: Path) -> List[Path]:
     return sorted(found)
 
 
-def _local_calls(root: Path) -> Dict[Path, Set[Path]]:
+def _local_calls(root: Path, limits: Limits) -> Dict[Path, Set[Path]]:
     calls: Dict[Path, Set[Path]] = {}
     for directory, subdirs, names in os.walk(root.absolute()):
         subdirs[:] = [d for d in subdirs if d not in SKIPPED_DIRS]
@@ -38,12 +39,11 @@ def _local_calls(root: Path) -> Dict[Path, Set[Path]]:
             if not name.endswith((".tf", ".tf.json")):
                 continue
             path = Path(directory, name)
+            if path.is_symlink():  # a link could lead out of the repository: not followed
+                continue
             try:
-                # A link could lead out of the repository: not followed.
-                if path.is_symlink() or not path.is_file() or path.stat().st_size > DEFAULT_MAX_FILE_BYTES:
-                    continue
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                text = read_regular_bytes(path, limits.max_file_bytes).decode("utf-8", errors="replace")
+            except SourceError:
                 continue
             for source in _LOCAL_SOURCE.findall(text):
                 called = Path(os.path.normpath(Path(directory) / source.replace("\\", "/")))
