@@ -158,9 +158,5 @@ def _through(edge: Dict[str, Any], via: Optional[Set[str]]) -> bool:
 
 def _aliases(resource: Resource) -> List[str]:
     address = resource.address.lower()
-    aliases = {address, _base_address(address), *(g.lower() for g in resource.groups)}
-    if resource.format == "arm":
-        # dependsOn may name a resource by its name alone or by type/name.
-        name = address[len(resource.type) + 1:] if address.startswith(resource.type.lower() + "/") else address
-        aliases.add(name)
-    return sorted(aliases)
+    return sorted({address, _base_address(address), *(g.lower() for g in resource.groups),
+                   *(a.lower() for a in resource.aliases)})

@@ -205,6 +205,11 @@ class Resource:
     # Namespace in which ``references`` resolve: a Terraform module directory,
     # a CloudFormation or ARM template file.
     namespace: str = ""
+    # Other names a reference may give it (an ARM dependsOn names a resource
+    # by its name alone as well as by type and name).
+    aliases: Tuple[str, ...] = ()
+    # Its attribute names are compared without regard to case (ARM's are).
+    case_insensitive_names: bool = False
 
     def line_of(self, path: Path) -> int:
         """Line of the deepest written attribute along ``path``; rule 5 of the

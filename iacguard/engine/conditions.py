@@ -81,8 +81,7 @@ class Context:
 
     @property
     def ignore_case(self) -> bool:
-        # ARM property names are case-insensitive.
-        return self.resource.format == "arm"
+        return self.resource.case_insensitive_names
 
 
 class Condition:

@@ -287,6 +287,8 @@ class _Reader:
             value_sources=_value_sources(trace, template.inputs),
             kind="data" if existing else "resource",  # an existing resource is a reference, not judged
             namespace=self.display,
+            aliases=(_name_in(address, rtype),),
+            case_insensitive_names=True,
         )
 
     def _may_deploy(self, body: Dict[str, Any], scope: Scope) -> bool:
@@ -601,6 +603,12 @@ def _as_written(value: Any, src: Path, out: Path, trace: Trace, top: bool = Fals
     if isinstance(value, list):
         return [_as_written(v, src + (i,), out + (i,), trace) for i, v in enumerate(value)]
     return value
+
+
+def _name_in(address: str, rtype: str) -> str:
+    """The name part of ``type/name``: dependsOn may give either."""
+    lower = address.lower()
+    return lower[len(rtype) + 1:] if lower.startswith(rtype.lower() + "/") else lower
 
 
 def _bounded_attributes(attributes: Dict[str, Any]) -> Dict[str, Any]:
