@@ -21,11 +21,25 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ...model import UNKNOWN
 from ...source import DEFAULT_MAX_ARM_EXPRESSION_STEPS, DEFAULT_MAX_ARM_TEMPLATE_STEPS
-from .functions import FUNCTIONS, SPECIAL_FORMS, list_function
-from .syntax import (MAX_EXPRESSION_CHARS, MAX_NESTING, Call, ExpressionError, Index, Literal, Member, Node,
-                         describe, is_expression, literal_text, parse_expression, render, tokenize)
-from .values import ArmError, LambdaValue, Target, get_field, get_index
 from ..common.value_weight import weight
+from .functions import FUNCTIONS, SPECIAL_FORMS, list_function
+from .syntax import (
+    MAX_EXPRESSION_CHARS,
+    MAX_NESTING,
+    Call,
+    ExpressionError,
+    Index,
+    Literal,
+    Member,
+    Node,
+    describe,
+    is_expression,
+    literal_text,
+    parse_expression,
+    render,
+    tokenize,
+)
+from .values import ArmError, LambdaValue, Target, get_field, get_index
 
 # Variables, parameter defaults and user-defined functions calling each other.
 MAX_CALL_DEPTH = 48
@@ -268,7 +282,7 @@ class Evaluator:
         if len(node.args) != len(function.parameters):
             raise ArmError(f"{node.name}() takes {len(function.parameters)} arguments")
         args = [self.eval(a) for a in node.args]
-        scope = DictScope(function.scope, parameters=dict(zip(function.parameters, args)))
+        scope = DictScope(function.scope, parameters=dict(zip(function.parameters, args, strict=True)))
         if scope.depth > MAX_CALL_DEPTH:
             raise ArmError(f"user-defined functions nested deeper than {MAX_CALL_DEPTH} calls")
         result = evaluate_value(function.output, scope, self.session, self.sink)
@@ -280,7 +294,7 @@ class Evaluator:
             raise ArmError("expected a lambda")
         if len(args) != len(fn.names):
             raise ArmError(f"the lambda takes {len(fn.names)} arguments, not {len(args)}")
-        scope = DictScope(fn.scope, lambdas=dict(zip(fn.names, args)))
+        scope = DictScope(fn.scope, lambdas=dict(zip(fn.names, args, strict=True)))
         if scope.depth > MAX_CALL_DEPTH:
             raise ArmError("lambdas nested too deeply")
         return Evaluator(scope, self.session, self.sink).eval(fn.body)

@@ -26,12 +26,26 @@ import json
 import re
 import urllib.parse
 from functools import cmp_to_key
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set
 
 from ...model import UNKNOWN, UNKNOWN_PRESENT, contains_unknown, is_present, is_unknown
 from .syntax import Node, render
-from .values import (ArmError, KnownFields, LambdaValue, MaybeDict, ResourceRef, Target, canonical, deep_equal,
-                         either, keys_known, lookup_ci, parse_resource_id, try_field, type_name)
+from .values import (
+    ArmError,
+    KnownFields,
+    LambdaValue,
+    MaybeDict,
+    ResourceRef,
+    Target,
+    canonical,
+    deep_equal,
+    either,
+    keys_known,
+    lookup_ci,
+    parse_resource_id,
+    try_field,
+    type_name,
+)
 
 if TYPE_CHECKING:  # the evaluator imports this module
     from .expressions import Evaluator
@@ -457,7 +471,7 @@ def _createObject(*args: Any) -> Dict[str, Any]:
     if len(args) % 2:
         raise ArmError("createObject() takes name/value pairs")
     out: Dict[str, Any] = {}
-    for key, value in zip(args[::2], args[1::2]):
+    for key, value in zip(args[::2], args[1::2], strict=True):
         if is_unknown(key):
             return UNKNOWN_PRESENT  # type: ignore[return-value]
         out[_str(key, "property name")] = value
@@ -565,7 +579,7 @@ class _Merged:
         self.uncertain: Set[str] = set()
 
     def add(self, obj: Dict[str, Any], deep: bool) -> None:
-        maybe = getattr(obj, "uncertain", frozenset())
+        maybe: FrozenSet[str] = obj.uncertain if isinstance(obj, MaybeDict) else frozenset()
         for key, value in obj.items():
             lowered = key.lower()
             found = lookup_ci(self.out, key)
@@ -669,7 +683,7 @@ def _contains(container: Any, item: Any) -> Any:
         key = _str(item, "key")
         if keys_known(container) or lookup_ci(container, key) is None:
             return lookup_ci(container, key) is not None  # keys: case-insensitive
-        return UNKNOWN_PRESENT if key.lower() in container.uncertain else True
+        return UNKNOWN_PRESENT if isinstance(container, MaybeDict) and key.lower() in container.uncertain else True
     undecided = False
     for element in _list(container, "container"):
         same = deep_equal(element, item)
@@ -1001,7 +1015,7 @@ def _id_path(rtype: str, names: List[Any]) -> Optional[str]:
     if len(flat) != len(segments) - 1:
         return None
     out = [segments[0]]
-    for kind, name in zip(segments[1:], flat):
+    for kind, name in zip(segments[1:], flat, strict=True):
         out.extend([kind, name])
     return "/".join(out)
 
@@ -1017,7 +1031,7 @@ def _resource_id_form(scope_args: int, prefix: Callable[[List[Any]], Optional[st
         names, name_nodes = values[at + 1:], list(nodes[at + 1:])
         if not names:
             raise ArmError("a resource id needs a name")
-        target = Target(rtype, "/".join(_name_key(v, n) for v, n in zip(names, name_nodes)))
+        target = Target(rtype, "/".join(_name_key(v, n) for v, n in zip(names, name_nodes, strict=True)))
         ev.sink.append(target)
         head = prefix(values[:at])
         path = _id_path(rtype, names)

@@ -35,15 +35,28 @@ from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
-from ...model import (UNKNOWN, UNKNOWN_PRESENT, Link, Location, ParsedFile, ParseError, Path, Provenance, Resource,
-                     Source, TemplateContext, is_unknown, join_provenance)
+from ...model import (
+    UNKNOWN,
+    UNKNOWN_PRESENT,
+    Link,
+    Location,
+    ParsedFile,
+    ParseError,
+    Path,
+    Provenance,
+    Resource,
+    Source,
+    TemplateContext,
+    is_unknown,
+    join_provenance,
+)
 from ...source import SourceError, display_path, read_reference, resolve_inside
+from ..common.json_positions import JSONLimitError, JSONPositionError, PositionedJSON, parse_json
 from .expressions import Scope, Session
 from .parameters import read_parameter_file, template_parameters
 from .syntax import is_expression, literal_text, render
-from .template import (CopyScope, Expander, TemplateScope, Trace, copy_count, evaluate_leaf)
+from .template import CopyScope, Expander, TemplateScope, Trace, copy_count, evaluate_leaf
 from .values import ArmError, Target, parse_resource_id, to_attribute
-from ..common.json_positions import JSONLimitError, JSONPositionError, PositionedJSON, parse_json
 
 # Resources one file may expand to (copy loops times nested deployments).
 MAX_RESOURCES = 10_000
@@ -397,7 +410,8 @@ class _Reader:
             self.out.notes.append(f"{template.source.display}: linked template {display} includes itself; "
                                   "not read again")
             return
-        context = self.context  # set: _local_template found a file only with it
+        context = self.context
+        assert context is not None  # _local_template finds a file only with one
         try:
             doc = parse_json(read_reference(real, context.repo_root, context.limits), cache=context.cache)
         except (SourceError, JSONPositionError) as exc:
@@ -455,7 +469,8 @@ class _Reader:
         found = self._local_template(template, value, line)
         if found is None:
             return None
-        context = self.context  # set: _local_template found a file only with it
+        context = self.context
+        assert context is not None  # _local_template finds a file only with one
         try:
             return read_parameter_file(found[0], context.repo_root, context.limits, self.out.notes, explicit=True)
         except SourceError as exc:

@@ -60,7 +60,8 @@ def read_functions(section: Any) -> FunctionTable:
         for member, body in (members.items() if isinstance(members, dict) else []):
             if not isinstance(body, dict) or not isinstance(body.get("output"), dict):
                 continue
-            params = body.get("parameters") if isinstance(body.get("parameters"), list) else []
+            given = body.get("parameters")
+            params = given if isinstance(given, list) else []
             names = tuple(str(p.get("name")) for p in params if isinstance(p, dict))
             qualified = f"{namespace['namespace']}.{member}"
             table.functions[qualified.lower()] = UserFunction(qualified, names, body["output"].get("value"), table)
@@ -311,7 +312,7 @@ class Expander:
     def _element_line(self, lines: Tuple[Mapping[Path, int], int], src: Path, out: Path) -> None:
         line = lines[0].get(src)
         if line and line != lines[1]:
-            self.trace.out_lines[out] = line  # type: ignore[union-attr] - lines come from the trace
+            self.trace.out_lines[out] = line  # type: ignore[union-attr]  # lines come from the trace
 
     def _string(self, raw: str, scope: Scope, sink: List[Target], out: Path) -> Any:
         if not is_expression(raw):

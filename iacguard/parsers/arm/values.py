@@ -95,7 +95,7 @@ def either(a: Any, b: Any) -> Any:
     if isinstance(a, dict) and isinstance(b, dict):
         return _either_objects(a, b)
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [either(x, y) for x, y in zip(a, b)]
+        return [either(x, y) for x, y in zip(a, b, strict=True)]
     if deep_equal(a, b) is True:
         return a
     return UNKNOWN_PRESENT if is_present(a) and is_present(b) else UNKNOWN
@@ -111,7 +111,7 @@ def _either_objects(a: Dict[str, Any], b: Dict[str, Any]) -> "MaybeDict":
             uncertain.add(key.lower())
         else:
             out[key] = either(value, other)
-    for key, value in b.items():
+    for key in b:
         if _lookup(a, key) is _MISSING:
             out[key] = UNKNOWN
             uncertain.add(key.lower())
@@ -255,7 +255,7 @@ def deep_equal(a: Any, b: Any) -> Any:
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return False
-        return _all_equal(zip(a, b))
+        return _all_equal(zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         if not keys_known(a) or not keys_known(b):
             return UNKNOWN_PRESENT

@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import json_fallback
 from .positioned import (
-    PositionedList, PositionedMap, PositionedText, editor_line, line_table, positioned_list, positioned_map,
+    PositionedList,
+    PositionedMap,
+    PositionedText,
+    editor_line,
+    line_table,
+    positioned_list,
+    positioned_map,
     positioned_text,
 )
 
@@ -131,7 +137,7 @@ class _Loader(_LoaderBase):  # type: ignore[misc,valid-type]
         # Keys a merge ("<<") brings in may repeat keys written beside it, and
         # the merged node may be flattened before it is built on its own.
         if any(key_node.tag == _MERGE for key_node, _ in node.value):
-            node.using_merge = True
+            node.using_merge = True  # type: ignore[attr-defined]  # a mark of ours on PyYAML's node
         super().flatten_mapping(node)
 
     def construct_cfn_map(self, node: MappingNode) -> PositionedMap:
@@ -198,9 +204,9 @@ class _Loader(_LoaderBase):  # type: ignore[misc,valid-type]
                                                       node.end_mark), deep=True)
             # cfn-lint's copy of the mapping lost its marks and took its
             # default (the second line).
-            out = positioned_map(editor_line(1, self.lines), editor_line(1, self.lines))
-            out.update(inner)
-            return out
+            merged = positioned_map(editor_line(1, self.lines), editor_line(1, self.lines))
+            merged.update(inner)
+            return merged
         listed = positioned_list(self.line(node.start_mark), self.line(node.end_mark))
         listed.extend(self.construct_object(child, deep=True) for child in node.value)
         return listed

@@ -25,9 +25,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ...cache import ParseCache, read_through
 from ...parallel import map_in_processes
 from ...source import Limits, describe_size
+from ..common.value_weight import weight
 from .decoder import decode, reported_line
 from .positioned import editor_line, line_table, positioned_list, positioned_map, positioned_text
-from ..common.value_weight import weight
 
 # The cache entry kind; bumped when DecodedTemplate changes shape.
 _CACHE_KIND = "cloudformation/3"
@@ -58,7 +58,7 @@ class DecodedTemplate:
 PARALLEL_THRESHOLD = 400
 
 
-def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int, limits: Limits = Limits()) -> None:
+def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int, limits: Limits) -> None:
     """Decode, in worker processes, the templates the cache does not hold
     yet, so that reading them one by one afterwards finds each there."""
     if cache is None or not cache.enabled or workers <= 1 or len(texts) < PARALLEL_THRESHOLD:
@@ -81,10 +81,12 @@ def _cache_kind(limits: Limits) -> str:
             f"{limits.max_cloudformation_copies}")
 
 
-def read_template(text: str, cache: Any = None, limits: Limits = Limits()) -> DecodedTemplate:
-    """The decoded template, from the cache when this text was read before."""
-    return read_through(cache, _cache_kind(limits), text, DecodedTemplate,
-                        lambda: _read(text, limits))
+def read_template(text: str, cache: Any = None, limits: Optional[Limits] = None) -> DecodedTemplate:
+    """The decoded template, from the cache when this text was read before
+    (within the default limits unless given others)."""
+    chosen = limits or Limits()
+    return read_through(cache, _cache_kind(chosen), text, DecodedTemplate,
+                        lambda: _read(text, chosen))
 
 
 def _read(text: str, limits: Limits) -> DecodedTemplate:

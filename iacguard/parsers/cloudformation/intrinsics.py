@@ -21,7 +21,6 @@ from ...model import UNKNOWN, UNKNOWN_PRESENT, PartialDocument, PartialString, P
 from ..common.partial import UNKNOWN_MARKER, marked_text, partial_value
 
 
-
 class TemplateTooLarge(Exception):
     """The template expands to more values than we walk (YAML aliases?)."""
 
@@ -146,7 +145,7 @@ def join_branches(a: Any, b: Any) -> Any:
     if isinstance(a, dict) and isinstance(b, dict) and not isinstance(a, PartialDocument):
         return {k: join_branches(a.get(k, NO_VALUE), b.get(k, NO_VALUE)) for k in {**a, **b}}
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [join_branches(x, y) for x, y in zip(a, b)]
+        return [join_branches(x, y) for x, y in zip(a, b, strict=True)]
     if not contains_unknown(a) and not contains_unknown(b) and a == b:
         return a
     present = not (a is None or b is None) and _present(a) and _present(b)

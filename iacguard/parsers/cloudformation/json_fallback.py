@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from json.decoder import WHITESPACE, WHITESPACE_STR, JSONArray, py_scanstring, scanstring
+from json.decoder import WHITESPACE, WHITESPACE_STR, JSONArray, py_scanstring, scanstring  # type: ignore[attr-defined]
 from json.scanner import NUMBER_RE
 from typing import Any, List, Optional, Tuple
 
@@ -90,9 +90,9 @@ class _Reader:
             if fraction or exponent:
                 return float(integer + (fraction or "") + (exponent or "")), number.end()
             return int(integer), number.end()
-        for word, constant in _CONSTANTS.items():
+        for word, special in _CONSTANTS.items():
             if text.startswith(word, at):
-                return constant, at + len(word)
+                return special, at + len(word)
         raise StopIteration(at)
 
     def object(self, text: str, start: int) -> Tuple[PositionedMap, int]:

@@ -20,17 +20,22 @@ class PositionedMap(dict):
 
     __slots__ = ("line", "end_line")
     PLAIN_ATTRS = __slots__  # what the parse cache stores beside the items
+    line: int
+    end_line: int
 
 
 class PositionedList(list):
     __slots__ = ("line", "end_line")
     PLAIN_ATTRS = __slots__
+    line: int
+    end_line: int
 
 
 class PositionedText(str):
     """A string with the 1-based line it starts on."""
 
     PLAIN_ATTRS = ("line",)
+    line: int
 
 
 def positioned_map(line: int, end_line: int) -> PositionedMap:

@@ -15,15 +15,28 @@ import re
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
-from ...model import (Link, Location, ParsedFile, ParseError, Path, Provenance, Resource, Source, TemplateContext,
-                     join_provenance)
+from ...model import (
+    Link,
+    Location,
+    ParsedFile,
+    ParseError,
+    Path,
+    Provenance,
+    Resource,
+    Source,
+    TemplateContext,
+    join_provenance,
+)
 from ...source import Limits, SourceError, display_path, read_reference, resolve_inside
 from ..common.json_positions import parse_json
 from .document import DecodedTemplate, read_template
-from .sam_lines import point_at_sam
 from .intrinsics import (
-    Evaluator, TemplateScope, TemplateTooLarge, mark_line,
+    Evaluator,
+    TemplateScope,
+    TemplateTooLarge,
+    mark_line,
 )
+from .sam_lines import point_at_sam
 
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 MAX_NESTING = 10
@@ -48,6 +61,7 @@ def read_parameter_files(paths: List[FSPath], limits: Limits, notes: List[str], 
             notes.append(f"parameters file {path} not read: {exc}")
             continue
         data, shown = doc.value, display_path(path.resolve(), (cwd or FSPath.cwd()).resolve())
+        given: List[Tuple[str, Any, Path]]  # name, value, where in the file
         if isinstance(data, list):
             given = [(str(item["ParameterKey"]), item.get("ParameterValue"), (i,)) for i, item in enumerate(data)
                      if isinstance(item, dict) and "ParameterKey" in item]
@@ -203,7 +217,7 @@ class _StackReader:
             provider="aws" if rtype.startswith(("AWS::", "Alexa::")) else rtype.split("::")[0].lower(),
             attributes=attributes if isinstance(attributes, dict) else {},
             location=Location(display, first_line, max(end_line, first_line)),
-            attribute_lines={p: l for p, l in lines.items() if p},
+            attribute_lines={p: n for p, n in lines.items() if p},
             links=sorted(set(links)),
             value_origins=_origins(props),
             value_sources=sources,

@@ -261,7 +261,7 @@ def _string_end(text: str, start: int, line: int, column: int) -> int:
     not take (more escapes than _ESCAPES_PER_MATCH, or no closing quote)."""
     end = start + 1
     while True:
-        end = _STRING_CHUNK.match(text, end).end()  # type: ignore[union-attr] - it matches "" at worst
+        end = _STRING_CHUNK.match(text, end).end()  # type: ignore[union-attr]  # it matches "" at worst
         if end >= len(text) or (text[end] == "\\" and end + 1 >= len(text)):
             raise JSONPositionError("unterminated string", line, column)
         if text[end] == '"':

@@ -14,14 +14,23 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from ...model import UNKNOWN, UNKNOWN_PRESENT, contains_unknown, is_unknown
-from . import ast
 from ..common.partial import marked_text, partial_value
-from .functions import (_CURRENT, FUNCTIONS, MAX_STEPS, MAX_STRING, Budget, BudgetExhausted, FunctionError,
-                        charge_walk, measure, to_number)
+from . import ast
+from .functions import (
+    _CURRENT,
+    FUNCTIONS,
+    MAX_STEPS,
+    MAX_STRING,
+    Budget,
+    BudgetExhausted,
+    FunctionError,
+    charge_walk,
+    measure,
+    to_number,
+)
 
 MAX_COLLECTION = 100_000
 class EvaluationError(Exception):

@@ -238,7 +238,7 @@ def _length(value: Any) -> Any:
 
 
 def _concat(*lists: Any) -> Any:
-    if any(is_unknown(l) for l in lists):
+    if any(is_unknown(item) for item in lists):
         return UNKNOWN
     out: List[Any] = []
     for item in lists:
@@ -410,11 +410,11 @@ def _format(spec: str, *args: Any) -> str:
 
 
 def _join(separator: Any, *lists: Any) -> Any:
-    if is_unknown(separator) or any(contains_unknown(l) for l in lists):
+    if is_unknown(separator) or any(contains_unknown(item) for item in lists):
         return UNKNOWN
     items: List[Any] = []
-    for l in lists:
-        items.extend(_list(l))
+    for each in lists:
+        items.extend(_list(each))
     return _string(separator).join(_string(i) for i in items)
 
 
@@ -508,7 +508,7 @@ def _zipmap(keys: Any, values: Any) -> Any:
     keys, values = _list(keys), _list(values)
     if len(keys) != len(values):
         raise FunctionError("zipmap needs lists of the same length")
-    return {_string(k): v for k, v in zip(keys, values)}
+    return {_string(k): v for k, v in zip(keys, values, strict=True)}
 
 
 def _cidrsubnet(prefix: str, newbits: Any, netnum: Any) -> str:
@@ -716,7 +716,7 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "join": _walks(_join),
     "split": _strict(_split),
     "replace": _strict(lambda s, a, b: _replace(_string(s), _string(a), _string(b))),
-    "substr": _strict(lambda s, o, l: _substr(_string(s), o, l)),
+    "substr": _strict(lambda s, o, n: _substr(_string(s), o, n)),
     "regex": _strict(lambda p, s: _regex(_string(p), _string(s))),
     "regexall": _strict(lambda p, s: _regexall(_string(p), _string(s))),
     # collections
@@ -738,13 +738,13 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "one": _one,
     "index": _strict(_index_of),
     "slice": _strict(_slice),
-    "reverse": _strict(lambda l: list(reversed(_list(l)))),
+    "reverse": _strict(lambda xs: list(reversed(_list(xs)))),
     "sort": _strict(_sort),
     "chunklist": _strict(_chunklist),
     "setunion": _strict(_setunion),
     "setintersection": _strict(_setintersection),
     "setsubtract": _strict(_setsubtract),
-    "sum": _strict(lambda l: sum(to_number(x) for x in _list(l))),
+    "sum": _strict(lambda xs: sum(to_number(x) for x in _list(xs))),
     # numbers
     "min": _strict(_min_max(min)),
     "max": _strict(_min_max(max)),

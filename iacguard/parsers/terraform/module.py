@@ -13,11 +13,11 @@ import math
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ...model import UNKNOWN, ParseError, Path, is_unknown
+from ...parallel import map_in_processes
 from ..common.json_positions import JSONPositionError
 from . import ast
 from .evaluator import DictScope, Scope, evaluate, limit_reached
 from .hcl_json import parse_tf_json
-from ...parallel import map_in_processes
 from .syntax import HCLFile, HCLSyntaxError, parse_hcl, table_parser
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def parse_files(files: Sequence[Tuple[str, str]], cache: Optional["ParseCache"] 
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
         table_parser()  # built once here (with Lark's parser), so that forked workers start with it
     parsed = map_in_processes(_parse_pair, [files[i] for i in todo], workers, PARALLEL_THRESHOLD)
-    for i, result in zip(todo, parsed):
+    for i, result in zip(todo, parsed, strict=True):
         results[i] = result
         if cache and result[0] is not None:
             display, text = files[i]

@@ -45,7 +45,8 @@ def parse_tfplan(display: str, text: str, cache: Any = None) -> ParsedFile:
     lines_of = _lines_under(doc.lines, [path + ("values",) for path, _ in managed])
     for path, item in managed:
         address, rtype = item["address"], item["type"]
-        values = item.get("values") if isinstance(item.get("values"), dict) else {}
+        given = item.get("values")
+        values: Dict[str, Any] = given if isinstance(given, dict) else {}
         _mark_unknown(values, unknowns.get(address))
         lines = lines_of[path + ("values",)]
         first = doc.open_lines.get(path, doc.lines.get(path, 1))

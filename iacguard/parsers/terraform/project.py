@@ -15,14 +15,48 @@ import json
 import os
 import traceback
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path as FSPath
-from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set,
-                    Tuple, TypeVar)
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    TypeVar,
+)
 
-from ...model import (UNKNOWN, Link, Location, ParsedFile, ParseError, Path, Provenance, Resource, Source,
-                      is_unknown, join_provenance)
-from ...source import (Limits, SourceError, confined, decode_bytes, display_path, is_inside, read_reference,
-                       read_regular_bytes)
+from ...model import (
+    UNKNOWN,
+    Link,
+    Location,
+    ParsedFile,
+    ParseError,
+    Path,
+    Provenance,
+    Resource,
+    Source,
+    is_unknown,
+    join_provenance,
+)
+from ...source import (
+    Limits,
+    SourceError,
+    confined,
+    decode_bytes,
+    display_path,
+    is_inside,
+    read_reference,
+    read_regular_bytes,
+)
+from ..common.json_positions import parse_json
 from . import ast
 from .evaluator import LazyMapping, OpenMap, Scope, evaluate, reporting_limits
 from .inputs import TerraformInputs
@@ -30,7 +64,6 @@ from .module import block_values, instances, parse_files
 from .policy_document import render_policy_document
 from .providers import provider_of
 from .syntax import HCLSyntaxError, parse_hcl
-from ..common.json_positions import parse_json
 
 if TYPE_CHECKING:
     from ...cache import ParseCache
@@ -191,7 +224,7 @@ class Project:
         ordered = [(d, f) for d in sorted(directories) for f in directories[d]]
         results = parse_files([f for _, f in ordered], self.cache, self.workers)
         by_dir: Dict[FSPath, List[Tuple[str, Any, Any]]] = {d: [] for d in directories}
-        for (directory, (display, _)), (hcl, error) in zip(ordered, results):
+        for (directory, (display, _)), (hcl, error) in zip(ordered, results, strict=True):
             by_dir.setdefault(directory, []).append((display, hcl, error))
         for directory, entries in by_dir.items():
             self._register(directory, entries)
@@ -323,7 +356,7 @@ class Project:
             root = ModuleInstance(self, source, prefix="", inputs=values,
                                   input_flows=flows, root_dir=directory, chain=(directory,))
             try:
-                with reporting_limits(lambda expr, source=source: self._limit_reached(source, expr)):
+                with reporting_limits(partial(self._limit_reached, source)):
                     resources = root.all_resources()
             except RecursionError:
                 self._fail(source, "the configuration nests too deeply to evaluate")
@@ -546,10 +579,11 @@ class ModuleInstance(Scope):
         if name in self._variables:
             return self._variables[name]
         block = self.source.variables.get(name)
+        default = block.attribute("default") if block is not None else None
         if name in self.inputs:
             value = self.inputs[name]
-        elif block is not None and block.attribute("default") is not None:
-            value = evaluate(block.attribute("default").expr, Scope())
+        elif default is not None:
+            value = evaluate(default.expr, Scope())
         else:
             value = UNKNOWN
         type_attr = block.attribute("type") if block is not None else None
@@ -634,7 +668,8 @@ class ModuleInstance(Scope):
         self._busy.add(("module", name))
         try:
             # Failed, the call has one instance of unknown outputs.
-            result = self._contained(block, lambda: self._instantiate(name, block), [("", None)])
+            failed: List[Tuple[str, Optional[ModuleInstance]]] = [("", None)]
+            result = self._contained(block, partial(self._instantiate, name, block), failed)
         finally:
             self._busy.discard(("module", name))
         self._children[name] = result
@@ -651,6 +686,7 @@ class ModuleInstance(Scope):
                 self.project.error(block.file, block.line, f"module.{name} is not loaded: modules nest deeper "
                                    f"than {MAX_MODULE_DEPTH} (MAX_MODULE_DEPTH); its resources are not checked")
             return [(suffix, None) for suffix, _ in self.project.expand(block, self)]
+        assert directory is not None  # a module source is only found in a directory
         out: List[Tuple[str, Optional[ModuleInstance]]] = []
         for suffix, scope in self.project.expand(block, self):
             inputs = {a.name: evaluate(a.expr, scope) for a in block.attributes if a.name not in _MODULE_META}
@@ -796,9 +832,11 @@ class ModuleInstance(Scope):
             for rtype in sorted(table):
                 for name in sorted(table[rtype]):
                     block = table[rtype][name]
-                    out.extend(self._contained(block, lambda: self._model(kind, block), []))
+                    out.extend(self._contained(block, partial(self._model, kind, block), []))
         for block in self.source.providers:
-            out.extend(self._contained(block, lambda: [self._provider(block)], []))
+            provider = self._contained(block, partial(self._provider, block), None)
+            if provider is not None:
+                out.append(provider)
         for name in sorted(self.source.modules):
             for _, child in self.children(name):
                 if child is not None:

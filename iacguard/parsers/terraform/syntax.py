@@ -440,9 +440,9 @@ class _Reader:
         # First line is <<MARKER, last non-empty line is the closing marker.
         body_lines = lines[1:-2] if lines[-1] == "" else lines[1:-1]
         if trim:
-            indents = [len(l) - len(l.lstrip(" \t")) for l in body_lines if l.strip()]
+            indents = [len(row) - len(row.lstrip(" \t")) for row in body_lines if row.strip()]
             cut = min(indents) if indents else 0
-            body_lines = [l[cut:] for l in body_lines]
+            body_lines = [row[cut:] for row in body_lines]
         text = "\n".join(body_lines) + ("\n" if body_lines else "")
         return parse_template(text, line + 1, self.file)
 
