@@ -245,7 +245,8 @@ def test_dkim_defects() -> None:
 
 def evaluate(args: Dict[str, Any], attributes: Dict[str, Any], fmt: str = "terraform"):
     subject = Resource(address="r.a", type="t", format=fmt, provider="aws", attributes=attributes,
-                       location=Location("f", 1), links=[], namespace="ns")
+                       location=Location("f", 1), links=[], namespace="ns",
+                       case_insensitive_names=fmt == "arm")  # as the ARM reader says
     ctx = Context(subject, ResourceGraph([subject]), PREDICATES, subject.attributes)
     return compile_condition({"predicate": "mail_auth_record", "args": args}).evaluate(ctx)
 
