@@ -29,7 +29,6 @@ class Candidate:
 
     path: Path
     display: str
-    scan_root: Path
     # What its templates may refer to: the repository of the scanned path.
     repository: Path
 
@@ -52,7 +51,8 @@ def discover(paths: Sequence[str], cwd: Optional[Path] = None) -> DiscoveryResul
     cwd = (cwd or Path.cwd()).absolute()
     result = DiscoveryResult()
     seen: Set[Path] = set()
-    # Two scanned paths do not widen each other's repository.
+    # Each scanned root's repository, looked up once; two scanned paths do
+    # not widen each other's.
     repositories: Dict[Path, Path] = {}
     for raw in paths or ["."]:
         given = Path(raw)
@@ -110,7 +110,7 @@ def _add(file: Path, root: Path, repositories: Dict[Path, Path], cwd: Path, seen
     seen.add(real)
     if root not in repositories:
         repositories[root] = repository_root(root)
-    result.candidates.append(Candidate(file, display_path(file, cwd), root, repositories[root]))
+    result.candidates.append(Candidate(file, display_path(file, cwd), repositories[root]))
 
 
 def _walk(top: Path, root: Path, cwd: Path, result: DiscoveryResult) -> Iterator[Path]:
