@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, 
 from . import __version__
 from .config import Config
 from .findings import Finding
-from .parsers.arm.parameters import paired_file
-from .parsers.terraform.project import variable_files
+from .parsers import READERS
 from .report import ScanInfo
 from .source import display_path
 
@@ -57,16 +56,13 @@ def scanned_files(result: "ScanResult", config: Config, cwd: Path) -> List[str]:
     those they loaded (nested stacks, linked templates), the variable and
     parameter files beside them and those the configuration names."""
     names: Set[str] = set()
+    readers = {r.format: r for r in READERS}
     for parsed in result.files:
         names.add(parsed.path)
         names.update(parsed.loaded_files)
-        path = cwd / parsed.path
-        if parsed.format == "terraform":
-            names.update(display_path(p, cwd) for p in variable_files(path.parent) if p.is_file())
-        elif parsed.format == "arm":
-            beside = paired_file(path)
-            if beside is not None:
-                names.add(display_path(beside, cwd))
+        reader = readers.get(parsed.format)
+        if reader is not None:
+            names.update(display_path(p, cwd) for p in reader.beside(cwd / parsed.path))
     for name in list(config.get("var_files")) + list(config.get("parameters")):
         names.add(display_path(Path(name).absolute(), cwd))
     return sorted(names)

@@ -57,3 +57,15 @@ def test_a_template_too_large_to_read_is_an_error_with_its_sniffed_format(tmp_pa
     [parsed] = identified.unreadable
     assert (parsed.path, parsed.format) == ("stack.yaml", "cloudformation")
     assert [(e.line, e.format, "max_file_bytes" in e.message) for e in parsed.errors] == [(1, "cloudformation", True)]
+
+
+def test_the_evidence_record_names_the_files_each_reader_reads_beside_a_template(tmp_path: Path, run) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {}\n')
+    (tmp_path / "terraform.tfvars").write_text('acl = "private"\n')
+    (tmp_path / "azuredeploy.json").write_text(ARM)
+    (tmp_path / "azuredeploy.parameters.json").write_text(ARM_PARAMETERS)
+    (tmp_path / "stack.yaml").write_text(CFN)
+    run(["scan", ".", "--evidence", "evidence.json"], tmp_path)
+    record = json.loads((tmp_path / "evidence.json").read_text())
+    assert [f["path"] for f in record["files"]] == [
+        "azuredeploy.json", "azuredeploy.parameters.json", "main.tf", "stack.yaml", "terraform.tfvars"]

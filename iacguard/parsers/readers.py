@@ -73,6 +73,10 @@ def _link_nothing(files: List[ParsedFile]) -> None:
     """Most formats stand on their own."""
 
 
+def _nothing_beside(template: Path) -> List[Path]:
+    return []
+
+
 @dataclass(frozen=True)
 class Reader:
     format: str
@@ -87,6 +91,9 @@ class Reader:
     # Name endings of files this format reads only as another file's input
     # (variable files): never templates of any format on their own.
     inputs: Tuple[str, ...] = ()
+    # The files beside a template that its reader reads by itself (variable
+    # files, a paired parameters file): part of the record of what was read.
+    beside: Callable[[Path], List[Path]] = _nothing_beside
 
 
 def template_context(template: Template, settings: ReadSettings) -> TemplateContext:

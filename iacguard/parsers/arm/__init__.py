@@ -4,6 +4,7 @@ and linked deployments."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import List, Optional
 
 from ...model import ParsedFile, TemplateContext
@@ -31,4 +32,11 @@ def read(templates: List[Template], settings: ReadSettings) -> Evaluation:
     return lambda: read_each(templates, settings, _parse)
 
 
-READER = Reader("arm", suffixes=(".json",), detect=detect, read=read)
+def parameters_beside(template: Path) -> List[Path]:
+    from .parameters import paired_file
+
+    paired = paired_file(template)
+    return [paired] if paired is not None else []
+
+
+READER = Reader("arm", suffixes=(".json",), detect=detect, read=read, beside=parameters_beside)

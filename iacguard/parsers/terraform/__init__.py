@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Tuple
 from ...model import ParsedFile, TemplateContext
 from ..common.sniffing import head_of, looks_like_json
 from ..readers import Evaluation, Reader, ReadResult, ReadSettings, Template, read_each
+from .inputs import variable_files
 
 CONFIGURATION_SUFFIXES = (".tf", ".tf.json")
 VARIABLE_FILE_SUFFIXES = (".tfvars", ".tfvars.json")
@@ -57,6 +58,10 @@ def read_plan(templates: List[Template], settings: ReadSettings) -> Evaluation:
     return lambda: read_each(templates, settings, _parse_plan)
 
 
+def variable_files_beside(template: Path) -> List[Path]:
+    return [p for p in variable_files(template.parent) if p.is_file()]
+
+
 def link_plans(files: List[ParsedFile]) -> None:
     from .plan import link_plans_to_configuration
 
@@ -64,5 +69,5 @@ def link_plans(files: List[ParsedFile]) -> None:
 
 
 CONFIGURATION_READER = Reader("terraform", suffixes=CONFIGURATION_SUFFIXES, detect=detect_configuration,
-                              read=read_configuration, inputs=VARIABLE_FILE_SUFFIXES)
+                              read=read_configuration, inputs=VARIABLE_FILE_SUFFIXES, beside=variable_files_beside)
 PLAN_READER = Reader("tfplan", suffixes=(".json",), detect=detect_plan, read=read_plan, link=link_plans)

@@ -59,7 +59,7 @@ from ...source import (
 from ..common.json_positions import parse_json
 from . import ast
 from .evaluator import LazyMapping, OpenMap, Scope, evaluate, reporting_limits
-from .inputs import TerraformInputs
+from .inputs import TerraformInputs, variable_files
 from .module import block_values, instances, parse_files
 from .policy_document import render_policy_document
 from .providers import provider_of
@@ -158,16 +158,6 @@ def _literal_source(block: ast.Block) -> Optional[str]:
 def _is_local(source: str) -> bool:
     return source.startswith(("./", "../", ".\\", "..\\")) or source in (".", "..")
 
-
-
-def variable_files(directory: FSPath) -> List[FSPath]:
-    """The variable files Terraform reads by itself in a root module, in its
-    order of precedence: terraform.tfvars(.json), then *.auto.tfvars(.json)
-    by name (the first two may not exist)."""
-    files = [directory / name for name in ("terraform.tfvars", "terraform.tfvars.json")]
-    files += sorted(p for p in directory.glob("*.auto.tfvars*")
-                    if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
-    return files
 
 class Project:
     """Every Terraform module directory of a scan."""
