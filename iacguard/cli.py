@@ -255,7 +255,7 @@ def _run_scan(args: argparse.Namespace, config: Config,
               outputs: Optional[List[Tuple[str, Optional[str]]]] = None) -> int:
     """A scan with ``config`` settled: the command line's or a record's.
     ``outputs`` (format, file) replaces the configured reports; [] writes none."""
-    from .options import scan_options
+    from .options import configured_limits, scan_options
     from .report import AUDIT_FORMATS, ScanInfo, Summary, pieces
     from .scan import scan, select_checks
 
@@ -292,7 +292,8 @@ def _run_scan(args: argparse.Namespace, config: Config,
     if args.pre_commit:
         from .precommit import plan
 
-        scope = plan(args.paths, Path.cwd(), parameter_files=config.get("parameters"))
+        scope = plan(args.paths, Path.cwd(), parameter_files=config.get("parameters"),
+                     limits=configured_limits(config))
         if not scope.scan_paths:
             return EXIT_OK
         paths = scope.scan_paths

@@ -20,6 +20,10 @@ def config_dir(config: Config) -> Path:
     return Path(config.file).resolve().parent if config.file else Path.cwd()
 
 
+def configured_limits(config: Config) -> Limits:
+    return Limits(**config.get("limits"))
+
+
 def scan_options(config: Config, paths: Sequence[str], aliases: Aliases, accepted: Mapping[str, Accepted],
                  cache: Optional[ParseCache], workers: int) -> ScanOptions:
     return ScanOptions(
@@ -39,5 +43,5 @@ def scan_options(config: Config, paths: Sequence[str], aliases: Aliases, accepte
         severity_overrides=config.get("severity_overrides"),
         cache=cache,
         workers=workers,
-        limits=Limits(**config.get("limits")),
+        limits=configured_limits(config),
     )

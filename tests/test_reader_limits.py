@@ -76,3 +76,19 @@ def test_a_caller_over_the_limit_is_not_read_to_find_a_module_s_callers(tmp_path
     module = tmp_path / "modules" / "store"
     assert sorted(calling_directories([module], tmp_path, Limits())) == [tmp_path, tmp_path / "big"]
     assert calling_directories([module], tmp_path, Limits(max_file_bytes=2000)) == [tmp_path]
+
+
+def test_the_hook_looks_for_callers_within_the_configured_limit(tmp_path: Path, run, monkeypatch) -> None:
+    from iacguard import precommit
+
+    seen: List[int] = []
+    real_plan = precommit.plan
+
+    def recording_plan(*args, **kwargs):
+        seen.append(kwargs["limits"].max_file_bytes)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(precommit, "plan", recording_plan)
+    _tree(tmp_path)
+    run(["scan", "--pre-commit", "modules/store/main.tf", *LIMIT], tmp_path)
+    assert seen == [2000]
