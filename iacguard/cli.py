@@ -18,9 +18,10 @@ from .config import Config, ConfigError, settings_for, validate_check_ids
 from .config import show as show_config
 from .engine.aliases import Aliases, deprecation
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
-from .findings import SEVERITY_ORDER
+from .findings import LANGS, SEVERITY_ORDER
 from .git import commit_state
 from .output import STDOUT, OutputError, check_destination, write_binary_report, write_report
+from .report import FORMATS as OUTPUT_FORMATS
 from .report import Report
 from .report.common import json_pieces, terminal_safe
 from .signals import Terminated, signals_as_exceptions
@@ -55,8 +56,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .report import FORMATS as OUTPUT_FORMATS
-
     parser = _Parser(prog="iacguard", description="Static analysis of Infrastructure-as-Code.")
     parser.add_argument("--version", action="version", version=f"iacguard {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -67,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="output format (repeatable, each with its own --output)")
     scan.add_argument("--output", action="append", dest="outputs", metavar="FILE",
                       help="write the matching --format here (default stdout)")
-    scan.add_argument("--lang", choices=("en", "ja"), default=None)
+    scan.add_argument("--lang", choices=LANGS, default=None)
     scan.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     scan.add_argument("--allow-python-checks", action="store_true",
                       help="run the Python predicates (_predicates/*.py) of --checks-dir directories")
@@ -137,13 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     checks_sub = checks.add_subparsers(dest="checks_command", parser_class=_Parser)
     listing = checks_sub.add_parser("list", help="every loaded check")
     listing.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    listing.add_argument("--lang", choices=("en", "ja"), default=None)
+    listing.add_argument("--lang", choices=LANGS, default=None)
     listing.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     listing.add_argument("--allow-python-checks", action="store_true")
     listing.add_argument("--config", metavar="FILE")
     explain = checks_sub.add_parser("explain", help="full text of one check")
     explain.add_argument("check_id")
-    explain.add_argument("--lang", choices=("en", "ja"), default=None)
+    explain.add_argument("--lang", choices=LANGS, default=None)
     explain.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     explain.add_argument("--allow-python-checks", action="store_true")
     explain.add_argument("--config", metavar="FILE")
@@ -225,8 +224,9 @@ def _outputs(formats: Sequence[str], outputs: Sequence[str]) -> List[Tuple[str, 
              for i, fmt in enumerate(formats)]
     if sum(1 for _, out in pairs if out is None) > 1:
         raise UsageError("only one --format can go to standard output; give the others an --output")
-    if any(fmt == "xlsx" and out is None and sys.stdout.isatty() for fmt, out in pairs):
-        raise UsageError("--format xlsx writes a workbook: give it an --output")
+    for fmt, out in pairs:
+        if OUTPUT_FORMATS[fmt].binary and out is None and sys.stdout.isatty():
+            raise UsageError(f"--format {fmt} writes a workbook: give it an --output")
     return pairs
 
 
@@ -256,7 +256,7 @@ def _run_scan(args: argparse.Namespace, config: Config,
     """A scan with ``config`` settled: the command line's or a record's.
     ``outputs`` (format, file) replaces the configured reports; [] writes none."""
     from .options import configured_limits, scan_options
-    from .report import AUDIT_FORMATS, ScanInfo, Summary, pieces
+    from .report import ScanInfo, Summary
     from .scan import scan, select_checks
 
     # A scan allocates millions of small, long-lived objects (syntax trees,
@@ -338,7 +338,7 @@ def _run_scan(args: argparse.Namespace, config: Config,
         quiet=config.get("quiet"),
         compact=config.get("compact"),
     )
-    if args.evidence or any(fmt in AUDIT_FORMATS for fmt, _ in outputs):
+    if args.evidence or any(OUTPUT_FORMATS[fmt].audit for fmt, _ in outputs):
         commit, dirty = commit_state(Path(paths[0]))
         report.info = ScanInfo(started=started, paths=tuple(paths), commit=commit, dirty=dirty,
                                checkset_digest=selected.digest(), config_digest=config.digest())
@@ -346,12 +346,11 @@ def _run_scan(args: argparse.Namespace, config: Config,
         report.passed = []
     for fmt, output in outputs:
         report.color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        if fmt == "xlsx":
-            from .report.workbook import render
-
-            write_binary_report(output or STDOUT, render(report, carried))
+        spec = OUTPUT_FORMATS[fmt]
+        if spec.binary:
+            write_binary_report(output or STDOUT, spec.load()(report, carried))
             continue
-        blocks = _in_blocks(pieces(fmt)(report))
+        blocks = _in_blocks(spec.load()(report))
         if output:
             write_report(output, blocks)
         else:

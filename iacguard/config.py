@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, 
 
 import yaml
 
-from .findings import BUILTIN_TITLES
+from .findings import BUILTIN_TITLES, LANGS, SEVERITIES
 from .model import FORMATS
 from .source import Limits, SourceError, confined, is_inside, repository_root
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from .engine.checks import CheckSet
 
 CONFIG_NAMES = (".iacguard.yaml", ".iacguard.yml")
-SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 # The source of values given as options: errors in them name the option.
 COMMAND_LINE = "command line"
 
@@ -208,7 +207,7 @@ KEYS: Dict[str, Key] = {
     "format": Key(_formats, ["text"], "--format", dest="formats", presentation=True),
     "output": Key(_strings, [], "--output", dest="outputs", path=True, presentation=True),
     # None: the environment's language (default_lang).
-    "lang": Key(_choice(("en", "ja")), None, "--lang"),
+    "lang": Key(_choice(LANGS), None, "--lang"),
     "checks": Key(_strings, [], "--check"),
     "skip_checks": Key(_strings, [], "--skip-check"),
     "checks_dirs": Key(_strings, [], "--checks-dir", path=True),
@@ -236,7 +235,7 @@ KEYS: Dict[str, Key] = {
 def _output_formats() -> Sequence[str]:
     from .report import FORMATS as OUTPUT_FORMATS
 
-    return OUTPUT_FORMATS
+    return tuple(OUTPUT_FORMATS)
 
 
 def _suggest(name: str, options: Iterable[str]) -> str:

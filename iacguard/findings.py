@@ -8,7 +8,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .model import Path, Provenance
 
-SEVERITY_ORDER = {"LOW": 0, "MEDIUM": 1, "HIGH": 2, "CRITICAL": 3}
+# The severity ladder, least severe first: the one definition every module reads.
+SEVERITIES: Tuple[str, ...] = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+SEVERITY_ORDER: Dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+# The languages every text of a check, a finding and a report is written in.
+LANGS: Tuple[str, ...] = ("en", "ja")
 PARSE_ERROR_ID = "IACG-000"
 PARSE_ERROR_TITLE = {"en": "File could not be parsed", "ja": "ファイルを解析できません"}
 INVALID_SUPPRESSION_ID = "IACG-001"

@@ -100,3 +100,16 @@ def test_a_large_sarif_log_is_spooled_to_disk_and_comes_back_whole(monkeypatch) 
     monkeypatch.setattr(sarif, "SPOOL_BYTES", 1 << 24)
     monkeypatch.setattr(sarif, "SPOOL_BLOCK", 1 << 16)
     assert writer("sarif")(_report("ja")) == japanese
+
+
+def test_format_table_is_what_the_command_line_offers() -> None:
+    from iacguard.cli import build_parser
+    from iacguard.report import FORMATS
+
+    scan = next(a for a in build_parser()._subparsers._group_actions[0].choices["scan"]._actions
+                if a.dest == "formats")
+    assert list(scan.choices) == list(FORMATS)
+    assert [name for name, spec in FORMATS.items() if spec.binary] == ["xlsx"]
+    assert sorted(name for name, spec in FORMATS.items() if spec.audit) == ["html", "markdown", "xlsx"]
+    for spec in FORMATS.values():
+        assert callable(spec.load()), spec.name

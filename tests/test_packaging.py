@@ -26,5 +26,6 @@ def test_wheel_contains_checks(tmp_path: Path) -> None:
     assert "iacguard/checks/aws/s3/IACG-AWS-001-bucket-public-acl.yaml" in names
     assert "iacguard/checks/_predicates/network.py" in names
     assert "iacguard/data/controls.yaml" in names
+    assert "iacguard/report/compliance.css" in names
     assert "iacguard/cli.py" in names
     assert not any(n.startswith(("fixtures/", "tests/")) for n in names)

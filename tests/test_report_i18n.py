@@ -11,8 +11,8 @@ import pytest
 
 import iacguard.report as report_package
 from iacguard.engine.checks import known_controls, load_checks
+from iacguard.findings import SEVERITIES
 from iacguard.report import FORMATS, writer
-from iacguard.report.common import SEVERITIES
 from iacguard.report.compliance import STATUSES
 from iacguard.report.i18n import LANGS, MESSAGES, t
 from test_report_support import examples_report

@@ -20,15 +20,14 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import yaml
 
 from ..cache import ParseCache
+from ..findings import LANGS, SEVERITIES
 from ..model import FORMATS
 from ..source import Limits, SourceError, confined, read_reference, read_text
 from . import aliases as alias_table
 from .conditions import Condition, ConditionError, Result, compile_condition, predicate_names
 
-SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 # libyaml's loader when PyYAML was built with it: ten times faster, same result.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-LANGS = ("en", "ja")
 CHECK_ID = re.compile(r"^IACG-(AWS|AZURE|GCP|GEN)-\d{3}$")
 _USER_CHECK_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 _TOP_KEYS = {"id", "severity", "severity_rationale", "provider", "title", "description",

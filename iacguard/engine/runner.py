@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..findings import Finding, Passed, Undecided, format_path
+from ..findings import LANGS, Finding, Passed, Undecided, format_path
 from ..graph import ResourceGraph
 from ..model import Resource, is_unknown
 from .checks import Check, CheckSet, Clause
@@ -151,7 +151,7 @@ def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidenc
     default = "" if evidence.default is None else _show(evidence.default)
     values = {"path": path, "value": value, "resource": resource.address, "origin": origin, "default": default}
     out: Dict[str, str] = {}
-    for lang in ("en", "ja"):
+    for lang in LANGS:
         if clause.message:
             template = clause.message.get(lang) or clause.message["en"]
             try:

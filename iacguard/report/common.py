@@ -14,10 +14,8 @@ from types import MappingProxyType
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Sequence, Tuple
 
 from ..findings import PARSE_ERROR_ID, SEVERITY_ORDER, Finding
-from . import Report
 from .i18n import t
-
-SEVERITIES: Tuple[str, ...] = ("CRITICAL", "HIGH", "MEDIUM", "LOW")  # most severe first
+from .model import Report
 
 # SARIF result levels; GitHub's workflow commands call the lowest one "notice".
 LEVEL: Mapping[str, str] = MappingProxyType(

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Dict, Iterator
 
 from ..findings import Finding
-from . import Report
+from .model import Report
 from .common import LEVEL, by_priority, encodable, message, summary_line, terminal_safe
 from .i18n import t
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any, Mapping
 
-LANGS = ("en", "ja")
+from ..findings import LANGS
+
+__all__ = ["LANGS", "MESSAGES", "has", "t"]
+
 
 _TABLE = {
     # --- shared labels -------------------------------------------------------

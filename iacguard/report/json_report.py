@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator
 
-from . import Report
+from .model import Report
 from .common import Converted, json_pieces
 
 

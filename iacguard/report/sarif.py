@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from ..engine.checks import Check, known_controls
 from ..findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding
-from . import Report
+from .model import Report
 from .common import (LEVEL, Converted, by_priority, json_pieces, message, suppression_kind, suppression_reason,
                      truncate)
 from .i18n import t

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Iterator, List
 
 from ..findings import Finding
-from . import Report
+from .model import Report
 from .common import encodable, message, provenance_text, summary_line, terminal_safe
 from .i18n import t
 

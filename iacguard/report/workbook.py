@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import Report
+from .model import Report
 from .compliance import Compliance, ControlRow, build
 from .common import encodable, xml_safe
 from .i18n import t
