@@ -96,7 +96,10 @@ def test_markdown_has_the_summary_first_and_every_status() -> None:
     for status in ("Fail", "Pass", "Not applicable", "No check yet", "Not checkable from IaC"):
         assert f"| {status} |" in summary
     assert "| HIGH | 1 |" in summary and "Suppressed findings: 1" in summary
-    assert "#### NISC-4.1.5-1" in text and "`web/s3.tf:4`" in text and "`acl = \"private\"`" in text
+    # A control is one row: its failing check with the count, linked to the check's details below.
+    assert "| `NISC-4.1.5-1` | Block anonymous/public storage access | **Fail** | 2 | `IACG-AWS-001` fails 1 |" in text
+    assert "| **Pass** | 2 | `IACG-AWS-004` suppressed 1 |" in text, "a suppression is counted, not a failure"
+    assert "- bucket is public: `web/s3.tf`: 4 (`aws_s3_bucket.site`)" in text and "`acl = \"private\"`" in text
     assert "bastion, closed by NACL" in text
     # every table row has as many cells as its header
     for block in re.split(r"\n\n", text):
@@ -196,10 +199,13 @@ def test_html_is_one_self_contained_print_friendly_page(lang: str) -> None:
     statuses = {"en": ("Fail", "Pass", "Not applicable", "No check yet", "Not checkable from IaC"),
                 "ja": ("不適合", "適合", "対象リソースなし", "チェック未実装", "IaC では確認不可")}[lang]
     assert all(s in body for s in statuses)
-    assert "web/s3.tf:4" in "".join(page.text), "a location is one word (it may break after a slash)"
+    assert "web/s3.tf: 4" in "".join(page.text), "a file is one word (it may break after a slash)"
+    assert ('<a href="#check-iacg-aws-001"><code class="id">IACG-AWS-001</code></a> '
+            f'<span class="result-fail">{"fails 1" if lang == "en" else "不適合1件"}</span>') in text
     assert "bastion, closed by NACL" in body
     if lang == "ja":
-        assert "IaC セキュリティ設定 準拠状況レポート" in body and "不適合の箇所" in body
+        assert "IaC セキュリティ設定 準拠状況レポート" in body and "対処方法:" in body
+        assert '<ul class="failures" aria-label="不適合の箇所">' in text
         assert "4.1.1 ID およびアクセス管理" in body
 
 
@@ -287,9 +293,14 @@ def test_remediation_once_per_check_and_failures_grouped_by_detail(fmt: str) -> 
     assert text.count('acl = "private"' if fmt == "markdown" else "acl = &quot;private&quot;") == 1
     # The three failures share their detail: one line naming the three places.
     detail = [line for line in text.splitlines() if "(acl = public-read)" in line]
-    assert len(detail) == 1 and all(f"s3.tf:{n}0" in detail[0].replace("<wbr>", "") for n in (1, 2, 3))
-    # The control lists its evidence compactly: failing and passing lines by file.
-    assert "s3.tf" in text and ": 10, 20, 30" in text and ": 1, 40" in text
+    assert len(detail) == 1 and "s3.tf</code>: 10, 20, 30" in detail[0] if fmt == "html" else \
+        detail == ["- (acl = public-read): `s3.tf`: 10, 20, 30 (`aws_s3_bucket.b1`, `aws_s3_bucket.b2`, "
+                   "`aws_s3_bucket.b3`)"]
+    # The control and the CIS item are one row each: the failing check, counted, and the resources
+    # examined (the provider block is not one); the passing resource is counted, not listed.
+    rows = [line for line in text.splitlines() if "fails 3" in line]
+    assert len(rows) == 2 and all("IACG-AWS-001" in r and ("| 4 |" in r or '"num">4<' in r) for r in rows)
+    assert ": 40" not in text and "s3.tf:40" not in text
 
 
 def test_header_says_when_what_and_with_which_rules() -> None:

@@ -58,8 +58,13 @@ class Failure:
     check_id: str
     severity: str
     resource: str
-    location: str
+    file: str
+    line: int
     message: str
+
+    @property
+    def location(self) -> str:
+        return location(self.file, self.line)
 
 
 @dataclass(frozen=True)
@@ -88,10 +93,6 @@ class ControlRow:
         """Resources examined, counted as the report's header counts them
         (provider blocks that a check also reads are not resources)."""
         return len({(e.file, e.resource) for e in self.evidence if e.resource_type != "provider"})
-
-    @property
-    def detailed(self) -> bool:
-        return bool(self.evidence or self.failures or self.suppressions)
 
 
 @dataclass
@@ -162,8 +163,8 @@ def _version_key(text: str) -> Tuple:
 def _base(report: Report) -> str:
     """The directory all examined files share ("dir/" or ""): written once in
     the header rather than in front of every location."""
-    dirs = {f.file.rsplit("/", 1)[0] + "/" if "/" in f.file else "" for f in (*report.findings, *report.passed)
-            if f.file}
+    files = [f.file for f in report.findings] + [p.file for p in report.passed]
+    dirs = {file.rsplit("/", 1)[0] + "/" if "/" in file else "" for file in files if file}
     if not dirs:
         return ""
     prefix = os.path.commonprefix(sorted(dirs))
@@ -198,8 +199,8 @@ class _Rows:
             row.evidence.append(Evidence(e.check_id, e.resource, e.resource_type, e.file[self.cut:], e.line,
                                          e.outcome))
             for f in e.failures:
-                row.failures.append(Failure(f.check_id, f.severity, f.resource,
-                                            location(f.file[self.cut:], f.line), message(f, self.lang)))
+                row.failures.append(Failure(f.check_id, f.severity, f.resource, f.file[self.cut:], f.line,
+                                            message(f, self.lang)))
             for f in e.suppressed:
                 row.suppressions.append(Suppression(f.check_id, f.resource, location(f.file[self.cut:], f.line),
                                                     suppression_reason(f), suppression_kind(f)))
@@ -310,6 +311,6 @@ def _check_sections(report: Report, titles: Dict[str, str], cut: int) -> List[Ch
             section.suppressions.append(Suppression(f.check_id, f.resource, location(f.file[cut:], f.line),
                                                     suppression_reason(f), suppression_kind(f)))
         else:
-            section.failures.append(Failure(f.check_id, f.severity, f.resource, location(f.file[cut:], f.line),
+            section.failures.append(Failure(f.check_id, f.severity, f.resource, f.file[cut:], f.line,
                                             _detail(message(f, lang), titles[f.check_id])))
     return [sections[k] for k in sorted(sections)]

@@ -10,21 +10,25 @@ from typing import Iterable, Iterator, Sequence, Tuple
 
 from ..findings import SEVERITIES
 from .common import location, xml_safe
-from .compliance import STATUSES, CheckSection, Compliance, ControlRow, Group, build, slug
+from .compliance import STATUSES, CheckSection, Compliance, ControlRow, build, slug
 from .i18n import t
 from .layout import (
     CODE_SPAN,
+    DASH,
+    INLINE_CHECKS,
     about,
+    by_file,
     check_tables,
-    details_shown,
-    evidence_lines,
     failures_by_detail,
     group_notes,
+    intro,
     joined,
     lines_text,
     overview,
     overview_heads,
     status_counts,
+    tallies,
+    tally_results,
 )
 from .model import Report
 
@@ -96,7 +100,7 @@ def _html_lines(m: Compliance) -> Iterator[str]:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_h(t('c.title', lang))}</title>", f"<style>\n{_stylesheet()}</style>", "</head>", "<body>",
         f"<header><h1>{_h(t('c.title', lang))}</h1>",
-        f'<p class="meta">{_h(t("c.intro", lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run))}</p>',
+        f'<p class="meta">{_h(intro(m))}</p>',
         '<table class="about">' + "".join(f'<tr><th scope="row">{_h(label)}</th>{_h_cell(kind, value, lang)}</tr>'
                                           for label, kind, value in about(m)) + "</table>",
         *([f'<p class="meta">{_h(t("c.base", lang))} {_h_loc(m.base)}</p>'] if m.base else []),
@@ -133,19 +137,15 @@ def _html_lines(m: Compliance) -> Iterator[str]:
     yield from [f'<p class="note">{_h(t("c.catalogue_note", lang))}</p>', "</section>"]
     for part in m.parts:
         yield from [f'<section class="part" id="part-{part.key}">', f"<h2>{_h(part.title)}</h2>"]
-        if not details_shown(part):
-            yield f'<p class="note">{_h(t("c.cis_note", lang))}</p>'
         for group in part.groups:
             yield f'<h3 id="{_h(group.anchor)}">{_h(group.title)}</h3>'
             yield from _h_table(overview_heads(part, lang),
-                                (_h_row(overview(row), lang) for row in group.rows), "overview", numeric=[4])
+                                ("<tr>" + "".join(_h_cell(k, v, lang) for k, v in overview(row)) + _h_checks(row, lang)
+                                 + "</tr>" for row in group.rows), f"overview {part.key}", numeric=[3])
             notes = group_notes(group)
             if notes:
                 yield '<ul class="notes">' + "".join(
                     f"<li>{', '.join(_h_id(i) for i in ids)}: {_h(note)}</li>" for ids, note in notes) + "</ul>"
-            for row in group.rows:
-                if row.detailed and details_shown(part):
-                    yield from _h_control(row, group, lang)
         yield "</section>"
     if m.checks:
         yield from ['<section class="part" id="by-check">', f"<h2>{_h(t('c.by_check', lang))}</h2>",
@@ -164,24 +164,22 @@ def _html_lines(m: Compliance) -> Iterator[str]:
                 "</body>", "</html>", ""]
 
 
-def _h_control(row: ControlRow, group: Group, lang: str) -> Iterator[str]:
-    yield f'<article class="control" id="{_h(group.anchor)}-{_h(slug(row.id))}">'
-    yield (f'<h4>{_h(row.label)} '
-           f'<span class="status status-{row.status}">{_h(t(f"status.{row.status}", lang))}</span></h4>')
-    yield '<ul class="evidence">'
-    for item in evidence_lines(row):
-        files = "; ".join(f"{_h_loc(file)}: {lines_text(lines)}" for file, lines in item.by_file)
-        check = (f'<a href="#check-{_h(slug(item.check_id))}">{_h_id(item.check_id)}</a>'
-                 if item.result != "pass" else _h_id(item.check_id))
-        yield (f'<li>{check} <span class="result-{item.result}">{_h(t(f"result.{item.result}", lang))}</span> '
-               f"({item.count}): {files}")
-        # Resource names: folded on screen, left out on paper (file:line says where).
-        yield f"<details><summary>{_h(t('c.resource_names', lang, count=item.count))}</summary>"
-        yield from _h_table([t("col.resource", lang), t("col.location", lang)],
-                            (_h_row([("code", e.resource), ("loc", e.location)], lang) for e in item.entries),
-                            "names")
-        yield "</details></li>"
-    yield "</ul></article>"
+def _h_checks(row: ControlRow, lang: str) -> str:
+    """The checks cell: each check with failures or suppressions, linked to
+    its section with its counts; the others by id, folded when many."""
+    if not row.checks:
+        return f"<td>{DASH}</td>"
+    detailed, others = tallies(row)
+    parts = [f'<a href="#check-{_h(slug(x.check_id))}">{_h_id(x.check_id)}</a> ' + " ".join(
+        f'<span class="result-{r}">{_h(t("c.check_result", lang, result=t(f"result.{r}", lang), count=n))}</span>'
+        for r, n in tally_results(x)) for x in detailed]
+    ids = ", ".join(_h_id(x.check_id) for x in others)
+    if len(others) <= INLINE_CHECKS:
+        parts += [ids] if ids else []
+    else:
+        key = "c.other_checks" if detailed else "c.checks_count"
+        parts.append(f'<details class="more"><summary>{_h(t(key, lang, count=len(others)))}</summary>{ids}</details>')
+    return "<td>" + "; ".join(parts) + "</td>"
 
 
 def _h_id(check_id: str) -> str:
@@ -195,10 +193,13 @@ def _h_check(section: CheckSection, lang: str) -> Iterator[str]:
     if section.failures and section.remediation:
         yield f'<p class="remedy"><strong>{_h(t("c.remedies", lang))}:</strong> {_h_rich(section.remediation)}</p>'
     if section.failures:
-        yield f'<h5>{_h(t("c.failures", lang))}</h5><ul class="failures">'
+        yield f'<ul class="failures" aria-label="{_h(t("c.failures", lang))}">'
         for detail, failures in failures_by_detail(section):
-            places = "; ".join(f"{_h_loc(f.location)} <code>{_h(f.resource)}</code>" for f in failures)
-            yield f"<li>{_h(detail)}: {places}</li>" if detail else f"<li>{places}</li>"
+            places = "; ".join(f"{_h_loc(file)}: {lines_text(group)}" for file, group in by_file(failures))
+            # Resource names: folded on screen, left out on paper (file:line says where).
+            names = (f'<details class="names"><summary>{_h(t("c.resource_names", lang, count=len(failures)))}'
+                     "</summary>" + ", ".join(f"<code>{_h(f.resource)}</code>" for f in failures) + "</details>")
+            yield f"<li>{_h(detail) + ': ' if detail else ''}{places} {names}</li>"
         yield "</ul>"
     for heading, cols, cells in check_tables(section, lang):
         yield f"<h5>{_h(heading)}</h5>"

@@ -160,18 +160,16 @@ _TABLE = {
     "c.info.checkset": {"en": "Check set (SHA-256)", "ja": "チェックセット (SHA-256)"},
     "c.info.config": {"en": "Configuration (SHA-256)", "ja": "設定 (SHA-256)"},
     "c.base": {"en": "Every file below is under", "ja": "以下のファイルはすべて次のディレクトリの下にある:"},
-    "c.cis_note": {
-        "en": "Each item's checks also cite NISC or MIC controls; the resources they examined are listed there, "
-              "and the failures by check below.",
-        "ja": "各項目のチェックは NISC または MIC の管理策も参照している。確認したリソースはそちらに、"
-              "不適合は後述のチェック別一覧に示している。",
-    },
     "c.by_check": {"en": "Failures by check", "ja": "チェック別の不適合"},
     "c.by_check_note": {
-        "en": "Each check's failing and suppressed resources, with its remediation once. The controls above "
-              "list them by file and line.",
-        "ja": "チェックごとの不適合・抑止のリソースと対処方法。上の各管理策にはファイルと行で示している。",
+        "en": "Each check with failing or suppressed resources, once, with its remediation: the controls above "
+              "and the CIS items refer to it by id.",
+        "ja": "不適合・抑止のリソースがあるチェックごとに、対処方法と箇所を一度だけ示す。上の管理策と CIS 項目は"
+              "チェック ID でここを参照している。",
     },
+    "c.check_result": {"en": "{result} {count}", "ja": "{result}{count}件"},
+    "c.checks_count": {"en": "{count} checks", "ja": "チェック {count} 件"},
+    "c.other_checks": {"en": "{count} other checks", "ja": "他 {count} 件のチェック"},
     "c.resource_names": {"en": "Resource names ({count})", "ja": "リソース名（{count} 件）"},
     "c.suppressions": {"en": "Suppressed findings", "ja": "抑止された検出事項"},
     "c.partial": {"en": "Only partly checkable from IaC: {reason}", "ja": "IaC で確認できるのは一部のみ: {reason}"},

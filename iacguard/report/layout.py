@@ -11,49 +11,60 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
-from .compliance import STATUSES, CheckSection, Compliance, ControlRow, Evidence, Failure, Group, Part
+from .compliance import STATUSES, CheckSection, Compliance, ControlRow, Failure, Group, Part
 from .i18n import t
 
 # Check-authored text marks code with backticks; nothing else is markup.
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
+# A control names at most this many checks that found nothing; more are
+# counted, their ids folded (HTML) so a row stays a line or two on paper.
+INLINE_CHECKS = 3
+
+
 @dataclass(frozen=True)
-class EvidenceLine:
-    """What one check found for one control, compactly: the resources in
-    each outcome as ``file: line, line`` (complete, and short on paper)."""
+class Tally:
+    """What one check citing a control found: resources failing, suppressed
+    and passing. A check with failures or suppressions has its section in
+    "Failures by check", where every one is listed by file and line."""
 
     check_id: str
-    result: str  # fail | suppressed | pass
-    by_file: List[Tuple[str, List[int]]]
-    entries: List[Evidence]
+    failed: int = 0
+    suppressed: int = 0
+    passed: int = 0
 
     @property
-    def count(self) -> int:
-        return len(self.entries)
+    def detailed(self) -> bool:
+        return bool(self.failed or self.suppressed)
 
 
-RESULTS = ("fail", "suppressed", "pass")
-
-
-def evidence_lines(row: ControlRow) -> List[EvidenceLine]:
-    grouped: Dict[Tuple[str, str], List[Evidence]] = defaultdict(list)
+def tallies(row: ControlRow) -> Tuple[List[Tally], List[Tally]]:
+    """The row's checks with failures or suppressions, and the others, each
+    in the order the row names them."""
+    counts: Dict[str, Dict[str, int]] = {cid: defaultdict(int) for cid in row.checks}
     for e in row.evidence:
-        grouped[(e.check_id, e.result)].append(e)
-    out = []
-    for (check_id, result) in sorted(grouped, key=lambda k: (k[0], RESULTS.index(k[1]))):
-        entries = sorted(set(grouped[(check_id, result)]), key=lambda e: (e.file, e.line, e.resource))
-        files: Dict[str, List[int]] = {}
-        for e in entries:
-            lines = files.setdefault(e.file, [])
-            if e.line not in lines:
-                lines.append(e.line)
-        out.append(EvidenceLine(check_id, result, list(files.items()), entries))
-    return out
+        counts.setdefault(e.check_id, defaultdict(int))[e.result] += 1
+    out = [Tally(cid, c["fail"], c["suppressed"], c["pass"]) for cid, c in counts.items()]
+    return [x for x in out if x.detailed], [x for x in out if not x.detailed]
 
 
-def lines_text(lines: Sequence[int]) -> str:
-    return ", ".join(str(n) for n in lines)
+def tally_results(tally: Tally) -> List[Tuple[str, int]]:
+    """(result, count) of a detailed check, failures first."""
+    return [(result, n) for result, n in (("fail", tally.failed), ("suppressed", tally.suppressed)) if n]
+
+
+def by_file(failures: Sequence[Failure]) -> List[Tuple[str, List[Failure]]]:
+    """Failures by file, in order of first appearance: ``file: line, line``
+    says where each one is, once per file."""
+    grouped: Dict[str, List[Failure]] = {}
+    for f in failures:
+        grouped.setdefault(f.file, []).append(f)
+    return list(grouped.items())
+
+
+def lines_text(failures: Sequence[Failure]) -> str:
+    return ", ".join(dict.fromkeys(str(f.line) for f in failures if f.line > 0))
 
 
 def failures_by_detail(section: CheckSection) -> List[Tuple[str, List[Failure]]]:
@@ -80,16 +91,19 @@ def check_tables(section: CheckSection, lang: str) -> List[Tuple[str, List[str],
     return tables
 
 
+DASH = "—"
+
+
 def overview(row: ControlRow) -> List[Tuple[str, str]]:
-    dash = "—"
-    examined_count = str(row.examined_count) if row.checks else dash
-    return [("id", row.id), ("text", row.title), ("status", row.status),
-            ("ids", ", ".join(row.checks)) if row.checks else ("text", dash), ("num", examined_count)]
+    """The row's cells but its checks (each renderer lays those out: linked,
+    counted, folded)."""
+    examined_count = str(row.examined_count) if row.checks else DASH
+    return [("id", row.id), ("text", row.title), ("status", row.status), ("num", examined_count)]
 
 
 def overview_heads(part: Part, lang: str) -> List[str]:
     first, second = ("col.item", "col.looks_for") if part.key == "cis" else ("col.id", "col.control")
-    return [t(k, lang) for k in (first, second, "col.status", "col.checks", "col.examined")]
+    return [t(k, lang) for k in (first, second, "col.status", "col.examined", "col.checks")]
 
 
 def group_notes(group: Group) -> List[Tuple[List[str], str]]:
@@ -102,18 +116,16 @@ def group_notes(group: Group) -> List[Tuple[List[str], str]]:
     return [(ids, note) for note, ids in by_note.items()]
 
 
-def details_shown(part: Part) -> bool:
-    """CIS items cite the same checks as the NISC and MIC controls, whose
-    details already hold every piece of evidence: not repeated there."""
-    return part.key != "cis"
-
-
 def status_counts(model: Compliance) -> Tuple[List[str], List[List[str]]]:
     heads = [t("col.status", model.lang)] + [p.title for p in model.parts]
     counts = [p.counts() for p in model.parts]
     rows = [[status] + [str(c[status]) for c in counts] for status in STATUSES]
     rows.append(["total"] + [str(sum(c.values())) for c in counts])
     return heads, rows
+
+
+def intro(m: Compliance) -> str:
+    return t("c.intro", m.lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run)
 
 
 def about(m: Compliance) -> List[Tuple[str, str, str]]:

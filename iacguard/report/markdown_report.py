@@ -8,22 +8,24 @@ from typing import Iterable, Iterator, Sequence
 
 from ..findings import SEVERITIES
 from .common import location, one_line, xml_safe
-from .compliance import STATUSES, Compliance, build
+from .compliance import STATUSES, Compliance, ControlRow, Failure, build
 from .i18n import t
 from .layout import (
     CODE_SPAN,
-    EvidenceLine,
+    DASH,
     about,
+    by_file,
     check_tables,
-    details_shown,
-    evidence_lines,
     failures_by_detail,
     group_notes,
+    intro,
     joined,
     lines_text,
     overview,
     overview_heads,
     status_counts,
+    tallies,
+    tally_results,
 )
 from .model import Report
 
@@ -81,10 +83,10 @@ def pieces(report: Report) -> Iterator[str]:
 
 def _markdown_lines(m: Compliance) -> Iterator[str]:
     lang = m.lang
-    yield from [f"# {_md(t('c.title', lang))}", "",
-                _md(t("c.intro", lang, version=m.version, files=m.files, resources=m.resources, checks=m.checks_run)),
-                "", *[f"- {_md(label)}: {_md_cell(kind, value, lang)}" for label, kind, value in about(m)], "",
-                *([_md(t("c.base", lang)) + " " + _md_code(m.base), ""] if m.base else []), f"## {_md(t('c.summary', lang))}", "", f"### {_md(t('c.status_counts', lang))}", ""]
+    yield from [f"# {_md(t('c.title', lang))}", "", _md(intro(m)), "",
+                *[f"- {_md(label)}: {_md_cell(kind, value, lang)}" for label, kind, value in about(m)], "",
+                *([_md(t("c.base", lang)) + " " + _md_code(m.base), ""] if m.base else []),
+                f"## {_md(t('c.summary', lang))}", "", f"### {_md(t('c.status_counts', lang))}", ""]
     heads, rows = status_counts(m)
     yield from _md_table([_md(h) for h in heads],
                          [[f"**{_md(t('col.total', lang))}**" if r[0] == "total" else _md(t(f"status.{r[0]}", lang))]
@@ -101,22 +103,15 @@ def _markdown_lines(m: Compliance) -> Iterator[str]:
     yield from ["", _md(t("c.catalogue_note", lang)), ""]
     for part in m.parts:
         yield from [f"## {_md(part.title)}", ""]
-        if not details_shown(part):
-            yield from [_md(t("c.cis_note", lang)), ""]
         for group in part.groups:
             yield from [f"### {_md(group.title)}", ""]
             yield from _md_table([_md(h) for h in overview_heads(part, lang)],
-                                 ([_md_cell(k, v, lang) for k, v in overview(row)] for row in group.rows),
-                                 numeric=[4])
+                                 ([_md_cell(k, v, lang) for k, v in overview(row)] + [_md_checks(row, lang)]
+                                  for row in group.rows), numeric=[3])
             notes = group_notes(group)
             if notes:
                 yield from [f"- {', '.join(_md_code(i) for i in ids)}: {_md(note)}" for ids, note in notes]
                 yield ""
-            for row in group.rows:
-                if row.detailed and details_shown(part):
-                    yield from [f"#### {_md(row.label)} — {_md(t(f'status.{row.status}', lang))}", ""]
-                    yield from [f"- {_md_evidence(item, lang)}" for item in evidence_lines(row)]
-                    yield ""
     if m.checks:
         yield from [f"## {_md(t('c.by_check', lang))}", "", _md(t("c.by_check_note", lang)), ""]
     for section in m.checks:
@@ -127,7 +122,8 @@ def _markdown_lines(m: Compliance) -> Iterator[str]:
         if section.failures:
             yield from [f"**{_md(t('c.failures', lang))}**", ""]
             for detail, failures in failures_by_detail(section):
-                places = "; ".join(f"{_md_code(f.location)} {_md_code(f.resource)}" for f in failures)
+                places = "; ".join(f"{_md_code(file)}: {lines_text(group)} ({_md_names(group)})"
+                                   for file, group in by_file(failures))
                 yield f"- {_md(detail)}: {places}" if detail else f"- {places}"
             yield ""
         for heading, cols, cells in check_tables(section, lang):
@@ -142,6 +138,19 @@ def _markdown_lines(m: Compliance) -> Iterator[str]:
     yield from ["---", "", _md(t("c.footer", lang, version=m.version)), ""]
 
 
-def _md_evidence(item: EvidenceLine, lang: str) -> str:
-    files = "; ".join(f"{_md_code(file)}: {lines_text(lines)}" for file, lines in item.by_file)
-    return f"{_md_code(item.check_id)} {_md(t(f'result.{item.result}', lang))} ({item.count}): {files}"
+def _md_names(failures: Iterable[Failure]) -> str:
+    return ", ".join(_md_code(f.resource) for f in failures)
+
+
+def _md_checks(row: ControlRow, lang: str) -> str:
+    """The checks cell: each check with failures or suppressions with its
+    counts (its section says where), then the others."""
+    if not row.checks:
+        return DASH
+    detailed, others = tallies(row)
+    parts = [f"{_md_code(x.check_id)} " + " ".join(
+        _md(t("c.check_result", lang, result=t(f"result.{r}", lang), count=n)) for r, n in tally_results(x))
+        for x in detailed]
+    if others:
+        parts.append(", ".join(_md_code(x.check_id) for x in others))
+    return "; ".join(parts)
