@@ -30,17 +30,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .model import Report
-from .compliance import Compliance, ControlRow, build
 from .common import encodable, xml_safe
-from .i18n import t
+from .compliance import Compliance, ControlRow, build
+from .i18n import both, t
+from .model import Report
 
-SIGNERS = (("setter", "設定者", "Setter"), ("manager", "設定管理者", "Setting manager"))
-SIGN_FIELDS = (("name", "氏名", "name"), ("date", "日付", "date"), ("result", "結果", "result"),
-               ("comment", "コメント", "comment"))
-RESULTS = ("確認済 / confirmed", "要修正 / needs fix", "対象外 / not applicable")
-REVIEW_CARRIED = "引継ぎ / carried over"
-REVIEW_AGAIN = "要再確認 / review again"
+SIGNERS = ("setter", "manager")
+SIGN_FIELDS = ("name", "date", "result", "comment")
+RESULTS = tuple(both(f"wb.result.{r}") for r in ("confirmed", "needs_fix", "not_applicable"))
+REVIEW_CARRIED = both("wb.review.carried")
+REVIEW_AGAIN = both("wb.review.again")
 # Excel refuses a cell longer than this.
 MAX_CELL = 32_767
 _SHEETS = {"nisc": "NISC", "mic": "MIC", "cis": "CIS", "other": "Other"}
@@ -53,22 +52,29 @@ class Column:
     width: int
 
 
+def _sign_heading(signer: str, name: str) -> str:
+    """``設定者氏名 / Setter name``."""
+    signer_key, field_key = f"wb.signer.{signer}", f"wb.field.{name}"
+    return f"{t(signer_key, 'ja')}{t(field_key, 'ja')} / {t(signer_key, 'en')} {t(field_key, 'en')}"
+
+
+# A previous workbook's sign-offs are found by these headings: they must not change.
 COLUMNS: Tuple[Column, ...] = (
-    Column("control", "管理策 ID / Control", 18),
-    Column("group", "区分 / Group", 24),
-    Column("requirement_ja", "要求事項 (日本語)", 40),
-    Column("requirement_en", "Requirement (English)", 40),
-    Column("checks", "チェック ID / Checks", 20),
-    Column("status", "判定 / Status", 16),
-    Column("evidence", "証跡 / Evidence (file:line)", 48),
-    Column("commit", "コミット / Commit", 14),
-    *(Column(f"{signer}_{name}", f"{ja}{fja} / {en} {fen}", 30 if name == "comment" else 16)
-      for signer, ja, en in SIGNERS for name, fja, fen in SIGN_FIELDS),
-    Column("review", "再確認 / Review", 18),
-    Column("digest", "照合キー / Match key", 20),
+    Column("control", both("wb.col.control"), 18),
+    Column("group", both("wb.col.group"), 24),
+    Column("requirement_ja", t("wb.col.requirement", "ja"), 40),
+    Column("requirement_en", t("wb.col.requirement", "en"), 40),
+    Column("checks", both("wb.col.checks"), 20),
+    Column("status", both("col.status"), 16),
+    Column("evidence", both("wb.col.evidence"), 48),
+    Column("commit", both("wb.commit"), 14),
+    *(Column(f"{signer}_{name}", _sign_heading(signer, name), 30 if name == "comment" else 16)
+      for signer in SIGNERS for name in SIGN_FIELDS),
+    Column("review", both("wb.col.review"), 18),
+    Column("digest", both("wb.col.digest"), 20),
 )
 _INDEX = {c.key: i + 1 for i, c in enumerate(COLUMNS)}
-SIGN_OFF_KEYS = tuple(f"{signer}_{name}" for signer, _, _ in SIGNERS for name, _, _ in SIGN_FIELDS)
+SIGN_OFF_KEYS = tuple(f"{signer}_{name}" for signer in SIGNERS for name in SIGN_FIELDS)
 
 
 def _evidence(row: ControlRow) -> str:
@@ -92,10 +98,10 @@ def _rows(ja: Compliance, en: Compliance) -> Dict[str, List[Tuple[str, ControlRo
     """Sheet name -> (group title, Japanese row, English row); both models are
     built from the same report, so they have the same rows in the same order."""
     sheets: Dict[str, List[Tuple[str, ControlRow, ControlRow]]] = {}
-    for part_ja, part_en in zip(ja.parts, en.parts):
+    for part_ja, part_en in zip(ja.parts, en.parts, strict=True):
         rows = sheets.setdefault(_SHEETS.get(part_ja.key, part_ja.key), [])
-        for group_ja, group_en in zip(part_ja.groups, part_en.groups):
-            for row_ja, row_en in zip(group_ja.rows, group_en.rows):
+        for group_ja, group_en in zip(part_ja.groups, part_en.groups, strict=True):
+            for row_ja, row_en in zip(group_ja.rows, group_en.rows, strict=True):
                 rows.append((group_ja.title if ja.lang == "ja" else group_en.title, row_ja, row_en))
     return sheets
 
@@ -128,16 +134,17 @@ def read_sign_offs(data: bytes) -> SignOffs:
             if positions["control"] is None or positions["digest"] is None:
                 continue
             for values in rows:
-                def cell(key: str) -> object:
-                    index = positions.get(key)
-                    return values[index] if index is not None and index < len(values) else None
-
-                signed = {k: cell(k) for k in SIGN_OFF_KEYS if cell(k) not in (None, "")}
-                if signed and cell("control"):
-                    found[(sheet.title, str(cell("control")))] = (str(cell("digest") or ""), signed)
+                cells = {key: _cell(values, index) for key, index in positions.items()}
+                signed = {k: cells[k] for k in SIGN_OFF_KEYS if cells[k] not in (None, "")}
+                if signed and cells["control"]:
+                    found[(sheet.title, str(cells["control"]))] = (str(cells["digest"] or ""), signed)
     finally:
         book.close()
     return found
+
+
+def _cell(values: Sequence[object], index: Optional[int]) -> object:
+    return values[index] if index is not None and index < len(values) else None
 
 
 def render(report: Report, carried: Optional[SignOffs] = None) -> bytes:
@@ -156,23 +163,23 @@ def render(report: Report, carried: Optional[SignOffs] = None) -> bytes:
 
 
 def _summary(sheet: Worksheet, report: Report, ja: Compliance) -> None:
-    sheet.title = "概要 Summary"
+    sheet.title = both("wb.summary", " ")
     info = report.info
     counts = {status: 0 for status in ("fail", "pass", "not_applicable", "no_check", "not_checkable")}
     for part in ja.parts:
         for status, count in part.counts().items():
             counts[status] += count
     rows: List[Tuple[str, object]] = [
-        ("ツール / Tool", f"iacguard {report.tool_version}"),
-        ("実施日時 / Scanned at", info.started),
-        ("対象 / Paths", "\n".join(info.paths)),
-        ("コミット / Commit", info.commit + (" (未コミットの変更あり / uncommitted changes)" if info.dirty else "")),
-        ("チェックセット / Check set (SHA-256)", info.checkset_digest),
-        ("設定 / Configuration (SHA-256)", info.config_digest),
-        ("ファイル数 / Files", report.summary.files),
-        ("リソース数 / Resources", report.summary.resources),
-        ("実行したチェック数 / Checks run", report.summary.checks_run),
-        *((f"{t(f'status.{status}', 'ja')} / {t(f'status.{status}', 'en')}", count) for status, count in counts.items()),
+        (both("wb.tool"), f"iacguard {report.tool_version}"),
+        (both("c.info.started"), info.started),
+        (both("wb.paths"), "\n".join(info.paths)),
+        (both("wb.commit"), info.commit + (f" ({both('wb.dirty')})" if info.dirty else "")),
+        (both("wb.checkset"), info.checkset_digest),
+        (both("wb.config"), info.config_digest),
+        (both("wb.files"), report.summary.files),
+        (both("wb.resources"), report.summary.resources),
+        (both("wb.checks_run"), report.summary.checks_run),
+        *((both(f"status.{status}"), count) for status, count in counts.items()),
     ]
     for row in rows:
         _append(sheet, list(row))
@@ -232,15 +239,15 @@ def _append(sheet: Worksheet, values: List[object]) -> None:
 def _validate(sheet: Worksheet) -> None:
     last = max(sheet.max_row, 2) + 500  # room for rows an auditor adds by hand
     results = DataValidation(type="list", formula1='"' + ",".join(RESULTS) + '"', allow_blank=True,
-                             showErrorMessage=True, errorTitle="結果 / Result",
-                             error="一覧から選ぶ / choose from the list")
+                             showErrorMessage=True, errorTitle=both("wb.valid.result"),
+                             error=both("wb.valid.choose"))
     dates = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                           showErrorMessage=True, errorTitle="日付 / Date",
-                           error="日付を入力する (YYYY-MM-DD) / enter a date")
+                           showErrorMessage=True, errorTitle=both("wb.valid.date"),
+                           error=both("wb.valid.enter_date"))
     names = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="100", allow_blank=True)
     for validation in (results, dates, names):
         sheet.add_data_validation(validation)
-    for signer, _, _ in SIGNERS:
+    for signer in SIGNERS:
         for name, validation in (("result", results), ("date", dates), ("name", names)):
             letter = get_column_letter(_INDEX[f"{signer}_{name}"])
             validation.add(f"{letter}2:{letter}{last}")
