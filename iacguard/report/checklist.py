@@ -44,7 +44,7 @@ def text_rows(checks: Sequence[Check], lang: str = "en") -> List[str]:
               t("explain.formats", lang), t("checklist.check", lang))
     rows = [(c.id, c.severity, c.provider, ",".join(c.formats), c.text("title", lang)) for c in checks]
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    return ["  ".join([*(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)), row[-1]])
+    return ["  ".join([*(cell + " " * (w - _width(cell)) for cell, w in zip(row[:-1], widths, strict=True)), row[-1]])
             for row in [header, *rows]]
 
 

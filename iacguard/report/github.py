@@ -18,9 +18,9 @@ from types import MappingProxyType
 from typing import Dict, Iterator
 
 from ..findings import Finding
-from .model import Report
 from .common import LEVEL, by_priority, encodable, message, summary_line, terminal_safe
 from .i18n import t
+from .model import Report
 
 ANNOTATIONS_SHOWN_PER_KIND = 10
 _COMMAND = MappingProxyType({"error": "error", "warning": "warning", "note": "notice"})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator
 
-from .model import Report
 from .common import Converted, json_pieces
+from .model import Report
 
 
 def finding_dict(finding: Any, lang: str) -> Dict[str, Any]:

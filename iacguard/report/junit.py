@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterator, List
 
 from ..findings import PARSE_ERROR_ID, Finding
-from .model import Report
-from .common import (Examined, examined, location, message, parse_errors, suppression_reason,
-                     worst_severity, xml_safe)
+from .common import Examined, examined, location, message, parse_errors, suppression_reason, worst_severity, xml_safe
 from .i18n import t
+from .model import Report
 
 
 @dataclass

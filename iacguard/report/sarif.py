@@ -12,8 +12,8 @@ important part and says so in a tool execution notification.
 from __future__ import annotations
 
 import codecs
-import os
 import hashlib
+import os
 import re
 import tempfile
 import zlib
@@ -25,10 +25,9 @@ from urllib.parse import quote
 
 from ..engine.checks import Check, known_controls
 from ..findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding
-from .model import Report
-from .common import (LEVEL, Converted, by_priority, json_pieces, message, suppression_kind, suppression_reason,
-                     truncate)
+from .common import LEVEL, Converted, by_priority, json_pieces, message, suppression_kind, suppression_reason, truncate
 from .i18n import t
+from .model import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"

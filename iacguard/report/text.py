@@ -14,9 +14,9 @@ from types import MappingProxyType
 from typing import Iterator, List
 
 from ..findings import Finding
-from .model import Report
 from .common import encodable, message, provenance_text, summary_line, terminal_safe
 from .i18n import t
+from .model import Report
 
 _COLOURS = MappingProxyType({"CRITICAL": "1;35", "HIGH": "1;31", "MEDIUM": "33", "LOW": "36",
                              "file": "1", "dim": "2", "summary": "1"})
@@ -51,7 +51,8 @@ def _lines(report: Report) -> Iterator[str]:
         yield paint(terminal_safe(file), "file")
         for f in group:
             severity = paint(f"{f.severity:<8}", f.severity)
-            below = "" if id(f) in failing else "  " + t("text.below_threshold", lang, threshold=report.severity_threshold)
+            below = ("" if id(f) in failing else
+                     "  " + t("text.below_threshold", lang, threshold=report.severity_threshold))
             yield (f"  {terminal_safe(f.file)}:{f.line}  {severity} {f.check_id}  "
                    f"{terminal_safe(f.text('title', lang))}{below}")
             if f.resource:
