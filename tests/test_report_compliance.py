@@ -4,6 +4,7 @@ Japanese."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -11,16 +12,15 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
+from conftest import git, init_git_repository
+from test_report_support import EXAMPLES, HOSTILE, ROOT, check, examples_report, finding, parse_error, report
 
 from iacguard.cli import main
 from iacguard.engine.checks import known_controls, load_checks
 from iacguard.findings import Passed
 from iacguard.report import ScanInfo, writer
-from iacguard.scan import select_checks
 from iacguard.report.compliance import STATUSES, build
-from conftest import git, init_git_repository
-from test_report_support import (EXAMPLES, HOSTILE, ROOT, check, examples_report, finding, parse_error,
-                                 report)
+from iacguard.scan import select_checks
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -82,7 +82,8 @@ def test_statuses_follow_the_checks_and_the_catalogue() -> None:
         [(failing.failures[0].check_id, 'Set `acl = "private"`.')]
     assert [(s.reason, s.kind) for s in rows["NISC-4.1.4-3"].suppressions] == [("bastion, closed by NACL", "inSource")]
     nisc = next(p for p in model.parts if p.key == "nisc")
-    assert [g.title for g in nisc.groups][:2] == ["4.1.1 Identity and access management", "4.1.2 Logging and monitoring"]
+    assert [g.title for g in nisc.groups][:2] == ["4.1.1 Identity and access management",
+                                                  "4.1.2 Logging and monitoring"]
     assert sum(nisc.counts().values()) == sum(1 for e in _controls().values() if e.get("section"))
 
 
@@ -90,7 +91,7 @@ def test_markdown_has_the_summary_first_and_every_status() -> None:
     text = writer("markdown")(_scenario())
     lines = text.splitlines()
     assert lines[0] == "# IaC security compliance report"
-    headings = [l for l in lines if l.startswith("## ")]
+    headings = [line for line in lines if line.startswith("## ")]
     assert headings[0] == "## Summary" and headings[-1] == "## Files that could not be parsed"
     summary = text.split("## NISC")[0]
     for status in ("Fail", "Pass", "Not applicable", "No check yet", "Not checkable from IaC"):
@@ -103,7 +104,7 @@ def test_markdown_has_the_summary_first_and_every_status() -> None:
     assert "bastion, closed by NACL" in text
     # every table row has as many cells as its header
     for block in re.split(r"\n\n", text):
-        rows = [l for l in block.splitlines() if l.startswith("| ")]
+        rows = [line for line in block.splitlines() if line.startswith("| ")]
         cells = {len(re.findall(r"(?<!\\)\|", r)) for r in rows}
         assert len(cells) <= 1, block
 
@@ -130,7 +131,7 @@ def test_markdown_neutralises_hostile_text() -> None:
     assert not re.search(r"(?<!\\)\]\(javascript:", text) and not re.search(r"(?<!\\)\*bold", text)
     assert not any(ch in text for ch in "\r\x00\x07\x1b\x0b\x0c\ufffe")
     for block in re.split(r"\n\n", text):
-        rows = [l for l in block.splitlines() if l.startswith("| ")]
+        rows = [line for line in block.splitlines() if line.startswith("| ")]
         cells = {len(re.findall(r"(?<!\\)\|", r)) for r in rows}
         assert len(cells) <= 1, block
 
@@ -368,3 +369,36 @@ def test_the_header_names_the_commit_and_uncommitted_changes(tmp_path: Path, run
     (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  acl = "private"\n}\n')
     code, out, _ = run(["scan", ".", "--format", "markdown", "--check", "IACG-AWS-001"], tmp_path)
     assert f"- Git commit: `{head} (with uncommitted changes)`" in out
+
+
+TERRAGOAT = ROOT.parent / "shared" / "corpus" / "terragoat"
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+@pytest.mark.skipif(not TERRAGOAT.is_dir(), reason="the shared corpus is not present")
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_large_report_prints_on_few_pages_with_every_failure(tmp_path: Path, lang: str) -> None:
+    """terragoat (about 250 failures of 140 checks) prints to 15 A4 pages or
+    fewer, and every failing resource's file and line is outside anything
+    folded (paper shows it)."""
+    page, record = tmp_path / "report.html", tmp_path / "findings.json"
+    code = main(["scan", str(TERRAGOAT), "--lang", lang, "--no-cache", "--format", "html", "--output", str(page),
+                 "--format", "json", "--output", str(record)])
+    assert code == 1
+    text = re.sub(r'<details class="names">.*?</details>', "", page.read_text(encoding="utf-8"), flags=re.S)
+    sections = {m.group(1): re.sub(r"<[^>]+>", "", m.group(2)) for m in
+                re.finditer(r'<article class="check" id="check-([^"]+)">(.*?)</article>', text, re.S)}
+    failures = [f for f in json.loads(record.read_text(encoding="utf-8"))["findings"] if not f["suppressed"]]
+    assert len(failures) > 200
+    for f in failures:
+        file = f["file"].split("/terraform/", 1)[1]  # the header names the directory they share
+        lines = {n.strip() for run in re.findall(re.escape(file) + r": ([0-9, ]+)", sections[f["check_id"].lower()])
+                 for n in run.split(",")}
+        assert str(f["line"]) in lines, (f["check_id"], f["file"], f["line"])
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}", page.as_uri()],
+                   capture_output=True, timeout=300, check=False)
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
+    assert 0 < pages <= 15, pages

@@ -8,6 +8,7 @@ import string
 from pathlib import Path
 
 import pytest
+from test_report_support import examples_report
 
 import iacguard.report as report_package
 from iacguard.engine.checks import known_controls, load_checks
@@ -15,7 +16,6 @@ from iacguard.findings import SEVERITIES
 from iacguard.report import FORMATS, writer
 from iacguard.report.compliance import STATUSES
 from iacguard.report.i18n import LANGS, MESSAGES, t
-from test_report_support import examples_report
 
 REPORT_DIR = Path(report_package.__file__).parent
 
