@@ -402,3 +402,16 @@ def test_a_large_report_prints_on_few_pages_with_every_failure(tmp_path: Path, l
                    capture_output=True, timeout=300, check=False)
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
     assert 0 < pages <= 15, pages
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_a_failure_without_a_line_names_its_file_alone(fmt: str) -> None:
+    checks = [check("IACG-AWS-001", controls=["NISC-4.1.5-1"])]
+    findings = [finding("IACG-AWS-001", resource="aws_s3_bucket.b", file="web/s3.tf", line=0,
+                        message="IACG-AWS-001 title (acl = public-read)")]
+    text = writer(fmt)(report(findings, [], checks))
+    line = next(x for x in text.splitlines() if "(acl = public-read)" in x)
+    if fmt == "markdown":
+        assert line == "- (acl = public-read): `s3.tf` (`aws_s3_bucket.b`)"  # web/ is said once, in the header
+    else:
+        assert "<li>(acl = public-read): <code class=\"loc\">s3.tf</code> <details class=\"names\">" in line

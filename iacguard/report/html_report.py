@@ -23,12 +23,10 @@ from .layout import (
     group_notes,
     intro,
     joined,
-    lines_text,
     overview,
     overview_heads,
     status_counts,
     tallies,
-    tally_results,
 )
 from .model import Report
 
@@ -172,7 +170,7 @@ def _h_checks(row: ControlRow, lang: str) -> str:
     detailed, others = tallies(row)
     parts = [f'<a href="#check-{_h(slug(x.check_id))}">{_h_id(x.check_id)}</a> ' + " ".join(
         f'<span class="result-{r}">{_h(t("c.check_result", lang, result=t(f"result.{r}", lang), count=n))}</span>'
-        for r, n in tally_results(x)) for x in detailed]
+        for r, n in x.results()) for x in detailed]
     ids = ", ".join(_h_id(x.check_id) for x in others)
     if len(others) <= INLINE_CHECKS:
         parts += [ids] if ids else []
@@ -195,7 +193,8 @@ def _h_check(section: CheckSection, lang: str) -> Iterator[str]:
     if section.failures:
         yield f'<ul class="failures" aria-label="{_h(t("c.failures", lang))}">'
         for detail, failures in failures_by_detail(section):
-            places = "; ".join(f"{_h_loc(file)}: {lines_text(group)}" for file, group in by_file(failures))
+            places = "; ".join(f"{_h_loc(file)}: {lines}" if lines else _h_loc(file)
+                               for file, lines, _ in by_file(failures))
             # Resource names: folded on screen, left out on paper (file:line says where).
             names = (f'<details class="names"><summary>{_h(t("c.resource_names", lang, count=len(failures)))}'
                      "</summary>" + ", ".join(f"<code>{_h(f.resource)}</code>" for f in failures) + "</details>")

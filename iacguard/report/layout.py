@@ -1,5 +1,6 @@
-"""What the Markdown and HTML compliance reports lay out alike: evidence
-grouped by check and outcome, the overview table's cells, the header rows.
+"""What the Markdown and HTML compliance reports lay out alike: a control's
+checks counted, a check's failures by what is wrong and by file, the
+overview table's cells, the header rows.
 Each cell is (kind, text); the kind tells a renderer how to show it:
 ``text`` (prose), ``code`` (resources), ``loc`` (file:line, never broken
 inside a name or number), ``id``/``ids``, ``status``, ``num``, ``rich``."""
@@ -32,11 +33,14 @@ class Tally:
     check_id: str
     failed: int = 0
     suppressed: int = 0
-    passed: int = 0
 
     @property
     def detailed(self) -> bool:
         return bool(self.failed or self.suppressed)
+
+    def results(self) -> List[Tuple[str, int]]:
+        """(result, count), failures first, of what it has."""
+        return [(result, n) for result, n in (("fail", self.failed), ("suppressed", self.suppressed)) if n]
 
 
 def tallies(row: ControlRow) -> Tuple[List[Tally], List[Tally]]:
@@ -45,26 +49,18 @@ def tallies(row: ControlRow) -> Tuple[List[Tally], List[Tally]]:
     counts: Dict[str, Dict[str, int]] = {cid: defaultdict(int) for cid in row.checks}
     for e in row.evidence:
         counts.setdefault(e.check_id, defaultdict(int))[e.result] += 1
-    out = [Tally(cid, c["fail"], c["suppressed"], c["pass"]) for cid, c in counts.items()]
+    out = [Tally(cid, c["fail"], c["suppressed"]) for cid, c in counts.items()]
     return [x for x in out if x.detailed], [x for x in out if not x.detailed]
 
 
-def tally_results(tally: Tally) -> List[Tuple[str, int]]:
-    """(result, count) of a detailed check, failures first."""
-    return [(result, n) for result, n in (("fail", tally.failed), ("suppressed", tally.suppressed)) if n]
-
-
-def by_file(failures: Sequence[Failure]) -> List[Tuple[str, List[Failure]]]:
-    """Failures by file, in order of first appearance: ``file: line, line``
-    says where each one is, once per file."""
+def by_file(failures: Sequence[Failure]) -> List[Tuple[str, str, List[Failure]]]:
+    """(file, its lines as ``10, 20``, its failures), files in order of first
+    appearance: each place is said once, the file once for all its lines."""
     grouped: Dict[str, List[Failure]] = {}
     for f in failures:
         grouped.setdefault(f.file, []).append(f)
-    return list(grouped.items())
-
-
-def lines_text(failures: Sequence[Failure]) -> str:
-    return ", ".join(dict.fromkeys(str(f.line) for f in failures if f.line > 0))
+    return [(file, ", ".join(dict.fromkeys(str(f.line) for f in group if f.line > 0)), group)
+            for file, group in grouped.items()]
 
 
 def failures_by_detail(section: CheckSection) -> List[Tuple[str, List[Failure]]]:

@@ -20,12 +20,10 @@ from .layout import (
     group_notes,
     intro,
     joined,
-    lines_text,
     overview,
     overview_heads,
     status_counts,
     tallies,
-    tally_results,
 )
 from .model import Report
 
@@ -122,8 +120,8 @@ def _markdown_lines(m: Compliance) -> Iterator[str]:
         if section.failures:
             yield from [f"**{_md(t('c.failures', lang))}**", ""]
             for detail, failures in failures_by_detail(section):
-                places = "; ".join(f"{_md_code(file)}: {lines_text(group)} ({_md_names(group)})"
-                                   for file, group in by_file(failures))
+                places = "; ".join(f"{_md_code(file)}{': ' + lines if lines else ''} ({_md_names(group)})"
+                                   for file, lines, group in by_file(failures))
                 yield f"- {_md(detail)}: {places}" if detail else f"- {places}"
             yield ""
         for heading, cols, cells in check_tables(section, lang):
@@ -149,7 +147,7 @@ def _md_checks(row: ControlRow, lang: str) -> str:
         return DASH
     detailed, others = tallies(row)
     parts = [f"{_md_code(x.check_id)} " + " ".join(
-        _md(t("c.check_result", lang, result=t(f"result.{r}", lang), count=n)) for r, n in tally_results(x))
+        _md(t("c.check_result", lang, result=t(f"result.{r}", lang), count=n)) for r, n in x.results())
         for x in detailed]
     if others:
         parts.append(", ".join(_md_code(x.check_id) for x in others))
