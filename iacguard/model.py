@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from pathlib import Path as FSPath
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 

@@ -31,7 +31,7 @@ def _account(name: str = "sa", **members: Any) -> Dict[str, Any]:
 
 
 def _line(text: str, fragment: str) -> int:
-    (line,) = [i for i, l in enumerate(text.split("\n"), 1) if fragment in l]
+    (line,) = [i for i, ln in enumerate(text.split("\n"), 1) if fragment in ln]
     return line
 
 

@@ -15,9 +15,20 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, is_unknown
+from iacguard.parsers.arm.expressions import (
+    MAX_EXPRESSION_CHARS,
+    Call,
+    ExpressionError,
+    Index,
+    Literal,
+    Member,
+    Session,
+    evaluate_text,
+    is_expression,
+    literal_text,
+    parse_expression,
+)
 from iacguard.parsers.arm.resources import parse_arm
-from iacguard.parsers.arm.expressions import (MAX_EXPRESSION_CHARS, Call, ExpressionError, Index, Literal, Member,
-                                              Session, evaluate_text, is_expression, literal_text, parse_expression)
 from iacguard.parsers.arm.template import CopyScope, TemplateScope
 from iacguard.parsers.arm.values import MaybeDict, ResourceRef, Target
 

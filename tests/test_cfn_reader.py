@@ -12,8 +12,8 @@ from typing import Any, List, Optional
 import pytest
 
 from iacguard.discovery import detect_format, discover
-from iacguard.parsers.cloudformation.document import convert, decode_with_cfn_lint
 from iacguard.parsers.cloudformation.decoder import decode
+from iacguard.parsers.cloudformation.document import convert, decode_with_cfn_lint
 from iacguard.parsers.cloudformation.positioned import PositionedList, PositionedMap, PositionedText, line_table
 from iacguard.source import SourceError, decode_bytes
 
@@ -50,7 +50,7 @@ def _difference(ours: Any, theirs: Any, where: str = "$") -> Optional[str]:
     if isinstance(ours, dict):
         if list(ours) != list(theirs):
             return f"{where}: keys {list(ours)[:5]} != {list(theirs)[:5]}"
-        for (key, value), (their_key, their_value) in zip(ours.items(), theirs.items()):
+        for (key, value), (their_key, their_value) in zip(ours.items(), theirs.items(), strict=True):
             found = _difference(key, their_key, f"{where}.{key}(key)") or \
                 _difference(value, their_value, f"{where}.{key}")
             if found:
@@ -58,7 +58,7 @@ def _difference(ours: Any, theirs: Any, where: str = "$") -> Optional[str]:
     elif isinstance(ours, (list, tuple)):
         if len(ours) != len(theirs):
             return f"{where}: {len(ours)} items != {len(theirs)}"
-        for index, (item, their_item) in enumerate(zip(ours, theirs)):
+        for index, (item, their_item) in enumerate(zip(ours, theirs, strict=True)):
             found = _difference(item, their_item, f"{where}[{index}]")
             if found:
                 return found

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-
 PUBLIC_BUCKET = 'resource "aws_s3_bucket" "b" {\n  acl = "public-read"\n}\n'
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from iacguard.engine.checks import load_checks
 from iacguard.findings import PARSE_ERROR_ID
@@ -16,11 +16,11 @@ HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "_hostile"
 CHECKS = load_checks()
 
 
-def _findings(tmp_path: Path, name: str, limits: Limits = Limits()) -> List[Tuple[str, str, int, str]]:
+def _findings(tmp_path: Path, name: str, limits: Optional[Limits] = None) -> List[Tuple[str, str, int, str]]:
     root = tmp_path / "repo"
     shutil.copytree(HOSTILE / name, root)
     (root / ".git").mkdir()
-    result = scan(ScanOptions(paths=[str(root)], cwd=root, limits=limits), CHECKS)
+    result = scan(ScanOptions(paths=[str(root)], cwd=root, limits=limits or Limits()), CHECKS)
     return [(f.check_id, f.file, f.line, f.message["en"]) for f in result.findings]
 
 
@@ -34,7 +34,8 @@ def test_nested_stack_fan_out_stops_reading_but_keeps_the_parent(tmp_path: Path)
     found = _findings(tmp_path, "cfn-nested-stack-fanout")
     errors = [f for f in found if f[0] == PARSE_ERROR_ID]
     # Every levelN.yaml is also a template of its own whose fan-out hits the limit.
-    assert errors and all(f[3] == "more than 200 nested stacks (max_nested_stacks); the rest are not read" for f in errors)
+    message = "more than 200 nested stacks (max_nested_stacks); the rest are not read"
+    assert errors and all(f[3] == message for f in errors)
     assert ("IACG-AWS-001", "parent.yaml") in {(f[0], f[1]) for f in found}
 
 
@@ -55,7 +56,8 @@ def test_limits_can_be_raised_or_lowered(tmp_path: Path) -> None:
     root.mkdir()
     text = (HOSTILE / "cfn-foreach-bomb" / "template.yaml").read_text(encoding="utf-8")
     for letter in "abc":
-        text = text.replace(", ".join(f"{letter}{i}" for i in range(10, 100)), "").replace(f"{letter}9, ]", f"{letter}9]")
+        text = text.replace(", ".join(f"{letter}{i}" for i in range(10, 100)), "")
+        text = text.replace(f"{letter}9, ]", f"{letter}9]")
     (root / "template.yaml").write_text(text, encoding="utf-8")
     result = scan(ScanOptions(paths=[str(root)], cwd=root, limits=Limits(max_cloudformation_copies=2000)), CHECKS)
     public = [f for f in result.findings if f.check_id == "IACG-AWS-001"]

@@ -12,7 +12,6 @@ import pytest
 import yaml
 from conftest import git, init_git_repository
 
-
 PUBLIC = 'resource "aws_s3_bucket" "b" {{\n  acl = "{acl}"\n}}\n'
 
 
@@ -88,7 +87,7 @@ def test_config_show_says_where_values_come_from(tmp_path: Path, run) -> None:
     (tmp_path / "team.yaml").write_text("allowed_regions: [ap-northeast-1]\n")
     code, out, _ = run(["config", "show", "--config", "team.yaml"], tmp_path)
     assert code == 0
-    lines = {l.split("=")[0].strip(): l for l in out.splitlines() if "=" in l}
+    lines = {ln.split("=")[0].strip(): ln for ln in out.splitlines() if "=" in ln}
     assert "ap-northeast-1" in lines["allowed_regions"] and "team.yaml" in lines["allowed_regions"]
     assert lines["severity_threshold"].rstrip().endswith("# default")
 

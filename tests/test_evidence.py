@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import git, init_git_repository
+from test_report_support import finding
+
 from iacguard import evidence
 from iacguard.report import ScanInfo
-from test_report_support import finding
 
 INFO = ScanInfo("2026-12-06T10:00:00+09:00", ("infra",), "0123abc", False, "c" * 64, "e" * 64)
 

@@ -124,7 +124,8 @@ TF_EXPRESSIONS = [
     "cidrsubnet(\"10.0.0.0/8\", -1, 1)", "cidrhost(\"10.0.0.0/8\", 99999999999999999999)",
     "cidrnetmask(\"::/0\")", "cidrsubnets(\"10.0.0.0/8\", 99, 99)", "jsondecode(\"[\")",
     "jsondecode(\"" + "[" * 1000 + "]" * 1000 + "\")", "jsondecode(\"" + "1" * 5000 + "\")",
-    "jsondecode(\"NaN\")", "jsondecode(\"{\\\"a\\\": 1, \\\"a\\\": 2}\")", "yamldecode(\"!!python/object:os.system x\")",
+    "jsondecode(\"NaN\")", "jsondecode(\"{\\\"a\\\": 1, \\\"a\\\": 2}\")",
+    "yamldecode(\"!!python/object:os.system x\")",
     "yamldecode(\"a: [\")", "yamldecode(\"" + "[" * 500 + "]" * 500 + "\")", "csvdecode(\"a\\n\\\"\")",
     "jsonencode(1e400)", "jsonencode(0 / 0)",
     # references and special forms

@@ -26,9 +26,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import jsonschema
 import pytest
+from test_report_support import output_text
 
 from iacguard.cli import main as cli_main
-from test_report_support import output_text
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "fixtures" / "_hostile"
@@ -283,7 +283,8 @@ def named_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (root / name).write_text('resource "aws_s3_bucket" "b%d" {\n  acl = "public-read"\n}\n' % i)
     folder = root / "d\x1b[31m<i>"
     folder.mkdir()
-    (folder / "t.yaml").write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  B:\n    Type: AWS::S3::Bucket\n'
+    (folder / "t.yaml").write_text('AWSTemplateFormatVersion: "2010-09-09"\n'
+                                   'Resources:\n  B:\n    Type: AWS::S3::Bucket\n'
                                    '    Properties:\n      AccessControl: PublicRead\n')
     return root
 

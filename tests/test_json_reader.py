@@ -11,8 +11,8 @@ import tracemalloc
 
 import pytest
 
-from iacguard.parsers.common import json_positions
 from iacguard.parsers.arm.resources import parse_arm
+from iacguard.parsers.common import json_positions
 from iacguard.parsers.common.json_positions import JSONLimitError, JSONPositionError, parse_json
 from iacguard.parsers.terraform.plan import parse_tfplan
 

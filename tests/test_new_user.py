@@ -198,7 +198,8 @@ def test_an_empty_directory_warns(run, tmp_path: Path) -> None:
     (tmp_path / "notes.json").write_text('{"not": "a template"}\n')
     code, _, err = run(["scan", "."], tmp_path)
     assert code == 0
-    assert err.strip() == "iacguard: warning: no Terraform, CloudFormation or ARM file found in . (1 other files skipped)"
+    assert err.strip() == ("iacguard: warning: no Terraform, CloudFormation or ARM file found in . "
+                           "(1 other files skipped)")
 
 
 def test_verbose_names_the_unresolved_value(run, tmp_path: Path) -> None:

@@ -187,7 +187,7 @@ def test_deployments_past_the_depth_limit_are_reported(tmp_path: Path, run) -> N
     _, findings = _findings(run, tmp_path, "--check", "IACG-000")
     # The deployment not read is d0, the innermost; its object opens three
     # lines above its name ("type" and "apiVersion" come first).
-    name_line = next(i for i, l in enumerate(text.splitlines(), 1) if '"name": "d0"' in l)
+    name_line = next(i for i, ln in enumerate(text.splitlines(), 1) if '"name": "d0"' in ln)
     assert _at(findings, "IACG-000") == [("azuredeploy.json", name_line - 3)]
     assert "MAX_DEPLOYMENT_DEPTH" in findings[0]["message"]
 

@@ -56,7 +56,7 @@ def test_text_groups_by_file_and_ends_with_summary() -> None:
     text = writer("text")(_report())
     lines = text.rstrip("\n").splitlines()
     assert "findings" in lines[-1] and "passed" in lines[-1]
-    headers = [l for l in lines if l and not l.startswith(" ") and l != lines[-1]]
+    headers = [ln for ln in lines if ln and not ln.startswith(" ") and ln != lines[-1]]
     assert headers == sorted(set(headers)), "each file is one group, in order"
 
 

@@ -11,8 +11,8 @@ from iacguard.model import UNKNOWN, UNKNOWN_PRESENT, Link, PartialDocument, Part
 from iacguard.parsers.arm.resources import parse_arm
 from iacguard.parsers.cloudformation.resources import parse_cloudformation
 from iacguard.parsers.common.json_positions import JSONPositionError, parse_json
-from iacguard.parsers.terraform.project import Project
 from iacguard.parsers.terraform.plan import parse_tfplan
+from iacguard.parsers.terraform.project import Project
 
 
 def load_module(files, directory="."):

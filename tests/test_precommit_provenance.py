@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import pytest
-
 import yaml
-
 from conftest import git, init_git_repository
-from iacguard.project_setup import HOOK
 from test_provenance import CFN, SSH, nsg_parameters, nsg_template
+
+from iacguard.project_setup import HOOK
 
 BIN = Path(sys.executable).parent
 PRE_COMMIT = shutil.which("pre-commit", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")

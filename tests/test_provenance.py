@@ -168,7 +168,8 @@ def nsg_parameters(source: str) -> str:
 
 
 def test_arm_expression_reading_several_inputs(run, tmp_path: Path) -> None:
-    template = nsg_template('\n    "open": {"type": "bool", "defaultValue": true},\n    "source": {"type": "string"}\n  ',
+    template = nsg_template('\n    "open": {"type": "bool", "defaultValue": true},'
+                            '\n    "source": {"type": "string"}\n  ',
                             '"fallback": "[parameters(\'source\')]"',
                             "[if(parameters('open'), variables('fallback'), '10.0.0.0/8')]")
     _tree(tmp_path, {"nsg.json": template, "nsg.parameters.json": nsg_parameters("*")})

@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 from typing import Dict, Tuple
 
+from test_report_support import HOSTILE, check, finding, parse_error, report
+
 from iacguard.cli import main
 from iacguard.report import writer
 from iacguard.report.github import escape_data, escape_property
-from test_report_support import HOSTILE, check, finding, parse_error, report
 
 COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
 
@@ -42,7 +43,7 @@ def test_one_command_per_finding_by_severity_with_levels() -> None:
                   finding(resource="r.sup", suppression={"kind": "inSource", "reason": "ok"}),
                   parse_error("bad.tf", 4, "unexpected '}'")], checks=[check()])
     lines = writer("github")(rep).splitlines()
-    commands = [_parse(l) for l in lines if l.startswith("::")]
+    commands = [_parse(ln) for ln in lines if ln.startswith("::")]
     assert [c[0] for c in commands] == ["error", "error", "error", "warning", "notice"]
     first = commands[0]
     assert first[1] == {"file": "main.tf", "line": "5", "endLine": "6",
@@ -59,8 +60,8 @@ def test_hostile_strings_cannot_inject_commands_or_properties() -> None:
                  checks=[check(title={"en": "a:b,c=d::e%\n", "ja": "x"})])
     text = writer("github")(rep)
     lines = text.splitlines()
-    assert len([l for l in lines if l.startswith("::")]) == 2, "no injected command"
-    assert all(l.startswith("::") or not l.startswith(":") for l in lines)
+    assert len([ln for ln in lines if ln.startswith("::")]) == 2, "no injected command"
+    assert all(ln.startswith("::") or not ln.startswith(":") for ln in lines)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text.replace("\n", ""))
     cleaned = HOSTILE
     for ch in "\x00\x07\x1b\x0b\x0c":
@@ -75,8 +76,8 @@ def test_hostile_strings_cannot_inject_commands_or_properties() -> None:
 def test_more_than_ten_of_a_kind_says_github_shows_ten() -> None:
     rep = report([finding(severity="HIGH", resource=f"r.x{i}") for i in range(12)], checks=[check()], lang="ja")
     lines = writer("github")(rep).splitlines()
-    assert sum(1 for l in lines if l.startswith("::error ")) == 12
-    assert any("error の注釈を 12 件出力しました" in l and "10 件まで" in l for l in lines)
+    assert sum(1 for ln in lines if ln.startswith("::error ")) == 12
+    assert any("error の注釈を 12 件出力しました" in ln and "10 件まで" in ln for ln in lines)
 
 
 def test_cli_format_github(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -7,13 +7,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from test_report_support import EXAMPLES, HOSTILE, ROOT, SCHEMAS, check, examples_report, finding, parse_error, report
 
 from iacguard.cli import main
 from iacguard.findings import Passed
 from iacguard.report import writer
 from iacguard.report.common import examined
-from test_report_support import (EXAMPLES, HOSTILE, ROOT, SCHEMAS, check, examples_report, finding, parse_error,
-                                 report)
 
 xmlschema = pytest.importorskip("xmlschema")
 XSD = xmlschema.XMLSchema(str(SCHEMAS / "junit-jenkins.xsd"))

@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+from test_report_support import HOSTILE, check, finding, parse_error, report
 
 from iacguard.cli import main
 from iacguard.report import writer
-from test_report_support import HOSTILE, check, finding, parse_error, report
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TF = """resource "aws_s3_bucket" "b" {
@@ -35,7 +35,7 @@ def test_grouped_by_file_with_everything_a_reader_needs() -> None:
     text = writer("text")(_sample())
     assert not ANSI.search(text), "no colour unless the report says so"
     lines = text.rstrip("\n").splitlines()
-    assert [l for l in lines if l and not l.startswith(" ")][:2] == ["a.tf", "b.tf"]
+    assert [ln for ln in lines if ln and not ln.startswith(" ")][:2] == ["a.tf", "b.tf"]
     block = text.split("b.tf\n")[0]
     assert "  a.tf:7  HIGH     IACG-AWS-001  IACG-AWS-001 title" in block
     assert "      resource: aws_s3_bucket.x" in block

@@ -11,11 +11,11 @@ from typing import Dict, Tuple
 
 import openpyxl
 import openpyxl.utils
+from test_report_support import check, finding, report
 
 from iacguard.findings import Passed
 from iacguard.report import ScanInfo
 from iacguard.report.workbook import COLUMNS, REVIEW_AGAIN, REVIEW_CARRIED, read_sign_offs, render
-from test_report_support import check, finding, report
 
 HEAD = {c.key: c.heading for c in COLUMNS}
 
@@ -32,7 +32,7 @@ def _rows(data: bytes, sheet: str) -> Dict[str, Dict[str, object]]:
     book = openpyxl.load_workbook(io.BytesIO(data))
     rows = book[sheet].iter_rows(values_only=True)
     header = next(rows)
-    return {str(values[0]): dict(zip(header, values)) for values in rows}
+    return {str(values[0]): dict(zip(header, values, strict=True)) for values in rows}
 
 
 def test_one_sheet_per_framework_and_a_row_per_control() -> None:

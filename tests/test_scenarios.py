@@ -55,7 +55,7 @@ def test_scenario(case: Path) -> None:
     result = scan(options, checks)
     errors = [(e.file, e.line) for e in result.parse_errors]
     assert errors == [(e["file"], e["line"]) for e in spec.get("parse_errors", [])], result.parse_errors
-    for error, entry in zip(result.parse_errors, spec.get("parse_errors", [])):
+    for error, entry in zip(result.parse_errors, spec.get("parse_errors", []), strict=True):
         assert entry["message"] in error.message
     assert not result.check_errors, [(e.check_id, e.resource, e.message) for e in result.check_errors]
     found = sorted((f.check_id, f.file, f.line, f.resource) for f in result.findings if f.check_id != "IACG-000")

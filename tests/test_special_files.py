@@ -13,9 +13,9 @@ import socket
 from pathlib import Path
 
 import pytest
+from test_limits import assert_bounded, assert_still_finds, repo, run_isolated
 
 from iacguard.source import SourceError, read_head, read_regular_bytes
-from test_limits import assert_bounded, assert_still_finds, repo, run_isolated
 
 BUCKET = 'resource "aws_s3_bucket" "b" {\n  acl = "public-read"\n}\n'
 OPEN_SG = ('resource "aws_security_group" "sg" {\n  ingress {\n    from_port   = 22\n    to_port     = 22\n'

@@ -177,7 +177,8 @@ def test_configured_skip_by_path(tmp_path: Path) -> None:
     result = _scan(tmp_path, skips=[rule])
     assert sorted((f.file, f.suppressed) for f in result.findings) == [("legacy/main.tf", True), ("main.tf", False)]
     skipped = next(f for f in result.findings if f.suppressed)
-    assert skipped.suppression == {"kind": "external", "reason": "frozen code, to be deleted", "source": ".iacguard.yaml"}
+    assert skipped.suppression == {"kind": "external", "reason": "frozen code, to be deleted",
+                                   "source": ".iacguard.yaml"}
 
 
 def test_baseline_survives_moves_and_catches_new_findings(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-
 from test_limits import assert_bounded, assert_still_finds, repo, run_isolated
 
 # l0 .. l40, each holding the previous one twice: 2^40 strings, 41 small lists.
