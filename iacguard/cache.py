@@ -23,7 +23,7 @@ import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Optional, Type, TypeVar
+from typing import Any, Callable, List, Optional, Type, TypeVar
 
 from . import __version__
 from .plain_data import Codec
@@ -99,6 +99,19 @@ def read_through(cache: Optional["ParseCache"], kind: str, text: str, expected: 
     return value
 
 
+class _ForeignEntry(Exception):
+    """An entry someone else wrote (e.g. a run as another user)."""
+
+
+def _read_own_entry(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        geteuid = getattr(os, "geteuid", None)
+        owner = os.fstat(handle.fileno()).st_uid
+        if geteuid is not None and owner != geteuid():
+            raise _ForeignEntry(f"is owned by another user (uid {owner})")
+        return handle.read()
+
+
 # Entries not used for this long are deleted, at most once a day, so that
 # the cache holds what recent scans read rather than every version ever seen.
 MAX_ENTRY_AGE_DAYS = 30
@@ -114,6 +127,8 @@ class ParseCache:
         self.misses = 0
         # Why the directory is not used (set on first use), for the user.
         self.refused: Optional[str] = None
+        # Entries found unusable and ignored, for the user.
+        self.notes: List[str] = []
         self._checked = False
         self._codec = codec
 
@@ -133,24 +148,23 @@ class ParseCache:
         """Whether an entry exists (it may still turn out unreadable)."""
         return self.usable() and self._path(kind, data).is_file()
 
-    def get(self, kind: str, data: bytes) -> Any:
+    def get(self, kind: str, data: bytes, codec: Optional[Codec] = None) -> Any:
+        """The value kept for ``data``, or None. ``codec`` is the one the
+        entry was written with, when not the parsed files' one."""
         if not self.usable():
             return None
         path = self._path(kind, data)
         try:
-            raw = path.read_bytes()
+            raw = _read_own_entry(path)
         except OSError:
             self.misses += 1
             return None
+        except _ForeignEntry as exc:
+            return self._discard(path, str(exc))
         try:
-            value = (self._codec or entry_codec()).loads(raw)
-        except (ValueError, RecursionError):  # a truncated, corrupt or foreign entry: forget it
-            try:
-                path.unlink()
-            except OSError:
-                pass
-            self.misses += 1
-            return None
+            value = (codec or self._codec or entry_codec()).loads(raw)
+        except (ValueError, RecursionError) as exc:  # a truncated, corrupt or foreign entry
+            return self._discard(path, f"is not readable ({exc})")
         try:
             os.utime(path)  # used now: prune() keeps it
         except OSError:
@@ -158,12 +172,23 @@ class ParseCache:
         self.hits += 1
         return value
 
-    def put(self, kind: str, data: bytes, value: Any) -> None:
+    def _discard(self, path: Path, why: str) -> None:
+        """Forget an entry that must not be used, and tell the user once."""
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        self.misses += 1
+        note = f"the cache entry {path} was ignored: it {why}"
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def put(self, kind: str, data: bytes, value: Any, codec: Optional[Codec] = None) -> None:
         if not self.usable():
             return
         path = self._path(kind, data)
         try:
-            encoded = (self._codec or entry_codec()).dumps(value)
+            encoded = (codec or self._codec or entry_codec()).dumps(value)
             path.parent.mkdir(mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=".tmp-")
             try:

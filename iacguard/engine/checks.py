@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import re
+import stat
 import sys
-from dataclasses import dataclass, field
-from functools import lru_cache
+import time
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -22,6 +25,7 @@ import yaml
 from ..cache import ParseCache
 from ..findings import LANGS, SEVERITIES
 from ..model import FORMATS
+from ..plain_data import Codec
 from ..source import Limits, SourceError, confined, read_reference, read_text
 from . import aliases as alias_table
 from .conditions import Condition, ConditionError, Result, compile_condition, predicate_names
@@ -49,10 +53,20 @@ class CheckLoadError(Exception):
 class Clause:
     formats: Tuple[str, ...]
     resource_types: Tuple[str, ...]
-    violation: Condition
-    when: Optional[Condition] = None
+    violation_spec: Any  # the conditions as written (validated)
+    when_spec: Any = None
     message: Optional[Dict[str, str]] = None
+    predicates: Tuple[str, ...] = ()  # names of the Python predicates the conditions call
 
+    # Compiled on first use, so that a scan compiles the clauses of the
+    # resource types it meets, not the whole catalogue.
+    @cached_property
+    def violation(self) -> Condition:
+        return compile_condition(self.violation_spec)
+
+    @cached_property
+    def when(self) -> Optional[Condition]:
+        return None if self.when_spec is None else compile_condition(self.when_spec)
 
 
 @dataclass
@@ -126,7 +140,7 @@ def _texts(raw: Any, name: str, required: bool = True) -> Dict[str, str]:
         return {}
     if not isinstance(raw, Mapping):
         raise ValueError(f"'{name}' must map each language (en, ja) to text")
-    missing = [lang for lang in LANGS if not isinstance(raw.get(lang), str) or not raw.get(lang).strip()]
+    missing = [lang for lang in LANGS if not (isinstance(text := raw.get(lang), str) and text.strip())]
     if missing:
         raise ValueError(f"'{name}' lacks text for {', '.join(missing)}")
     extra = set(raw) - set(LANGS)
@@ -223,13 +237,16 @@ def _parse_clause(raw: Any, number: int) -> Clause:
     types = _string_list(raw.get("resource_types"), f"{where} resource_types")
     if "violation" not in raw:
         raise ValueError(f"{where}: 'violation' is required")
+    if "when" in raw and raw["when"] is None:
+        raise ValueError(f"{where}: a condition must be a mapping, got None")
+    message = _texts(raw.get("message"), f"{where} message", required=False) or None
+    clause = Clause(tuple(formats), tuple(types), raw["violation"], raw.get("when"), message)
     try:
-        violation = compile_condition(raw["violation"])
-        when = compile_condition(raw["when"]) if "when" in raw else None
+        conditions = [c for c in (clause.violation, clause.when) if c is not None]
     except ConditionError as exc:
         raise ValueError(f"{where}: {exc}") from None
-    message = _texts(raw.get("message"), f"{where} message", required=False) or None
-    return Clause(tuple(formats), tuple(types), violation, when, message)
+    clause.predicates = tuple(name for c in conditions for name in predicate_names(c))
+    return clause
 
 
 def _load_predicates(directory: Path, into: Dict[str, Callable[..., Result]], allowed: bool) -> None:
@@ -264,18 +281,13 @@ def _load_predicates(directory: Path, into: Dict[str, Callable[..., Result]], al
         into.update(table)
 
 
-def _read_check_file(path: Path, directory: Path, cache: Optional[ParseCache]) -> Any:
-    """A check or alias file of ``directory``, which it may not lead out of
-    (a link in a checks directory of the scanned repository to a secret
-    would be quoted by the YAML error)."""
-    return _parse_yaml(_check_text(path, directory, set()), cache)
-
-
 def _check_text(path: Path, directory: Path, plain_dirs: Set[Path]) -> str:
-    """The text of ``path``, found below ``directory``. A file reached through
-    no symbolic link cannot lead out of it and is read as it is; any other
-    goes through the repository's confinement check. ``plain_dirs`` holds
-    the directories already known to be no link."""
+    """The text of ``path``, found below ``directory``, which it may not lead
+    out of (a link in a checks directory of the scanned repository to a
+    secret would be quoted by the YAML error). A file reached through no
+    symbolic link cannot lead out and is read as it is; any other goes
+    through the repository's confinement check. ``plain_dirs`` holds the
+    directories already known to be no link."""
     try:
         if not path.is_symlink() and _no_link_between(directory, path.parent, plain_dirs):
             return read_text(path, Limits())
@@ -294,38 +306,116 @@ def _no_link_between(directory: Path, parent: Path, plain_dirs: Set[Path]) -> bo
     return True
 
 
-def _parse_yaml(text: str, cache: Optional[ParseCache]) -> Any:
-    raw = text.encode("utf-8", "surrogatepass")
-    if cache is not None:
-        hit = cache.get("check-yaml", raw)
-        if hit is not None:
-            return hit
-    data = yaml.load(text, Loader=SAFE_LOADER)
-    if cache is not None:
-        cache.put("check-yaml", raw, data)
-    return data
+@dataclass
+class CompiledDirectory:
+    """A checks directory after validation: what the cache keeps of it, so
+    that a warm start reads one entry instead of parsing every file."""
+
+    checks: List[Check]
+    aliases: Dict[str, Tuple[str, ...]]
 
 
-def _read_check_files(paths: Sequence[Path], directory: Path, cache: Optional[ParseCache]) -> List[Any]:
-    """The data of every check file of ``directory``, through one cache
-    entry for the whole set (one read and one decode, not one per file)."""
+# Bumped when what a compiled entry holds changes meaning.
+_CATALOGUE_KIND = "check-catalogue-1"
+_FILES_KIND = "check-files-1"
+# A file changed this recently may change again within the clock's
+# resolution without its size or time changing: not keyed by its metadata.
+_SETTLED_NS = 2_000_000_000
+
+
+@lru_cache(maxsize=1)
+def catalogue_codec() -> Codec:
+    return Codec([CompiledDirectory, Check, Clause])
+
+
+def _compiled_directory(directory: Path, builtin: bool, cache: Optional[ParseCache]) -> CompiledDirectory:
+    """The checks and alias table of ``directory``. Cached twice: by the
+    files' metadata (a warm start reads no check file) and by their contents
+    (a fresh checkout of unchanged files still hits)."""
+    paths = list(_check_files(directory))
+    alias_file = directory / alias_table.FILE_NAME
+    listed = ([alias_file] if alias_file.is_file() else []) + paths
+    metadata, settled = _metadata_key(directory, listed, builtin)
+    if cache is not None:
+        content_key = cache.get(_FILES_KIND, metadata, catalogue_codec())
+        if isinstance(content_key, str):
+            hit = _cached_directory(cache, content_key, directory)
+            if hit is not None:
+                return hit
     plain_dirs: Set[Path] = set()
-    texts = [_check_text(path, directory, plain_dirs) for path in paths]
-    key = "\0".join(f"{path.relative_to(directory).as_posix()}\0{text}" for path, text in zip(paths, texts))
-    raw = key.encode("utf-8", "surrogatepass")
-    if cache is not None:
-        hit = cache.get("check-set", raw)
-        if isinstance(hit, list) and len(hit) == len(paths):
-            return hit
-    out = []
-    for path, text in zip(paths, texts):
+    try:
+        texts = [_check_text(path, directory, plain_dirs) for path in listed]
+    except (UnicodeDecodeError, OSError) as exc:
+        raise CheckLoadError(str(directory), f"not readable: {exc}") from None
+    sha = hashlib.sha256(b"builtin\0" if builtin else b"user\0")
+    for path, text in zip(listed, texts, strict=True):
+        sha.update(f"{path.relative_to(directory).as_posix()}\0{text}\0".encode("utf-8", "surrogatepass"))
+    content_key = sha.hexdigest()
+    compiled = _cached_directory(cache, content_key, directory) if cache is not None else None
+    if compiled is None:
+        compiled = _compile_directory(directory, builtin, listed, texts)
+        if cache is not None:
+            cache.put(_CATALOGUE_KIND, content_key.encode(), _relative(compiled, directory), catalogue_codec())
+    if cache is not None and settled:
+        cache.put(_FILES_KIND, metadata, content_key, catalogue_codec())
+    return compiled
+
+
+def _metadata_key(directory: Path, paths: Sequence[Path], builtin: bool) -> Tuple[bytes, bool]:
+    """What identifies the files without reading them: name, kind, inode,
+    size, modification and change time (of a link and of what it leads to;
+    the change time cannot be set back, so an edit that restores the
+    modification time still misses); and whether none changed just now."""
+    parts = [b"builtin" if builtin else b"user"]
+    newest = 0
+    for path in paths:
+        infos = [os.lstat(path)]
+        if stat.S_ISLNK(infos[0].st_mode):
+            try:
+                infos.append(os.stat(path))
+            except OSError:
+                pass  # a dangling link: the cold load names it
+        parts.append(path.relative_to(directory).as_posix().encode("utf-8", "surrogatepass"))
+        for info in infos:
+            parts.append(b"%d:%d:%d:%d:%d:%d" % (info.st_mode, info.st_dev, info.st_ino, info.st_size,
+                                                info.st_mtime_ns, info.st_ctime_ns))
+            newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+    return b"\0".join(parts), newest < time.time_ns() - _SETTLED_NS
+
+
+def _cached_directory(cache: ParseCache, content_key: str, directory: Path) -> Optional[CompiledDirectory]:
+    hit = cache.get(_CATALOGUE_KIND, content_key.encode(), catalogue_codec())
+    if not isinstance(hit, CompiledDirectory):
+        return None
+    for check in hit.checks:
+        check.source = str(directory / check.source)
+    return hit
+
+
+def _relative(compiled: CompiledDirectory, directory: Path) -> CompiledDirectory:
+    """``compiled`` with each check's file relative to ``directory`` (the
+    entry serves the same files wherever they are)."""
+    checks = [replace(c, source=Path(c.source).relative_to(directory).as_posix()) for c in compiled.checks]
+    return CompiledDirectory(checks, compiled.aliases)
+
+
+def _compile_directory(directory: Path, builtin: bool, paths: Sequence[Path],
+                       texts: Sequence[str]) -> CompiledDirectory:
+    aliases: Dict[str, Tuple[str, ...]] = {}
+    checks: List[Check] = []
+    for path, text in zip(paths, texts, strict=True):
         try:
-            out.append(yaml.load(text, Loader=SAFE_LOADER))
+            document = yaml.load(text, Loader=SAFE_LOADER)
         except yaml.YAMLError as exc:
             raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
-    if cache is not None:
-        cache.put("check-set", raw, out)
-    return out
+        try:
+            if path.parent == directory and path.name == alias_table.FILE_NAME:
+                aliases = alias_table.parse_aliases(document)
+            else:
+                checks.append(parse_check(document, str(path), builtin))
+        except ValueError as exc:
+            raise CheckLoadError(str(path), str(exc)) from None
+    return CompiledDirectory(checks, aliases)
 
 
 def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
@@ -345,45 +435,26 @@ def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
         if not directory.is_dir():
             raise CheckLoadError(str(directory), "checks directory does not exist")
         _load_predicates(directory, predicates, builtin or allow_python)
-        alias_file = directory / alias_table.FILE_NAME
-        if alias_file.is_file():
-            aliases.update(_read_aliases(alias_file, directory, cache))
-            alias_files.append(str(alias_file))
-        paths = list(_check_files(directory))
-        try:
-            documents = _read_check_files(paths, directory, cache)
-        except (UnicodeDecodeError, OSError) as exc:
-            raise CheckLoadError(str(directory), f"not readable: {exc}") from None
-        for path, document in zip(paths, documents):
-            try:
-                check = parse_check(document, str(path), builtin)
-            except ValueError as exc:
-                raise CheckLoadError(str(path), str(exc)) from None
+        compiled = _compiled_directory(directory, builtin, cache)
+        aliases.update(compiled.aliases)
+        if (directory / alias_table.FILE_NAME).is_file():
+            alias_files.append(str(directory / alias_table.FILE_NAME))
+        for check in compiled.checks:
             if check.id in seen:
-                raise CheckLoadError(str(path), f"duplicate check id {check.id} (also in {seen[check.id]})")
-            seen[check.id] = str(path)
+                raise CheckLoadError(check.source, f"duplicate check id {check.id} (also in {seen[check.id]})")
+            seen[check.id] = check.source
             checks.append(check)
     for check in checks:
         for clause in check.clauses:
-            for condition in filter(None, (clause.violation, clause.when)):
-                for name in predicate_names(condition):
-                    if name not in predicates:
-                        raise CheckLoadError(check.source, f"unknown predicate {name!r}")
+            for name in clause.predicates:
+                if name not in predicates:
+                    raise CheckLoadError(check.source, f"unknown predicate {name!r}")
     try:
         alias_table.validate_aliases(aliases, seen)
     except ValueError as exc:
         raise CheckLoadError(", ".join(alias_files), str(exc)) from None
     checks.sort(key=lambda c: c.id)
     return CheckSet(checks, predicates, aliases)
-
-
-def _read_aliases(path: Path, directory: Path, cache: Optional[ParseCache]) -> Dict[str, Tuple[str, ...]]:
-    try:
-        return alias_table.parse_aliases(_read_check_file(path, directory, cache))
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-        raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
-    except ValueError as exc:
-        raise CheckLoadError(str(path), str(exc)) from None
 
 
 def _check_files(directory: Path) -> Iterable[Path]:
