@@ -12,14 +12,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, NoReturn, Optional, Sequence, TextIO, Tuple
 
-from . import __version__, baseline
+from . import __version__
 from .cache import ParseCache
 from .config import Config, ConfigError, settings_for, validate_check_ids
 from .config import show as show_config
 from .engine.aliases import Aliases, deprecation
 from .engine.checks import Check, CheckLoadError, CheckSet, load_checks
 from .findings import LANGS, SEVERITY_ORDER
-from .git import commit_state
 from .output import STDOUT, OutputError, check_destination, write_binary_report, write_report
 from .report import FORMATS as OUTPUT_FORMATS
 from .report import Report
@@ -255,6 +254,8 @@ def _run_scan(args: argparse.Namespace, config: Config,
               outputs: Optional[List[Tuple[str, Optional[str]]]] = None) -> int:
     """A scan with ``config`` settled: the command line's or a record's.
     ``outputs`` (format, file) replaces the configured reports; [] writes none."""
+    from . import baseline
+    from .git import commit_state
     from .options import configured_limits, scan_options
     from .report import ScanInfo, Summary
     from .scan import scan, select_checks
@@ -310,6 +311,8 @@ def _run_scan(args: argparse.Namespace, config: Config,
     if cache.refused:
         print(f"iacguard: warning: the parse cache {cache.directory} is not used: it {cache.refused}",
               file=sys.stderr)
+    for note in cache.notes:
+        print(terminal_safe(f"iacguard: warning: {note}"), file=sys.stderr)
     if not result.files and scope is None:
         skipped = f" ({result.skipped_files} other files skipped)" if result.skipped_files else ""
         print(terminal_safe(f"iacguard: warning: no Terraform, CloudFormation or ARM file found in "
