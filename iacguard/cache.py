@@ -38,16 +38,32 @@ def default_directory() -> Path:
 
 @lru_cache(maxsize=1)
 def entry_codec() -> Codec:
-    """The classes a parsed file is made of: HCL syntax trees, decoded
-    CloudFormation templates and positioned JSON documents."""
-    from .parsers.cloudformation import document, positioned
+    """The classes a parsed file is made of: positioned JSON documents,
+    decoded CloudFormation templates and HCL syntax trees, each group
+    imported only when an entry holds one (a scan of CloudFormation alone
+    does not load the HCL parser)."""
+    return Codec(later=[_json_classes, _cloudformation_classes, _hcl_classes])
+
+
+def _json_classes() -> List[type]:
     from .parsers.common import json_positions
+
+    return [json_positions.PositionedJSON]
+
+
+def _cloudformation_classes() -> List[type]:
+    from .parsers.cloudformation import document, positioned
+
+    return [document.DecodedTemplate, positioned.PositionedMap, positioned.PositionedList,
+            positioned.PositionedText]
+
+
+def _hcl_classes() -> List[type]:
     from .parsers.terraform import ast, syntax
 
     trees = [c for c in vars(ast).values()
              if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == ast.__name__]
-    return Codec(trees + [syntax.HCLFile, document.DecodedTemplate, positioned.PositionedMap,
-                          positioned.PositionedList, positioned.PositionedText, json_positions.PositionedJSON])
+    return trees + [syntax.HCLFile]
 
 
 def unsafe_directory(directory: Path) -> Optional[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-from typing import Any, Callable, Dict, List, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 _TAG = "\0"
 _TUPLE, _DICT, _DEFINE, _REFER = "\0t", "\0d", "\0=", "\0@"
@@ -31,23 +31,46 @@ class Codec:
 
     A class is either a dataclass (its fields are stored in order) or a
     subclass of ``dict``, ``list`` or ``str`` naming the attributes it adds in
-    a ``PLAIN_ATTRS`` tuple (a position kept beside the value)."""
+    a ``PLAIN_ATTRS`` tuple (a position kept beside the value).
 
-    def __init__(self, classes: Sequence[type] = ()) -> None:
+    ``later`` are functions giving more classes, called in order only when a
+    value or an entry needs a class not known yet: a codec for every parser's
+    classes imports only the parsers whose entries it meets."""
+
+    def __init__(self, classes: Sequence[type] = (),
+                 later: Sequence[Callable[[], Sequence[type]]] = ()) -> None:
         self._by_class: Dict[type, Tuple[str, Tuple[str, ...]]] = {}
         self._by_tag: Dict[str, Tuple[type, Tuple[str, ...]]] = {}
+        self._later = list(later)
         for cls in classes:
-            if dataclasses.is_dataclass(cls):
-                names = tuple(f.name for f in dataclasses.fields(cls))
-            elif issubclass(cls, (dict, list, str)):
-                names = tuple(cls.PLAIN_ATTRS)  # type: ignore[union-attr]  # declared by the class
-            else:
-                raise TypeError(f"{cls.__name__} is neither a dataclass nor a dict, list or str subclass")
-            tag = _TAG + cls.__qualname__
-            if tag in self._by_tag:
-                raise TypeError(f"two classes named {cls.__qualname__}")
-            self._by_class[cls] = (tag, names)
-            self._by_tag[tag] = (cls, names)
+            self._add(cls)
+
+    def _add(self, cls: type) -> None:
+        if dataclasses.is_dataclass(cls):
+            names = tuple(f.name for f in dataclasses.fields(cls))
+        elif issubclass(cls, (dict, list, str)):
+            names = tuple(cls.PLAIN_ATTRS)  # type: ignore[union-attr]  # declared by the class
+        else:
+            raise TypeError(f"{cls.__name__} is neither a dataclass nor a dict, list or str subclass")
+        tag = _TAG + cls.__qualname__
+        if tag in self._by_tag:
+            raise TypeError(f"two classes named {cls.__qualname__}")
+        self._by_class[cls] = (tag, names)
+        self._by_tag[tag] = (cls, names)
+
+    def _load_until(self, known: Callable[[], bool]) -> None:
+        """Add the groups of ``later`` in turn until ``known()``."""
+        while not known() and self._later:
+            for cls in self._later.pop(0)():
+                self._add(cls)
+
+    def _class(self, kind: type) -> Optional[Tuple[str, Tuple[str, ...]]]:
+        self._load_until(lambda: kind in self._by_class)
+        return self._by_class.get(kind)
+
+    def _tag(self, tag: str) -> Optional[Tuple[type, Tuple[str, ...]]]:
+        self._load_until(lambda: tag in self._by_tag)
+        return self._by_tag.get(tag)
 
     # -- writing -------------------------------------------------------------
     def dumps(self, value: Any) -> bytes:
@@ -87,7 +110,7 @@ class Codec:
             return [part for pair in item.items() for part in pair]
         if isinstance(item, (list, tuple)):
             return list(item)
-        known = self._by_class.get(type(item))
+        known = self._class(type(item))
         if known is None:
             raise TypeError(f"{type(item).__name__} cannot be stored")
         return [getattr(item, name) for name in known[1]]
@@ -116,7 +139,7 @@ class Codec:
             if all(type(k) is str for k in item) and not (len(item) == 1 and next(iter(item)).startswith(_TAG)):
                 return {k: self._encode(v, shared, numbers) for k, v in item.items()}
             return {_DICT: [self._encode(part, shared, numbers) for pair in item.items() for part in pair]}
-        known = self._by_class.get(kind)
+        known = self._class(kind)
         if known is None:
             raise TypeError(f"{kind.__name__} cannot be stored")
         tag, names = known
@@ -166,7 +189,11 @@ class Codec:
                     if decode is not None:
                         return decode(payload)
                     if tag.startswith(_TAG):
-                        raise ValueError(f"unknown tag {tag[1:]!r}")
+                        known = self._tag(tag)
+                        if known is None:
+                            raise ValueError(f"unknown tag {tag[1:]!r}")
+                        decoders[tag] = _decoder(*known)
+                        return decoders[tag](payload)
             return obj
 
         return hook

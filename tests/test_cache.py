@@ -114,6 +114,25 @@ def test_a_warm_cloudformation_scan_does_not_load_cfn_lint(tmp_path: Path) -> No
     assert runs[0][1] == "True" and runs[1][1] == "False"
 
 
+def test_a_warm_cloudformation_scan_does_not_load_the_hcl_parser(tmp_path: Path) -> None:
+    """The cache's decoder imports a parser's classes only for entries that
+    hold them: a CloudFormation repository does not pay for the HCL parser."""
+    import subprocess
+    import sys
+
+    template = CFN_SCENARIOS / "conditions"
+    code = ("import sys; from iacguard.cli import main; "
+            f"main(['scan', {str(template)!r}, '--format', 'json', '--output', sys.argv[1]]); "
+            "print('lark' in sys.modules, 'iacguard.parsers.terraform.syntax' in sys.modules)")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "c")}
+    runs = [subprocess.run([sys.executable, "-c", code, str(tmp_path / f"{n}.json")], capture_output=True,
+                           text=True, env=env, check=False).stdout.split() for n in range(2)]
+    assert runs[1] == ["False", "False"]
+    first, second = (json.loads((tmp_path / f"{n}.json").read_text(encoding="utf-8")) for n in range(2))
+    assert second["summary"]["resources"] == first["summary"]["resources"] > 0
+    assert second["findings"] == first["findings"]
+
+
 def test_entries_unused_for_a_month_are_pruned_once_a_day(tmp_path: Path) -> None:
     cache = ParseCache(tmp_path)
     cache.put("hcl", b"old", {"v": 1})
