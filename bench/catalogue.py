@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import measure  # noqa: E402  (bench/ is not a package)
+from run import child_env, measure  # noqa: E402  (bench/ is not a package)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from iacguard.engine.checks import load_checks  # noqa: E402
@@ -68,7 +67,7 @@ def median_scan(tree: Path, runs: int, extra: Optional[Path], cache: Path) -> Di
     argv = [sys.executable, "-m", "iacguard", "scan", str(tree), "--format", "json", "--output", "/dev/null"]
     if extra is not None:
         argv += ["--checks-dir", str(extra)]
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env = child_env(XDG_CACHE_HOME=str(cache))
     measure(argv, env=env)  # warm the parse cache (and the check files' entries)
     samples = [measure(argv, env=env) for _ in range(runs)]
     for sample in samples:

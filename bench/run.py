@@ -1,22 +1,27 @@
 """Benchmark iacguard (and, optionally, Checkov) on the same trees, in one run.
 
 For each tree (every directory of the corpus, and optionally a generated
-synthetic tree of N modules x M resources) the command is run several times;
-the table shows the median wall time, peak RSS, files, resources, checks run
-and findings, and for Checkov the same and the ratio. Results go to a JSON
-file. This is a benchmark, not a test.
+synthetic tree of N modules x M resources) iacguard runs several times with
+an empty cache (cold) and with a filled one (warm), Checkov as many times.
+The table (Markdown, for bench/README.md) shows the medians, the speed and
+peak-memory ratios and whether each target holds: cold >= 20x and warm >= 50x
+faster than Checkov on trees where Checkov needs 10 s or more, >= 8x and
+>= 15x below that, and at most half Checkov's peak RSS. Results, with the
+machine and the date, go to a JSON file. This is a benchmark, not a test.
 
     python bench/run.py --corpus ../shared/corpus --runs 3 \\
-        --checkov /path/to/venv/bin/checkov --output bench/results.json
+        --checkov /path/to/venv/bin/checkov --output bench/results/latest.json
     python bench/run.py --synthetic 10,100,1000 --resources 20
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -24,10 +29,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
-
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 _TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None  # GNU time
+# Checkov's own time decides which targets of the issue apply.
+SLOW_CHECKOV_SECONDS = 10.0
+TARGETS = {"slow": (20.0, 50.0), "fast": (8.0, 15.0)}  # (cold, warm) speed-up over Checkov
+MEMORY_TARGET = 0.5  # our peak RSS at most this share of Checkov's
+
+
+def child_env(**extra: str) -> Dict[str, str]:
+    """The environment of a measured command: as installed, with bytecode
+    caching on (without it every run compiles the whole package first)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(extra)
+    return env
 
 
 def measure(argv: Sequence[str], cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
@@ -60,23 +76,22 @@ def measure(argv: Sequence[str], cwd: Optional[Path] = None, env: Optional[Dict[
                 "stdout": out.read(), "stderr": err.read()}
 
 
-def iacguard_run(tree: Path, cache: str, runs: int) -> Dict[str, Any]:
+def iacguard_run(tree: Path, runs: int, warm_cache: Optional[Path]) -> Dict[str, Any]:
+    """Median wall time and peak RSS of ``runs`` scans of ``tree``: each with
+    an empty cache, or (``warm_cache``) with that cache filled by a first,
+    unmeasured scan."""
     samples = []
     summary: Dict[str, Any] = {}
-    for _ in range(runs):
+    for number in range(runs + (1 if warm_cache else 0)):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "report.json"
             argv = [sys.executable, "-m", "iacguard", "scan", str(tree), "--format", "json", "--output", str(out)]
-            env = dict(os.environ)
-            if cache == "none":
-                argv.append("--no-cache")
-            elif cache == "cold":
-                env["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")  # an empty cache each run
-            result = measure(argv, env=env)
+            result = measure(argv, env=child_env(XDG_CACHE_HOME=str(warm_cache or Path(tmp) / "cache")))
             if result["exit"] not in (0, 1):
                 raise RuntimeError(f"iacguard failed on {tree}: {result['stderr'][-500:]!r}")
             summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
-            samples.append(result)
+            if warm_cache is None or number > 0:
+                samples.append(result)
     return {
         "seconds": statistics.median(s["seconds"] for s in samples),
         "rss_mib": max(s["rss_mib"] for s in samples),
@@ -91,7 +106,8 @@ def checkov_run(checkov: str, tree: Path, runs: int) -> Dict[str, Any]:
     samples = []
     reports: Any = []
     for _ in range(runs):
-        result = measure([checkov, "-d", str(tree), "-o", "json", "--quiet", "--compact", "--skip-download"])
+        result = measure([checkov, "-d", str(tree), "-o", "json", "--quiet", "--compact", "--skip-download"],
+                         env=child_env())
         try:
             reports = json.loads(result["stdout"] or b"[]")
         except ValueError:
@@ -104,9 +120,57 @@ def checkov_run(checkov: str, tree: Path, runs: int) -> Dict[str, Any]:
         "rss_mib": max(s["rss_mib"] for s in samples),
         "resources": sum(s.get("resource_count", 0) for s in summaries),
         "findings": sum(s.get("failed", 0) for s in summaries),
-        "checks_run": None,
-        "files": None,
+        "exit": samples[-1]["exit"],
     }
+
+
+def compare(cold: Dict[str, Any], warm: Dict[str, Any], checkov: Dict[str, Any]) -> Dict[str, Any]:
+    """Speed and memory ratios against Checkov, and which targets hold."""
+    band = "slow" if checkov["seconds"] >= SLOW_CHECKOV_SECONDS else "fast"
+    cold_target, warm_target = TARGETS[band]
+    ours_rss = max(cold["rss_mib"], warm["rss_mib"])
+    cold_ratio = checkov["seconds"] / cold["seconds"]
+    warm_ratio = checkov["seconds"] / warm["seconds"]
+    memory_ratio = ours_rss / checkov["rss_mib"] if checkov["rss_mib"] else math.inf
+    return {"band": band, "cold_ratio": cold_ratio, "warm_ratio": warm_ratio, "memory_ratio": memory_ratio,
+            "targets": {f"cold>={cold_target:g}x": cold_ratio >= cold_target,
+                        f"warm>={warm_target:g}x": warm_ratio >= warm_target,
+                        "rss<=1/2": memory_ratio <= MEMORY_TARGET}}
+
+
+def machine() -> Dict[str, Any]:
+    return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": platform.machine(), "system": platform.system(), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "load_average": list(os.getloadavg())}
+
+
+def checkov_version(checkov: str) -> str:
+    try:
+        done = subprocess.run([checkov, "--version"], capture_output=True, text=True, timeout=120,
+                              env=child_env())
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"unknown ({exc})"
+    return done.stdout.strip() or "unknown"
+
+
+COLUMNS = ("tree", "files", "res", "cold s", "warm s", "RSS MiB")
+CHECKOV_COLUMNS = ("Checkov s", "RSS MiB", "cold x", "warm x", "RSS ratio", "targets")
+
+
+def table_row(label: str, row: Dict[str, Any]) -> List[str]:
+    cold, warm = row["cold"], row["warm"]
+    cells = [label, str(cold["files"]), str(cold["resources"]), f"{cold['seconds']:.2f}", f"{warm['seconds']:.2f}",
+             f"{max(cold['rss_mib'], warm['rss_mib']):.0f}"]
+    if "checkov" in row:
+        theirs, versus = row["checkov"], row["versus"]
+        held = " ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in versus["targets"].items())
+        cells += [f"{theirs['seconds']:.2f}", f"{theirs['rss_mib']:.0f}", f"{versus['cold_ratio']:.1f}",
+                  f"{versus['warm_ratio']:.1f}", f"{versus['memory_ratio']:.2f}", held]
+    return cells
+
+
+def markdown_line(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def synthetic_tree(root: Path, modules: int, resources: int) -> Path:
@@ -123,7 +187,8 @@ def synthetic_tree(root: Path, modules: int, resources: int) -> Path:
         for m in range(resources):
             kind = m % 3
             if kind == 0:
-                body.append(f'resource "aws_s3_bucket" "b{m}" {{\n  bucket = "bucket-{n}-{m}"\n  acl    = var.acl\n}}\n')
+                body.append(f'resource "aws_s3_bucket" "b{m}" {{\n  bucket = "bucket-{n}-{m}"\n'
+                            f'  acl    = var.acl\n}}\n')
             elif kind == 1:
                 body.append(f'resource "aws_security_group" "sg{m}" {{\n  ingress {{\n    from_port   = 22\n'
                             f'    to_port     = 22\n    protocol    = "tcp"\n    cidr_blocks = [var.cidr]\n  }}\n}}\n')
@@ -131,7 +196,8 @@ def synthetic_tree(root: Path, modules: int, resources: int) -> Path:
                 body.append(f'resource "aws_ebs_volume" "v{m}" {{\n  availability_zone = "ap-northeast-1a"\n'
                             f'  size = {m + 1}\n  encrypted = {str(m % 2 == 0).lower()}\n}}\n')
         (directory / "main.tf").write_text("".join(body), encoding="utf-8")
-        calls.append(f'module "m{n}" {{\n  source = "./modules/m{n}"\n  acl = "{"public-read" if n % 5 == 0 else "private"}"\n}}\n')
+        acl = "public-read" if n % 5 == 0 else "private"
+        calls.append(f'module "m{n}" {{\n  source = "./modules/m{n}"\n  acl = "{acl}"\n}}\n')
     (tree / "main.tf").write_text("".join(calls), encoding="utf-8")
     return tree
 
@@ -153,47 +219,42 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--corpus", type=Path, help="directory whose subdirectories are the trees")
     parser.add_argument("--trees", help="comma-separated subset of corpus trees")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--cache", choices=("cold", "warm", "none"), default="cold",
-                        help="cold: an empty parse cache per run; warm: the user cache; none: --no-cache")
     parser.add_argument("--checkov", help="path to a checkov executable (in its own virtualenv)")
     parser.add_argument("--synthetic", help="comma-separated module counts N for synthetic trees")
     parser.add_argument("--resources", type=int, default=20, help="resources per synthetic module (M)")
     parser.add_argument("--output", type=Path, default=Path("bench/results/latest.json"))
     args = parser.parse_args(argv)
 
-    trees: List[Path] = []
+    trees: List[Tuple[str, Path]] = []
     if args.corpus:
         wanted = set(args.trees.split(",")) if args.trees else None
-        trees = [p for p in sorted(args.corpus.iterdir()) if p.is_dir() and (wanted is None or p.name in wanted)]
+        trees = [(p.name, p) for p in sorted(args.corpus.iterdir())
+                 if p.is_dir() and (wanted is None or p.name in wanted)]
     workdir = Path(tempfile.mkdtemp(prefix="iacguard-bench-"))
     synthetic = []
     if args.synthetic:
         for n in (int(x) for x in args.synthetic.split(",")):
             synthetic.append((n, synthetic_tree(workdir, n, args.resources)))
-    if args.cache == "warm":
-        for tree in trees + [t for _, t in synthetic]:
-            iacguard_run(tree, "warm", 1)  # fill the cache first
+    trees += [(t.name, t) for _, t in synthetic]
 
-    results: Dict[str, Any] = {"runs": args.runs, "cache": args.cache, "trees": {}}
-    header = f"{'tree':<30} {'iacguard s':>10} {'RSS MiB':>8} {'files':>6} {'res':>6} {'checks':>6} {'find':>6}"
+    results: Dict[str, Any] = {"runs": args.runs, **machine(), "trees": {}}
     if args.checkov:
-        header += f" {'checkov s':>10} {'RSS MiB':>8} {'ratio':>7} {'mem':>5}"
-    print(header)
-    for label, tree in [(t.name, t) for t in trees] + [(t.name, t) for _, t in synthetic]:
-        row = {"iacguard": iacguard_run(tree, args.cache, args.runs)}
-        ours = row["iacguard"]
-        line = (f"{label:<30} {ours['seconds']:>10.2f} {ours['rss_mib']:>8.0f} {ours['files']:>6} "
-                f"{ours['resources']:>6} {ours['checks_run']:>6} {ours['findings']:>6}")
+        results["checkov_version"] = checkov_version(args.checkov)
+    columns = COLUMNS + (CHECKOV_COLUMNS if args.checkov else ())
+    print(f"{results['date']}, {results['machine']} x{results['cpus']}, load {results['load_average'][0]:.1f}, "
+          f"median of {args.runs}" + (f", Checkov {results.get('checkov_version')}" if args.checkov else ""))
+    print(markdown_line(columns))
+    print(markdown_line(["---"] * len(columns)))
+    for label, tree in trees:
+        row: Dict[str, Any] = {"cold": iacguard_run(tree, args.runs, None),
+                               "warm": iacguard_run(tree, args.runs, workdir / f"cache-{label}")}
         if args.checkov:
-            theirs = row["checkov"] = checkov_run(args.checkov, tree, args.runs)
-            row["speed_ratio"] = theirs["seconds"] / ours["seconds"]
-            row["memory_ratio"] = theirs["rss_mib"] / ours["rss_mib"]
-            line += (f" {theirs['seconds']:>10.2f} {theirs['rss_mib']:>8.0f} {row['speed_ratio']:>6.1f}x "
-                     f"{row['memory_ratio']:>4.1f}x")
-        print(line, flush=True)
+            row["checkov"] = checkov_run(args.checkov, tree, args.runs)
+            row["versus"] = compare(row["cold"], row["warm"], row["checkov"])
+        print(markdown_line(table_row(label, row)), flush=True)
         results["trees"][label] = row
     if len(synthetic) >= 2:
-        points = [(n * args.resources, results["trees"][t.name]["iacguard"]["seconds"]) for n, t in synthetic]
+        points = [(n * args.resources, results["trees"][t.name]["cold"]["seconds"]) for n, t in synthetic]
         results["synthetic_exponent"] = fitted_exponent(points)
         print(f"time grows as size^{results['synthetic_exponent']:.2f} over {[n for n, _ in synthetic]} modules")
     args.output.parent.mkdir(parents=True, exist_ok=True)
