@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import yaml
 
@@ -332,10 +332,10 @@ def _compiled_directory(directory: Path, builtin: bool, cache: Optional[ParseCac
     """The checks and alias table of ``directory``. Cached twice: by the
     files' metadata (a warm start reads no check file) and by their contents
     (a fresh checkout of unchanged files still hits)."""
-    paths = list(_check_files(directory))
+    paths = _check_files(directory)
     alias_file = directory / alias_table.FILE_NAME
     listed = ([alias_file] if alias_file.is_file() else []) + paths
-    metadata, settled = _metadata_key(directory, listed, builtin)
+    metadata, settled = _metadata_key(listed, builtin)
     if cache is not None:
         content_key = cache.get(_FILES_KIND, metadata, catalogue_codec())
         if isinstance(content_key, str):
@@ -361,7 +361,7 @@ def _compiled_directory(directory: Path, builtin: bool, cache: Optional[ParseCac
     return compiled
 
 
-def _metadata_key(directory: Path, paths: Sequence[Path], builtin: bool) -> Tuple[bytes, bool]:
+def _metadata_key(paths: Sequence[Path], builtin: bool) -> Tuple[bytes, bool]:
     """What identifies the files without reading them: name, kind, inode,
     size, modification and change time (of a link and of what it leads to;
     the change time cannot be set back, so an edit that restores the
@@ -375,7 +375,7 @@ def _metadata_key(directory: Path, paths: Sequence[Path], builtin: bool) -> Tupl
                 infos.append(os.stat(path))
             except OSError:
                 pass  # a dangling link: the cold load names it
-        parts.append(path.relative_to(directory).as_posix().encode("utf-8", "surrogatepass"))
+        parts.append(str(path).encode("utf-8", "surrogatepass"))
         for info in infos:
             parts.append(b"%d:%d:%d:%d:%d:%d" % (info.st_mode, info.st_dev, info.st_ino, info.st_size,
                                                 info.st_mtime_ns, info.st_ctime_ns))
@@ -457,17 +457,34 @@ def load_checks(extra_dirs: Sequence[Path] = (), include_builtin: bool = True,
     return CheckSet(checks, predicates, aliases)
 
 
-def _check_files(directory: Path) -> Iterable[Path]:
-    for path in sorted(directory.rglob("*")):
-        if path.is_symlink() and path.is_dir():
-            # Not walked into: one inside the directory is walked where it
-            # leads; one leading out is refused rather than silently skipped.
-            try:
-                confined(path, directory)
-            except SourceError as exc:
-                raise CheckLoadError(str(path), str(exc)) from None
-            continue
-        relative = path.relative_to(directory)
-        if path.suffix in (".yaml", ".yml") and not any(p.startswith(("_", ".")) for p in relative.parts) \
-                and relative.as_posix() != alias_table.FILE_NAME:
-            yield path
+def _check_files(directory: Path) -> List[Path]:
+    """The check files below ``directory``, in order of their path (one
+    directory scan each, no stat per file: a warm start walks the catalogue
+    and reads nothing else of it). A link to a directory is not walked into:
+    one inside the directory is walked where it leads; one leading out is
+    refused rather than silently skipped."""
+    found: List[Tuple[Tuple[str, ...], Path]] = []
+    links: List[Tuple[Tuple[str, ...], Path]] = []
+    pending: List[Tuple[Tuple[str, ...], Path]] = [((), directory)]
+    while pending:
+        parts, folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except PermissionError:
+            continue  # as a glob does: what cannot be listed holds no check
+        for entry in entries:
+            relative = parts + (entry.name,)
+            if entry.is_dir():
+                if entry.is_symlink():
+                    links.append((relative, folder / entry.name))
+                    continue
+                pending.append((relative, folder / entry.name))
+            if os.path.splitext(entry.name)[1] in (".yaml", ".yml") \
+                    and not any(p.startswith(("_", ".")) for p in relative) and relative != (alias_table.FILE_NAME,):
+                found.append((relative, folder / entry.name))
+    for _, link in sorted(links):
+        try:
+            confined(link, directory)
+        except SourceError as exc:
+            raise CheckLoadError(str(link), str(exc)) from None
+    return [path for _, path in sorted(found)]
