@@ -20,8 +20,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-import yaml
-
 from ..cache import ParseCache
 from ..findings import LANGS, SEVERITIES
 from ..model import FORMATS
@@ -30,8 +28,6 @@ from ..source import Limits, SourceError, confined, read_reference, read_text
 from . import aliases as alias_table
 from .conditions import Condition, ConditionError, Result, compile_condition, predicate_names
 
-# libyaml's loader when PyYAML was built with it: ten times faster, same result.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CHECK_ID = re.compile(r"^IACG-(AWS|AZURE|GCP|GEN)-\d{3}$")
 _USER_CHECK_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 _TOP_KEYS = {"id", "severity", "severity_rationale", "provider", "title", "description",
@@ -166,11 +162,23 @@ def _string_list(raw: Any, name: str, required: bool = True) -> List[str]:
     return list(raw)
 
 
+def _load_yaml(text: str) -> Any:
+    """The data of a YAML text (ValueError when it is not YAML). PyYAML is
+    imported here: a warm start reads the compiled check set, not YAML."""
+    import yaml
+
+    # libyaml's loader when PyYAML was built with it: ten times faster, same result.
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from None
+
+
 @lru_cache(maxsize=1)
 def known_controls() -> Dict[str, Dict[str, Any]]:
     path = Path(__file__).resolve().parent.parent / "data" / "controls.yaml"
     with path.open(encoding="utf-8") as handle:
-        return {entry["id"]: entry for entry in yaml.load(handle, Loader=SAFE_LOADER)}
+        return {entry["id"]: entry for entry in _load_yaml(handle.read())}
 
 
 def parse_check(data: Any, source: str, builtin: bool) -> Check:
@@ -405,8 +413,8 @@ def _compile_directory(directory: Path, builtin: bool, paths: Sequence[Path],
     checks: List[Check] = []
     for path, text in zip(paths, texts, strict=True):
         try:
-            document = yaml.load(text, Loader=SAFE_LOADER)
-        except yaml.YAMLError as exc:
+            document = _load_yaml(text)
+        except ValueError as exc:
             raise CheckLoadError(str(path), f"not valid YAML: {exc}") from None
         try:
             if path.parent == directory and path.name == alias_table.FILE_NAME:
