@@ -85,10 +85,10 @@ async def measure(tree: Path, file: Path, changes: int, cache: str) -> Dict[str,
     for version in range(2, changes + 2):
         # An edit that changes the text (a comment) but not its findings.
         edited = text + f"\n# edit {version}\n"
-        wall, cpu = await client.diagnostics_for(uri, lambda: client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                [types.TextDocumentContentChangeWholeDocument(text=edited)])))
+        change = types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            [types.TextDocumentContentChangeWholeDocument(text=edited)])
+        wall, cpu = await client.diagnostics_for(uri, lambda change=change: client.text_document_did_change(change))
         after_change.append(wall)
         if cpu is not None:
             change_cpu.append(cpu)

@@ -337,7 +337,7 @@ class Not(Condition):
 
 def _common_prefix(paths: Sequence[Path]) -> Path:
     prefix: List[Any] = []
-    for steps in zip(*paths):
+    for steps in zip(*paths, strict=False):  # the prefix ends with the shortest path
         if any(step != steps[0] for step in steps):
             break
         prefix.append(steps[0])
