@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from . import messages
 from .model import Path, Provenance
 
 # The severity ladder, least severe first: the one definition every module reads.
@@ -14,16 +15,14 @@ SEVERITY_ORDER: Dict[str, int] = {severity: rank for rank, severity in enumerate
 # The languages every text of a check, a finding and a report is written in.
 LANGS: Tuple[str, ...] = ("en", "ja")
 PARSE_ERROR_ID = "IACG-000"
-PARSE_ERROR_TITLE = {"en": "File could not be parsed", "ja": "ファイルを解析できません"}
+PARSE_ERROR_TITLE = messages.message("parse_error_title")
 INVALID_SUPPRESSION_ID = "IACG-001"
 UNUSED_SUPPRESSION_ID = "IACG-002"
 # Findings about the scan itself rather than about a resource.
 BUILTIN_TITLES = {
     PARSE_ERROR_ID: PARSE_ERROR_TITLE,
-    INVALID_SUPPRESSION_ID: {"en": "Suppression that cannot apply (no reason or unreadable date)",
-                             "ja": "適用できない抑止指定（理由がない、または期限の日付が読めない）"},
-    UNUSED_SUPPRESSION_ID: {"en": "Suppression that matches no finding",
-                            "ja": "どの検出事項にも該当しない抑止指定"},
+    INVALID_SUPPRESSION_ID: messages.message("invalid_suppression_title"),
+    UNUSED_SUPPRESSION_ID: messages.message("unused_suppression_title"),
 }
 
 

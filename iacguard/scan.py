@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence
 
+from . import messages
 from .cache import ParseCache
 from .discovery import discover, identify
 from .engine.aliases import deprecation, expand_mapping
@@ -115,7 +116,7 @@ def _parse_error_finding(error: ParseError) -> Finding:
         resource_type="",
         attribute="",
         title=PARSE_ERROR_TITLE,
-        message={"en": error.message, "ja": f"解析できません: {error.message}"},
+        message=messages.message("parse_error", message=error.message),
         controls=[],
     )
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
+from . import messages
 from .engine.aliases import Aliases, replacing
 from .findings import BUILTIN_TITLES, INVALID_SUPPRESSION_ID, UNUSED_SUPPRESSION_ID, Finding
 from .model import ParsedFile, Resource
@@ -254,10 +255,8 @@ def _apply_inline(finding: Finding, candidates: List[Suppression], today: _dt.da
         directive.used = True
         if directive.until is not None and directive.until < today:
             expired = directive.until.isoformat()
-            finding.message = {
-                "en": f"{finding.message['en']} (its suppression expired on {expired})",
-                "ja": f"{finding.message['ja']}（抑止指定は {expired} に期限切れ）",
-            }
+            finding.message = {lang: messages.text("suppression_expired", lang, message=said, expired=expired)
+                               for lang, said in finding.message.items()}
             finding.suppression = directive.record(expired=True)
             continue
         _suppress(finding, directive.record(), through)
@@ -267,17 +266,12 @@ def _apply_inline(finding: Finding, candidates: List[Suppression], today: _dt.da
 def _meta(check_id: str, directive: Suppression, severity: str) -> Finding:
     ids = ", ".join(directive.ids)
     if check_id == NO_REASON_ID and directive.bad_until:
-        message = {"en": f"iacguard:ignore {ids} has an unreadable date until={directive.bad_until} "
-                         "(use YYYY-MM-DD), so it suppresses nothing",
-                   "ja": f"iacguard:ignore {ids} の期限 until={directive.bad_until} が読めない"
-                         "（YYYY-MM-DD で書く）ため、抑止されない"}
+        said = messages.message("suppression_bad_date", ids=ids, until=directive.bad_until)
     elif check_id == NO_REASON_ID:
-        message = {"en": f"iacguard:ignore {ids} gives no reason, so it suppresses nothing",
-                   "ja": f"iacguard:ignore {ids} に理由が書かれていないため、抑止されない"}
+        said = messages.message("suppression_no_reason", ids=ids)
     else:
-        message = {"en": f"iacguard:ignore {ids} matches no finding; remove it",
-                   "ja": f"iacguard:ignore {ids} はどの検出事項にも該当しない。削除してよい"}
+        said = messages.message("suppression_unused", ids=ids)
     line = abs(directive.line)
     return Finding(check_id=check_id, severity=severity, format="", file=directive.file, line=line,
                    end_line=line, resource="", resource_type="", attribute=f"suppression:{line}:{ids}",
-                   title=BUILTIN_TITLES[check_id], message=message, controls=[])
+                   title=BUILTIN_TITLES[check_id], message=said, controls=[])

@@ -16,6 +16,8 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
+from .. import messages
+
 FILE_NAME = "aliases.yaml"
 
 Aliases = Mapping[str, Tuple[str, ...]]
@@ -78,8 +80,7 @@ def replacing(check_id: str, pattern: str, aliases: Aliases) -> str:
 def deprecation(retired: str, aliases: Aliases) -> Dict[str, str]:
     """What to tell a user who still writes a retired id."""
     new = ", ".join(aliases[retired])
-    return {"en": f"{retired} is retired: it now stands for {new}; write those ids instead",
-            "ja": f"{retired} は廃止された ID で、現在は {new} を指す。新しい ID に書き換えること"}
+    return messages.message("retired_id", retired=retired, new=new)
 
 
 def expand_mapping(mapping: Mapping[str, Any], aliases: Aliases) -> Dict[str, Any]:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from .. import messages
 from ..findings import LANGS, Finding, Passed, Undecided, format_path
 from ..graph import ResourceGraph
 from ..model import Resource, is_unknown
@@ -97,24 +98,15 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-_DETAIL = {
-    "en": {"value": "{path} = {value}", "absent": "{path} is not set",
-           "default": "{path} is not set; the default is {default}", "origin": ", from {origin}"},
-    "ja": {"value": "{path} = {value}", "absent": "{path} が未設定",
-           "default": "{path} が未設定で、既定値は {default}", "origin": "、{origin} から"},
-}
-
-
 def _detail(lang: str, path: str, evidence: Evidence, origin: str) -> str:
-    words = _DETAIL[lang]
     if evidence.value is ABSENT:
-        text = words["default"] if evidence.default is not None else words["absent"]
+        key = "value_default" if evidence.default is not None else "value_absent"
     elif evidence.value is None:
         return ""
     else:
-        text = words["value"]
-    text = text.format(path=path, value=_show(evidence.value), default=_show(evidence.default))
-    return text + (words["origin"].format(origin=origin) if origin else "")
+        key = "value_is"
+    detail = messages.text(key, lang, path=path, value=_show(evidence.value), default=_show(evidence.default))
+    return detail + (messages.text("value_origin", lang, origin=origin) if origin else "")
 
 
 def _origin(resource: Resource, path: Any) -> str:
@@ -138,7 +130,7 @@ def _declared(resource: Resource, evidence: Evidence) -> Dict[str, str]:
                 line = resource.declared_lines[tuple(evidence.path[:end])]
                 break
     where = f"{resource.declared_at.file}:{line}"
-    return {"en": f" [declared at {where}]", "ja": f"［{where} で記述］"}
+    return messages.message("declared_at", where=where)
 
 
 def _message(check: Check, clause: Clause, resource: Resource, evidence: Evidence) -> Dict[str, str]:
