@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Callable, List, Tuple
 
@@ -41,6 +43,30 @@ def make_work_tree(path: Path) -> Path:
 @pytest.fixture
 def work_tree() -> Callable[[Path], Path]:
     return make_work_tree
+
+
+@pytest.fixture(scope="session")
+def installation_cache(tmp_path_factory) -> Path:
+    """A user cache holding only what an installation builds once (the HCL
+    parse tables, the compiled check set): copied into a test's own cache
+    where the test is not about a first run, it spares rebuilding them."""
+    cache = tmp_path_factory.mktemp("installation") / "cache"
+    tree = cache.parent / "tree"
+    tree.mkdir()
+    (tree / "main.tf").write_text('resource "aws_s3_bucket" "b" {}\n')
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    subprocess.run([sys.executable, "-m", "iacguard", "scan", str(tree), "--format", "json"], env=env,
+                   capture_output=True, check=False, timeout=600)
+    return cache
+
+
+def copy_of(cache: Path, destination: Path) -> Path:
+    """A private copy: a cache directory must be its user's alone (0700)."""
+    if cache.is_dir():
+        shutil.copytree(cache, destination)
+        for directory in [destination, *(p for p in destination.rglob("*") if p.is_dir())]:
+            directory.chmod(0o700)
+    return destination
 
 
 def git(repo: Path, *args: str) -> None:

@@ -11,6 +11,7 @@ from typing import AsyncIterator, List
 
 import pytest
 import pytest_asyncio
+from conftest import copy_of
 from fixture_paths import check_fixtures
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -47,10 +48,11 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest_asyncio.fixture
-async def client(project: Path, tmp_path: Path) -> AsyncIterator[LanguageClient]:
+async def client(project: Path, tmp_path: Path, installation_cache: Path) -> AsyncIterator[LanguageClient]:
+    cache = copy_of(installation_cache, tmp_path / "cache")
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "iacguard", "lsp"],
-        server_env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "LANG": "C.UTF-8"},
+        server_env={**os.environ, "XDG_CACHE_HOME": str(cache), "LANG": "C.UTF-8"},
     )
     lsp = await config.start()
     lsp.registrations = []
