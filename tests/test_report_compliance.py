@@ -97,9 +97,12 @@ def test_markdown_has_the_summary_first_and_every_status() -> None:
     for status in ("Fail", "Pass", "Not applicable", "No check yet", "Not checkable from IaC"):
         assert f"| {status} |" in summary
     assert "| HIGH | 1 |" in summary and "Suppressed findings: 1" in summary
-    # A control is one row: its failing check with the count, linked to the check's details below.
-    assert "| `NISC-4.1.5-1` | Block anonymous/public storage access | **Fail** | 2 | `IACG-AWS-001` fails 1 |" in text
-    assert "| **Pass** | 2 | `IACG-AWS-004` suppressed 1 |" in text, "a suppression is counted, not a failure"
+    # A control is one row: its failing check with the count, linked to the check's details below,
+    # then where its checks passed.
+    assert ("| `NISC-4.1.5-1` | Block anonymous/public storage access | **Fail** | 2 | `IACG-AWS-001` fails 1; "
+            "passed at: `web/s3.tf: 12` |") in text
+    assert "| **Pass** | 2 | `IACG-AWS-004` suppressed 1; passed at: `net/sg.tf: 1` |" in text, \
+        "a suppression is counted, not a failure"
     assert "- bucket is public: `web/s3.tf`: 4 (`aws_s3_bucket.site`)" in text and "`acl = \"private\"`" in text
     assert "bastion, closed by NACL" in text
     # every table row has as many cells as its header
@@ -297,11 +300,18 @@ def test_remediation_once_per_check_and_failures_grouped_by_detail(fmt: str) -> 
     assert len(detail) == 1 and "s3.tf</code>: 10, 20, 30" in detail[0] if fmt == "html" else \
         detail == ["- (acl = public-read): `s3.tf`: 10, 20, 30 (`aws_s3_bucket.b1`, `aws_s3_bucket.b2`, "
                    "`aws_s3_bucket.b3`)"]
-    # The control and the CIS item are one row each: the failing check, counted, and the resources
-    # examined (the provider block is not one); the passing resource is counted, not listed.
+    # The control and the CIS item are one row each: the failing check, counted, the resources
+    # examined (the provider block is not one) and where the passing one is (folded on screen in
+    # HTML, written out small on paper).
     rows = [line for line in text.splitlines() if "fails 3" in line]
     assert len(rows) == 2 and all("IACG-AWS-001" in r and ("| 4 |" in r or '"num">4<' in r) for r in rows)
-    assert ": 40" not in text and "s3.tf:40" not in text
+    if fmt == "markdown":
+        assert all(r.endswith("; passed at: `s3.tf: 40` |") for r in rows), rows
+    else:
+        passing = '<code class="loc">s3.tf: 40</code>'
+        assert all(f'<summary>passed at</summary>{passing}</details>' in r for r in rows), rows
+        assert all(f'<span class="passed-print">passed at: {passing}</span>' in r for r in rows), rows
+    assert ": 1," not in text and "s3.tf: 1<" not in text and "`s3.tf: 1`" not in text  # the provider block
 
 
 def test_header_says_when_what_and_with_which_rules() -> None:
@@ -395,6 +405,12 @@ def test_a_large_report_prints_on_few_pages_with_every_failure(tmp_path: Path, l
         lines = {n.strip() for run in re.findall(re.escape(file) + r": ([0-9, ]+)", sections[f["check_id"].lower()])
                  for n in run.split(",")}
         assert str(f["line"]) in lines, (f["check_id"], f["file"], f["line"])
+    # Every passing resource's place is on paper too, in the print-only line of its controls.
+    printed = " ".join(re.sub(r"<[^>]+>", "", m) for m in re.findall(r'<span class="passed-print">(.*?)</span>', text))
+    for p in json.loads(record.read_text(encoding="utf-8"))["passed"]:
+        if p["resource_type"] != "provider":
+            file = p["file"].split("/terraform/", 1)[1]
+            assert re.search(re.escape(file) + r": ([0-9]+, )*" + str(p["line"]) + r"\b", printed), p
     pdf = tmp_path / "report.pdf"
     subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",

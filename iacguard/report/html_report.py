@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from importlib.resources import files
-from typing import Iterable, Iterator, Sequence, Tuple
+from typing import Iterable, Iterator, List, Sequence, Tuple
 
 from ..findings import SEVERITIES
 from .common import location, xml_safe
@@ -25,6 +25,7 @@ from .layout import (
     joined,
     overview,
     overview_heads,
+    passed_places,
     status_counts,
     tallies,
 )
@@ -177,7 +178,17 @@ def _h_checks(row: ControlRow, lang: str) -> str:
     else:
         key = "c.other_checks" if detailed else "c.checks_count"
         parts.append(f'<details class="more"><summary>{_h(t(key, lang, count=len(others)))}</summary>{ids}</details>')
+    places = passed_places(row)
+    if places:
+        # Folded on screen; on paper, where nothing unfolds, written out small.
+        label, where = _h(t("c.passed_at", lang)), _h_places(places)
+        parts.append(f'<details class="passed"><summary>{label}</summary>{where}</details>'
+                     f'<span class="passed-print">{label}: {where}</span>')
     return "<td>" + "; ".join(parts) + "</td>"
+
+
+def _h_places(places: List[str]) -> str:
+    return "; ".join(_h_loc(place) for place in places)
 
 
 def _h_id(check_id: str) -> str:

@@ -174,6 +174,7 @@ _TABLE = {
     "c.checks_count": {"en": "{count} checks", "ja": "チェック {count} 件"},
     "c.other_checks": {"en": "{count} other checks", "ja": "他 {count} 件のチェック"},
     "c.resource_names": {"en": "Resource names ({count})", "ja": "リソース名（{count} 件）"},
+    "c.passed_at": {"en": "passed at", "ja": "適合した箇所"},
     "c.suppressions": {"en": "Suppressed findings", "ja": "抑止された検出事項"},
     "c.partial": {"en": "Only partly checkable from IaC: {reason}", "ja": "IaC で確認できるのは一部のみ: {reason}"},
     "c.none": {"en": "None.", "ja": "なし。"},

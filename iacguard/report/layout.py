@@ -63,6 +63,18 @@ def by_file(failures: Sequence[Failure]) -> List[Tuple[str, str, List[Failure]]]
             for file, group in grouped.items()]
 
 
+def passed_places(row: ControlRow) -> List[str]:
+    """Where the row's checks found nothing wrong, ``["main.tf: 3, 9", "b.tf"]``:
+    the passing evidence, each file once (what the Resources column counts)."""
+    grouped: Dict[str, List[str]] = {}
+    for e in row.evidence:
+        if e.result == "pass" and e.resource_type != "provider":
+            lines = grouped.setdefault(e.file, [])
+            if e.line > 0 and str(e.line) not in lines:
+                lines.append(str(e.line))
+    return [f"{file}: {', '.join(lines)}" if lines else file for file, lines in grouped.items()]
+
+
 def failures_by_detail(section: CheckSection) -> List[Tuple[str, List[Failure]]]:
     """A check's failures grouped by what is wrong (the message's detail), in
     order of first appearance: ten clusters without deletion protection are

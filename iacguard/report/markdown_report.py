@@ -22,6 +22,7 @@ from .layout import (
     joined,
     overview,
     overview_heads,
+    passed_places,
     status_counts,
     tallies,
 )
@@ -151,4 +152,7 @@ def _md_checks(row: ControlRow, lang: str) -> str:
         for x in detailed]
     if others:
         parts.append(", ".join(_md_code(x.check_id) for x in others))
+    places = passed_places(row)
+    if places:
+        parts.append(f"{_md(t('c.passed_at', lang))}: " + "; ".join(_md_code(p) for p in places))
     return "; ".join(parts)
