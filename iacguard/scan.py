@@ -84,7 +84,9 @@ class ScanResult:
 
     @property
     def parse_errors(self) -> List[ParseError]:
-        return [e for f in self.files for e in f.errors]
+        """Each error once: a module file read for two callers, or both as a
+        scanned file and through a call, fails the same way each time."""
+        return list(dict.fromkeys(e for f in self.files for e in f.errors))
 
 
 def select_checks(checkset: CheckSet, include: Sequence[str], exclude: Sequence[str]) -> CheckSet:

@@ -92,3 +92,11 @@ def test_the_hook_looks_for_callers_within_the_configured_limit(tmp_path: Path, 
     _tree(tmp_path)
     run(["scan", "--pre-commit", "modules/store/main.tf", *LIMIT], tmp_path)
     assert seen == [2000]
+
+
+def test_a_module_file_over_the_limit_is_reported_once(tmp_path: Path, run) -> None:
+    # Scanned as a file of the tree and read again for its caller: one error, said once.
+    _tree(tmp_path)
+    assert _errors(run, [".", *LIMIT], tmp_path) == [
+        ("modules/store/main.tf", 1,
+         "file is 3047 bytes, larger than the 2000 bytes limit (max_file_bytes); not scanned")]
