@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import IO, Callable, Iterable, Optional, Sequence
 
 from .discovery import sniff_format
+from .parsers.terraform import CONFIGURATION_SUFFIXES, VARIABLE_FILE_SUFFIXES
 
 STDOUT = "-"
 # Files a Terraform scan reads by name, not by content.
-_TERRAFORM_INPUTS = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+_TERRAFORM_INPUTS = CONFIGURATION_SUFFIXES + VARIABLE_FILE_SUFFIXES
 
 
 class OutputError(Exception):

@@ -24,10 +24,11 @@ from typing import Iterable, List, Optional, Sequence, Set
 
 from .git import run_git
 from .parsers.arm.parameters import template_of_parameter_file
+from .parsers.terraform import CONFIGURATION_SUFFIXES, VARIABLE_FILE_SUFFIXES
 from .parsers.terraform.callers import calling_directories
 from .source import Limits, display_path
 
-_TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+_TERRAFORM_SUFFIXES = CONFIGURATION_SUFFIXES + VARIABLE_FILE_SUFFIXES
 
 
 @dataclass
@@ -100,7 +101,7 @@ def plan(files: Sequence[str], cwd: Path, removed: Optional[Sequence[str]] = Non
         # The module's own files, not its subdirectories: modules it calls
         # are loaded through the calls, and nothing else is its context.
         for path in sorted((cwd / directory).iterdir()):
-            if path.is_file() and path.name.endswith((".tf", ".tf.json")):
+            if path.is_file() and path.name.endswith(CONFIGURATION_SUFFIXES):
                 add(os.path.join(directory, path.name) if directory != "." else path.name)
 
     modules: Set[Path] = set()

@@ -15,6 +15,7 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..config import CONFIG_NAMES, ConfigError
 from ..findings import Finding
+from ..parsers import READERS
 from .actions import suppression_actions
 from .diagnostics import to_diagnostic
 from .hover import hover_text, to_hover
@@ -24,7 +25,7 @@ from .session import Session
 # arrive meanwhile replace it, so a judgement never queues behind stale ones.
 CHANGE_PAUSE = 0.05
 # Files the server judges; the configuration files make it judge again.
-TEMPLATE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".yaml", ".yml", ".json", ".template")
+TEMPLATE_SUFFIXES = tuple(dict.fromkeys(s for r in READERS for s in r.suffixes + r.inputs))
 CONFIG_FILES = (*CONFIG_NAMES, "pyproject.toml")
 # Changes on disk the client is asked to report (an edit outside the editor,
 # a checkout): configuration files, and the files a module's judgement reads.
