@@ -16,7 +16,7 @@ from .engine.aliases import deprecation, expand_mapping
 from .engine.aliases import expand as expand_aliases
 from .engine.checks import CheckSet
 from .engine.runner import CheckError, run_checks
-from .findings import BUILTIN_TITLES, PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
+from .findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed, Undecided
 from .graph import ResourceGraph
 from .model import FORMATS, ParsedFile, ParseError, Resource
 from .parsers import READERS
@@ -99,11 +99,6 @@ def select_checks(checkset: CheckSet, include: Sequence[str], exclude: Sequence[
     chosen = [c for c in checkset.checks
               if (not include or matches(c.id, include)) and not matches(c.id, exclude)]
     return CheckSet(chosen, checkset.predicates, checkset.aliases)
-
-
-def unmatched_patterns(checkset: CheckSet, patterns: Sequence[str]) -> List[str]:
-    ids = [c.id for c in checkset.checks] + list(BUILTIN_TITLES) + list(checkset.aliases)
-    return [p for p in patterns if not any(fnmatch.fnmatchcase(i, p) for i in ids)]
 
 
 def _parse_error_finding(error: ParseError) -> Finding:
