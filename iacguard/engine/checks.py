@@ -487,6 +487,7 @@ def _check_files(directory: Path) -> List[Path]:
                     links.append((relative, folder / entry.name))
                     continue
                 pending.append((relative, folder / entry.name))
+                continue
             if os.path.splitext(entry.name)[1] in (".yaml", ".yml") \
                     and not any(p.startswith(("_", ".")) for p in relative) and relative != (alias_table.FILE_NAME,):
                 found.append((relative, folder / entry.name))
