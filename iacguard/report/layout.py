@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Protocol, Sequence, Tuple, TypeVar
 
 from .compliance import STATUSES, CheckSection, Compliance, ControlRow, Failure, Group, Part
 from .i18n import t
@@ -53,11 +53,22 @@ def tallies(row: ControlRow) -> Tuple[List[Tally], List[Tally]]:
     return [x for x in out if x.detailed], [x for x in out if not x.detailed]
 
 
-def by_file(failures: Sequence[Failure]) -> List[Tuple[str, str, List[Failure]]]:
-    """(file, its lines as ``10, 20``, its failures), files in order of first
+class Placed(Protocol):
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+P = TypeVar("P", bound=Placed)
+
+
+def by_file(items: Sequence[P]) -> List[Tuple[str, str, List[P]]]:
+    """(file, its lines as ``10, 20``, its items), files in order of first
     appearance: each place is said once, the file once for all its lines."""
-    grouped: Dict[str, List[Failure]] = {}
-    for f in failures:
+    grouped: Dict[str, List[P]] = {}
+    for f in items:
         grouped.setdefault(f.file, []).append(f)
     return [(file, ", ".join(dict.fromkeys(str(f.line) for f in group if f.line > 0)), group)
             for file, group in grouped.items()]
@@ -66,13 +77,8 @@ def by_file(failures: Sequence[Failure]) -> List[Tuple[str, str, List[Failure]]]
 def passed_places(row: ControlRow) -> List[str]:
     """Where the row's checks found nothing wrong, ``["main.tf: 3, 9", "b.tf"]``:
     the passing evidence, each file once (what the Resources column counts)."""
-    grouped: Dict[str, List[str]] = {}
-    for e in row.evidence:
-        if e.result == "pass" and e.resource_type != "provider":
-            lines = grouped.setdefault(e.file, [])
-            if e.line > 0 and str(e.line) not in lines:
-                lines.append(str(e.line))
-    return [f"{file}: {', '.join(lines)}" if lines else file for file, lines in grouped.items()]
+    passing = [e for e in row.evidence if e.result == "pass" and e.resource_type != "provider"]
+    return [f"{file}: {lines}" if lines else file for file, lines, _ in by_file(passing)]
 
 
 def failures_by_detail(section: CheckSection) -> List[Tuple[str, List[Failure]]]:
