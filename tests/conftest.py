@@ -61,11 +61,10 @@ def installation_cache(tmp_path_factory) -> Path:
 
 
 def copy_of(cache: Path, destination: Path) -> Path:
-    """A private copy: a cache directory must be its user's alone (0700)."""
+    """A copy of ``cache`` at ``destination``, modes kept (a cache directory
+    must stay its user's alone)."""
     if cache.is_dir():
         shutil.copytree(cache, destination)
-        for directory in [destination, *(p for p in destination.rglob("*") if p.is_dir())]:
-            directory.chmod(0o700)
     return destination
 
 
