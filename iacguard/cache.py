@@ -23,10 +23,10 @@ import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Type, TypeVar
+from typing import Any, Callable, List, Optional, Tuple, Type, TypeVar
 
 from . import __version__
-from .plain_data import Codec
+from .plain_data import Codec, LaterGroup
 
 _SUFFIX = ".json"
 
@@ -40,9 +40,9 @@ def default_directory() -> Path:
 def entry_codec() -> Codec:
     """The classes a parsed file is made of: positioned JSON documents,
     decoded CloudFormation templates and HCL syntax trees, each group
-    imported only when an entry holds one (a scan of CloudFormation alone
-    does not load the HCL parser)."""
-    return Codec(later=[_json_classes, _cloudformation_classes, _hcl_classes])
+    imported only when an entry holds one (a scan of Terraform alone does not
+    load the CloudFormation reader, nor one of CloudFormation the HCL trees)."""
+    return Codec(later=ENTRY_GROUPS)
 
 
 def _json_classes() -> List[type]:
@@ -59,11 +59,17 @@ def _cloudformation_classes() -> List[type]:
 
 
 def _hcl_classes() -> List[type]:
-    from .parsers.terraform import ast, syntax
+    from .parsers.terraform import ast
 
-    trees = [c for c in vars(ast).values()
-             if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == ast.__name__]
-    return trees + [syntax.HCLFile]
+    return [c for c in vars(ast).values()
+            if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == ast.__name__]
+
+
+ENTRY_GROUPS: Tuple[LaterGroup, ...] = (
+    (frozenset({"PositionedJSON"}), _json_classes),
+    (frozenset({"DecodedTemplate", "PositionedMap", "PositionedList", "PositionedText"}), _cloudformation_classes),
+    (None, _hcl_classes),
+)
 
 
 def unsafe_directory(directory: Path) -> Optional[str]:

@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
-import yaml
-
 from .findings import BUILTIN_TITLES, LANGS, SEVERITIES
 from .model import FORMATS
 from .source import Limits, SourceError, confined, is_inside, repository_root
@@ -339,6 +337,8 @@ def load_file(path: Path, config: Config, repository: Optional[Path] = None) -> 
         except RecursionError:
             raise ConfigError(source, "cannot read: nested too deeply") from None
     else:
+        import yaml  # only when there is a file to read
+
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -405,6 +405,8 @@ def validate_check_ids(config: Config, checkset: "CheckSet") -> None:
 
 def show(config: Config) -> str:
     """Each effective value and where it came from."""
+    import yaml
+
     width = max(len(k) for k in config.values)
     lines = [f"# configuration file: {config.file or '(none found)'}"]
     for key in KEYS:

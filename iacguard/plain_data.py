@@ -18,12 +18,15 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 _TAG = "\0"
 _TUPLE, _DICT, _DEFINE, _REFER = "\0t", "\0d", "\0=", "\0@"
 _DATE, _DATETIME = "\0date", "\0datetime"
 _SCALARS = (str, int, float, bool, type(None))
+# Classes added when first needed: the names of those a function gives (None:
+# any), and the function.
+LaterGroup = Tuple[Optional[FrozenSet[str]], Callable[[], Sequence[type]]]
 
 
 class Codec:
@@ -33,12 +36,13 @@ class Codec:
     subclass of ``dict``, ``list`` or ``str`` naming the attributes it adds in
     a ``PLAIN_ATTRS`` tuple (a position kept beside the value).
 
-    ``later`` are functions giving more classes, called in order only when a
-    value or an entry needs a class not known yet: a codec for every parser's
-    classes imports only the parsers whose entries it meets."""
+    ``later`` are groups of more classes, each a function giving them, added
+    only when a value or an entry needs a class not known yet: a codec for
+    every parser's classes imports only the parsers whose entries it meets.
+    A group may name the classes it gives (qualified names); it is then
+    added only for those, and groups naming none are tried in order."""
 
-    def __init__(self, classes: Sequence[type] = (),
-                 later: Sequence[Callable[[], Sequence[type]]] = ()) -> None:
+    def __init__(self, classes: Sequence[type] = (), later: Sequence[LaterGroup] = ()) -> None:
         self._by_class: Dict[type, Tuple[str, Tuple[str, ...]]] = {}
         self._by_tag: Dict[str, Tuple[type, Tuple[str, ...]]] = {}
         self._later = list(later)
@@ -58,18 +62,23 @@ class Codec:
         self._by_class[cls] = (tag, names)
         self._by_tag[tag] = (cls, names)
 
-    def _load_until(self, known: Callable[[], bool]) -> None:
-        """Add the groups of ``later`` in turn until ``known()``."""
-        while not known() and self._later:
-            for cls in self._later.pop(0)():
+    def _load_until(self, name: str, known: Callable[[], bool]) -> None:
+        """Add the group of ``later`` that names the class ``name``, else
+        the groups naming none, in turn, until ``known()``."""
+        for group in [g for g in self._later if g[0] is not None and name in g[0]] + \
+                [g for g in self._later if g[0] is None]:
+            if known():
+                return
+            self._later.remove(group)
+            for cls in group[1]():
                 self._add(cls)
 
     def _class(self, kind: type) -> Optional[Tuple[str, Tuple[str, ...]]]:
-        self._load_until(lambda: kind in self._by_class)
+        self._load_until(kind.__qualname__, lambda: kind in self._by_class)
         return self._by_class.get(kind)
 
     def _tag(self, tag: str) -> Optional[Tuple[type, Tuple[str, ...]]]:
-        self._load_until(lambda: tag in self._by_tag)
+        self._load_until(tag[len(_TAG):], lambda: tag in self._by_tag)
         return self._by_tag.get(tag)
 
     # -- writing -------------------------------------------------------------

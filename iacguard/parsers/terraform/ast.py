@@ -8,7 +8,7 @@ line it was written on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,16 @@ class Block:
             if attr.name == name:
                 return attr
         return None
+
+
+@dataclass
+class HCLFile:
+    """One file's top-level blocks and attributes."""
+
+    blocks: List[Block] = field(default_factory=list)
+    attributes: List[Attribute] = field(default_factory=list)
+    # Comment text by line, kept for inline suppressions.
+    comments: Dict[int, str] = field(default_factory=dict)
 
 
 def traversals(expr: Any) -> Iterator[Traversal]:

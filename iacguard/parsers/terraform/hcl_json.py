@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Tuple
 from ...model import Path
 from ..common.json_positions import parse_json
 from . import ast
-from .syntax import HCLFile, parse_template
+from .ast import HCLFile
+from .syntax import parse_template
 
 # How many labels each top-level block type takes in JSON syntax.
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1,

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path as FSPath
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ...model import UNKNOWN, ParseError, Path, is_unknown
 from ...parallel import map_in_processes
 from ..common.json_positions import JSONPositionError
 from . import ast
+from .ast import HCLFile
 from .evaluator import DictScope, Scope, evaluate, limit_reached
-from .hcl_json import parse_tf_json
-from .syntax import HCLFile, HCLSyntaxError, parse_hcl, table_parser
 
 if TYPE_CHECKING:
     from ...cache import ParseCache
@@ -48,18 +48,28 @@ def parse_files(files: Sequence[Tuple[str, str]], cache: Optional["ParseCache"] 
         else:
             todo.append(i)
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        from .syntax import table_parser
+
         table_parser()  # built once here (with Lark's parser), so that forked workers start with it
-    parsed = map_in_processes(_parse_pair, [files[i] for i in todo], workers, PARALLEL_THRESHOLD)
+    # Each file is written to the cache where it is parsed: in the workers,
+    # encoding the trees runs in parallel too.
+    directory = str(cache.directory) if cache is not None and cache.usable() else None
+    parsed = map_in_processes(_parse_and_keep, [(*files[i], directory) for i in todo], workers,
+                              PARALLEL_THRESHOLD)
     for i, result in zip(todo, parsed, strict=True):
         results[i] = result
-        if cache and result[0] is not None:
-            display, text = files[i]
-            cache.put(_kind(display), text.encode("utf-8", "surrogatepass"), result[0])
     return [r for r in results if r is not None]
 
 
-def _parse_pair(pair: Tuple[str, str]) -> ParseResult:
-    return parse_file(*pair)
+def _parse_and_keep(item: Tuple[str, str, Optional[str]]) -> ParseResult:
+    """Parse one file and keep the tree in the cache at ``directory``."""
+    display, text, directory = item
+    result = parse_file(display, text)
+    if directory is not None and result[0] is not None:
+        from ...cache import ParseCache
+
+        ParseCache(FSPath(directory)).put(_kind(display), text.encode("utf-8", "surrogatepass"), result[0])
+    return result
 
 
 def _kind(display: str) -> str:
@@ -74,6 +84,11 @@ def _set_file(blocks: List[ast.Block], display: str) -> None:
 
 
 def parse_file(display: str, text: str) -> ParseResult:
+    # The readers (and the parser library under them) are imported only when
+    # a file is not in the cache.
+    from .hcl_json import parse_tf_json
+    from .syntax import HCLSyntaxError, parse_hcl
+
     try:
         if display.endswith(".json"):
             return parse_tf_json(text, display), None

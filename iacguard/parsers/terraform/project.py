@@ -63,7 +63,6 @@ from .inputs import TerraformInputs, variable_files
 from .module import block_values, instances, parse_files
 from .policy_document import render_policy_document
 from .providers import provider_of
-from .syntax import HCLSyntaxError, parse_hcl
 
 if TYPE_CHECKING:
     from ...cache import ParseCache
@@ -476,6 +475,8 @@ def _raw_variable(text: str) -> Any:
     expression (lists, maps, numbers), else the string itself."""
     stripped = text.strip()
     if stripped[:1] in ("[", "{", '"') or stripped in ("true", "false") or _is_number(stripped):
+        from .syntax import HCLSyntaxError, parse_hcl
+
         try:
             hcl = parse_hcl(f"v = {stripped}\n")
             value = evaluate(hcl.attributes[0].expr, Scope())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Dict, List, Optional, Tuple
@@ -17,6 +16,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
 from . import ast
+from .ast import HCLFile
 from .table_parser import TableParseFailed, TableParser
 
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
@@ -28,14 +28,6 @@ class HCLSyntaxError(Exception):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
         self.line = line
-
-
-@dataclass
-class HCLFile:
-    blocks: List[ast.Block] = field(default_factory=list)
-    attributes: List[ast.Attribute] = field(default_factory=list)
-    # Comment text by line, kept for inline suppressions.
-    comments: Dict[int, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
