@@ -3,6 +3,7 @@ modules), and tests of the helpers the reporters share."""
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -10,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from iacguard.engine.checks import Check, load_checks
 from iacguard.findings import PARSE_ERROR_ID, PARSE_ERROR_TITLE, Finding, Passed
 from iacguard.report import Report, Summary
-from iacguard.report.common import by_priority, examined, terminal_safe, xml_safe
+from iacguard.report.common import by_priority, examined, json_pieces, terminal_safe, xml_safe
 from iacguard.scan import ScanOptions, scan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,3 +134,14 @@ def output_text(path: Path) -> str:
                 if cell.value is not None:
                     lines.append(str(cell.value))
     return "\n".join(lines)
+
+
+def test_json_pieces_is_the_indented_dump_with_lone_surrogates_replaced_in_any_batch() -> None:
+    document = {"items": [{"name": f"r{i}", "n": i, "ok": i % 2 == 0} for i in range(50)],
+                "lone": "a\ud800b", "pair": "\ud83d\ude00", "nested": [["x\udfff"], {"k": None}]}
+    expected = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    expected = expected.replace("\ud800", "\ufffd").replace("\udfff", "\ufffd").replace("\ud83d\ude00", "\U0001F600")
+    for batch in (1, 2, 7, 4096):
+        pieces = list(json_pieces(document, batch))
+        assert "".join(pieces) == expected
+        assert all(p.encode("utf-8") for p in pieces)

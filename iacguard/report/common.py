@@ -59,12 +59,19 @@ class Converted(list):
         return map(self._convert, self._items)
 
 
-def json_pieces(document: Any) -> Iterator[str]:
+def json_pieces(document: Any, batch: int = 4096) -> Iterator[str]:
     """``json.dumps(document, ensure_ascii=False, indent=2) + "\\n"`` piece by
-    piece, encodable as UTF-8."""
+    piece, encodable as UTF-8. The encoder's chunks are a few characters
+    each, so they are made encodable ``batch`` at a time; a string is always
+    within one chunk, so a surrogate pair never spans two batches."""
+    chunks: List[str] = []
     for chunk in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(document):
-        yield encodable(chunk)
-    yield "\n"
+        chunks.append(chunk)
+        if len(chunks) >= batch:
+            yield encodable("".join(chunks))
+            chunks.clear()
+    chunks.append("\n")
+    yield encodable("".join(chunks))
 
 
 def terminal_safe(text: str, replacement: str = "?") -> str:
