@@ -71,11 +71,12 @@ def test_text_output_strips_terminal_control_sequences() -> None:
     assert "\x1b" not in text and "\x07" not in text
 
 
-def test_reports_come_piece_by_piece() -> None:
+def test_reports_come_piece_by_piece(monkeypatch) -> None:
     """Large reports are written piece by piece, never held whole; the JSON
     pieces join to exactly what one json.dumps of the document writes."""
-    from iacguard.report import pieces
+    from iacguard.report import common, pieces
 
+    monkeypatch.setattr(common, "JSON_BATCH", 8)  # a small report in many pieces, as a large one is
     report = _report()
     assert len(report.findings) > 10
     for fmt in ("json", "text", "github", "junit", "markdown", "html"):

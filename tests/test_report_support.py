@@ -136,12 +136,15 @@ def output_text(path: Path) -> str:
     return "\n".join(lines)
 
 
-def test_json_pieces_is_the_indented_dump_with_lone_surrogates_replaced_in_any_batch() -> None:
+def test_json_pieces_is_the_indented_dump_with_lone_surrogates_replaced_in_any_batch(monkeypatch) -> None:
+    from iacguard.report import common
+
     document = {"items": [{"name": f"r{i}", "n": i, "ok": i % 2 == 0} for i in range(50)],
                 "lone": "a\ud800b", "pair": "\ud83d\ude00", "nested": [["x\udfff"], {"k": None}]}
     expected = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     expected = expected.replace("\ud800", "\ufffd").replace("\udfff", "\ufffd").replace("\ud83d\ude00", "\U0001F600")
     for batch in (1, 2, 7, 4096):
-        pieces = list(json_pieces(document, batch))
+        monkeypatch.setattr(common, "JSON_BATCH", batch)
+        pieces = list(json_pieces(document))
         assert "".join(pieces) == expected
         assert all(p.encode("utf-8") for p in pieces)

@@ -59,12 +59,17 @@ class Converted(list):
         return map(self._convert, self._items)
 
 
-def json_pieces(document: Any, batch: int = 4096) -> Iterator[str]:
+# The JSON encoder's chunks are a few characters each: they are made
+# encodable this many at a time.
+JSON_BATCH = 4096
+
+
+def json_pieces(document: Any) -> Iterator[str]:
     """``json.dumps(document, ensure_ascii=False, indent=2) + "\\n"`` piece by
-    piece, encodable as UTF-8. The encoder's chunks are a few characters
-    each, so they are made encodable ``batch`` at a time; a string is always
-    within one chunk, so a surrogate pair never spans two batches."""
+    piece (``JSON_BATCH`` encoder chunks each), encodable as UTF-8. A string
+    is always within one chunk, so a surrogate pair never spans two pieces."""
     chunks: List[str] = []
+    batch = JSON_BATCH
     for chunk in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(document):
         chunks.append(chunk)
         if len(chunks) >= batch:
