@@ -118,6 +118,9 @@ def test_ctrl_c_to_the_process_group_is_one_line_and_130(big_tree: Path) -> None
 SIGTERM_WHILE_WRITING = """
 import os, signal, sys
 import iacguard.cli as cli
+import iacguard.report.common as common
+
+common.JSON_BATCH = 8  # a small report in many pieces, as a large one is
 
 def blocks(pieces, size=1 << 16):
     for n, piece in enumerate(pieces):
