@@ -19,7 +19,10 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Callable, Iterator, List, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,28 +42,64 @@ def map_in_processes(function: Callable[[T], R], items: Sequence[T], workers: in
     if workers <= 1 or len(items) < threshold:
         return [function(item) for item in items]
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                               initargs=(os.getpid(),))
-    try:
+    with _worker_pool(workers, context) as pool:
         # The workers are forked while submitting. A signal handled in the
         # middle of a fork runs inside the at-fork callbacks, which swallow
         # the exception it raises (the scan would go on, or wait for a worker
         # that never started): signals wait until the forks are done.
         with _signals_held():
             pending = pool.map(function, items, chunksize=chunksize)
-        results = list(pending)
+        return list(pending)
+
+
+@contextmanager
+def in_background(function: Callable[[T], R], items: Sequence[T],
+                  workers: int) -> Iterator[Optional[List["Future[R]"]]]:
+    """``function`` on each item in one worker process forked now, while the
+    caller goes on: a future per item, in order. None (nothing started)
+    without items, with one worker configured, or where processes cannot be
+    forked (a fresh interpreter would pay again for every import). Leaving
+    the block stops the worker, whatever it is still doing."""
+    if workers <= 1 or not items:
+        yield None
+        return
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    with _worker_pool(1, multiprocessing.get_context("fork")) as pool:
+        with _signals_held():  # see map_in_processes
+            futures = [pool.submit(function, item) for item in items]
+        yield futures
+        if not all(future.done() for future in futures):
+            _stop(pool)  # what is left is no longer wanted: do not wait for it
+
+
+@contextmanager
+def _worker_pool(workers: int, context: Any) -> Iterator["ProcessPoolExecutor"]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(os.getpid(),))
+    try:
+        yield pool
     except BaseException:
-        # Leaving the pool normally would wait for every worker to finish
-        # its current items first.
-        for process in multiprocessing.active_children():
-            process.kill()
-        pool.shutdown(cancel_futures=True)  # the pool notices its workers gone
+        _stop(pool)
         raise
     pool.shutdown()
-    return results
+
+
+def _stop(pool: "ProcessPoolExecutor") -> None:
+    """Stop the workers now: leaving the pool normally would wait for every
+    worker to finish its current items first."""
+    import multiprocessing
+
+    for process in multiprocessing.active_children():
+        process.kill()
+    pool.shutdown(cancel_futures=True)  # the pool notices its workers gone
 
 
 @contextmanager

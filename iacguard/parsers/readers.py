@@ -14,7 +14,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..model import ParsedFile, ParseError, TemplateContext
 from ..source import Limits
@@ -104,24 +104,44 @@ def template_context(template: Template, settings: ReadSettings) -> TemplateCont
 ParseOne = Callable[[Template, TemplateContext], Optional[ParsedFile]]
 
 
-def read_each(templates: Sequence[Template], settings: ReadSettings, parse: ParseOne) -> ReadResult:
+def _never(template: Template) -> bool:
+    return False
+
+
+def read_each(templates: Sequence[Template], settings: ReadSettings, parse: ParseOne,
+              later: Callable[[Template], bool] = _never) -> ReadResult:
     """Templates read one at a time, each on its own: a parser bug costs its
-    file (an IACG-000 entry), not the scan."""
-    result = ReadResult()
-    for done, template in enumerate(templates):
+    file (an IACG-000 entry), not the scan. Those ``later`` names (they wait
+    for work done elsewhere) are read after the others; the result keeps
+    the order given."""
+    order = sorted(range(len(templates)), key=lambda index: later(templates[index]))
+    outcomes: Dict[int, Tuple[Optional[ParsedFile], Optional[str]]] = {}
+    for done, index in enumerate(order):
         settings.progress(f"parsing templates {done}/{len(templates)}")
-        try:
-            parsed = parse(template, template_context(template, settings))
-        except RecursionError:
-            parsed = _unreadable(template, "nested too deeply to read")
-        except Exception as exc:  # a parser bug must cost this file, not the scan
-            parsed = _unreadable(template, f"internal error while reading: {type(exc).__name__}: {exc}")
-            result.internal_errors.append(traceback.format_exc())
+        outcomes[index] = _read_one(templates[index], settings, parse)
+    result = ReadResult()
+    for index in range(len(templates)):
+        parsed, internal_error = outcomes[index]
+        if internal_error is not None:
+            result.internal_errors.append(internal_error)
         if parsed is None:
             result.skipped += 1
         else:
             result.files.append(parsed)
     return result
+
+
+def _read_one(template: Template, settings: ReadSettings,
+              parse: ParseOne) -> Tuple[Optional[ParsedFile], Optional[str]]:
+    """The file read, or None when it is not of the format after all; with
+    the traceback of a parser bug."""
+    try:
+        return parse(template, template_context(template, settings)), None
+    except RecursionError:
+        return _unreadable(template, "nested too deeply to read"), None
+    except Exception as exc:  # a parser bug must cost this file, not the scan
+        return (_unreadable(template, f"internal error while reading: {type(exc).__name__}: {exc}"),
+                traceback.format_exc())
 
 
 def _unreadable(template: Template, message: str) -> ParsedFile:

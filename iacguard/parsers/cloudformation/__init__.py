@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from functools import partial
+from typing import TYPE_CHECKING, List, Optional
 
 from ...model import ParsedFile, TemplateContext
 from ..common.sniffing import head_of
-from ..readers import Evaluation, Reader, ReadSettings, Template, read_each
+from ..readers import Evaluation, Reader, ReadResult, ReadSettings, Template, read_each
+
+if TYPE_CHECKING:
+    from .transforms_ahead import TransformsAhead
 
 SUFFIXES = (".yaml", ".yml", ".template", ".json")
 _MARKER = re.compile(r"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Alexa)::[A-Za-z0-9]+::")
@@ -19,10 +23,11 @@ def detect(name: str, text: str) -> bool:
     return name.lower().endswith(SUFFIXES) and bool(_MARKER.search(head_of(text)))
 
 
-def _parse(template: Template, context: TemplateContext) -> Optional[ParsedFile]:
+def _parse(template: Template, context: TemplateContext,
+           ahead: Optional[TransformsAhead] = None) -> Optional[ParsedFile]:
     from .resources import parse_cloudformation
 
-    return parse_cloudformation(template.display, template.text, context)
+    return parse_cloudformation(template.display, template.text, context, ahead)
 
 
 def read(templates: List[Template], settings: ReadSettings) -> Evaluation:
@@ -31,7 +36,17 @@ def read(templates: List[Template], settings: ReadSettings) -> Evaluation:
     from .document import read_templates_ahead
 
     read_templates_ahead([t.text for t in templates], settings.cache, settings.workers, settings.limits)
-    return lambda: read_each(templates, settings, _parse)
+    return lambda: _evaluate(templates, settings)
+
+
+def _evaluate(templates: List[Template], settings: ReadSettings) -> ReadResult:
+    """Templates that need a transform are read in a worker meanwhile, and
+    evaluated last so that the others need not wait for it."""
+    from .transforms_ahead import transforms_ahead
+
+    with transforms_ahead([t.text for t in templates], settings.cache, settings.workers, settings.limits) as ahead:
+        return read_each(templates, settings, partial(_parse, ahead=ahead),
+                         later=lambda template: ahead.waits_for(template.text))
 
 
 READER = Reader("cloudformation", suffixes=SUFFIXES, detect=detect, read=read)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from pathlib import Path as FSPath
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ...cache import ParseCache, read_through
 from ...parallel import map_in_processes
@@ -28,6 +28,9 @@ from ...source import Limits, describe_size
 from ..common.value_weight import weight
 from .decoder import decode, reported_line
 from .positioned import editor_line, line_table, positioned_list, positioned_map, positioned_text
+
+if TYPE_CHECKING:
+    from .transforms_ahead import TransformsAhead
 
 # The cache entry kind; bumped when DecodedTemplate changes shape.
 _CACHE_KIND = "cloudformation/3"
@@ -63,11 +66,18 @@ def read_templates_ahead(texts: Sequence[str], cache: Any, workers: int, limits:
     yet, so that reading them one by one afterwards finds each there."""
     if cache is None or not cache.enabled or workers <= 1 or len(texts) < PARALLEL_THRESHOLD:
         return  # (a small tree is not worth hashing twice to find out)
-    kind = _cache_kind(limits)
-    missing = [text for text in texts if not cache.has(kind, text.encode("utf-8", "surrogatepass"))]
+    missing = not_cached(texts, cache, limits)
     if len(missing) >= PARALLEL_THRESHOLD:
         map_in_processes(_read_into_cache, [(text, str(cache.directory), limits) for text in missing], workers,
                          PARALLEL_THRESHOLD, chunksize=4)
+
+
+def not_cached(texts: Sequence[str], cache: Any, limits: Limits) -> List[str]:
+    """The texts whose templates the cache does not hold (all without a cache)."""
+    if cache is None or not cache.enabled:
+        return list(texts)
+    kind = _cache_kind(limits)
+    return [text for text in texts if not cache.has(kind, text.encode("utf-8", "surrogatepass"))]
 
 
 def _read_into_cache(item: Tuple[str, str, Limits]) -> None:
@@ -81,15 +91,22 @@ def _cache_kind(limits: Limits) -> str:
             f"{limits.max_cloudformation_copies}")
 
 
-def read_template(text: str, cache: Any = None, limits: Optional[Limits] = None) -> DecodedTemplate:
+def read_template(text: str, cache: Any = None, limits: Optional[Limits] = None,
+                  ahead: Optional["TransformsAhead"] = None) -> DecodedTemplate:
     """The decoded template, from the cache when this text was read before
-    (within the default limits unless given others)."""
+    (within the default limits unless given others), else from ``ahead``
+    when it was transformed there, else read now."""
     chosen = limits or Limits()
-    return read_through(cache, _cache_kind(chosen), text, DecodedTemplate,
-                        lambda: _read(text, chosen))
+
+    def compute() -> DecodedTemplate:
+        done = ahead.collect(text) if ahead is not None else None
+        return done if done is not None else read_uncached(text, chosen)
+
+    return read_through(cache, _cache_kind(chosen), text, DecodedTemplate, compute)
 
 
-def _read(text: str, limits: Limits) -> DecodedTemplate:
+def read_uncached(text: str, limits: Limits) -> DecodedTemplate:
+    """The template read from its text alone, the cache aside."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > limits.max_cloudformation_bytes:
         return DecodedTemplate(error=(1, f"template is {describe_size(size)}, larger than the "

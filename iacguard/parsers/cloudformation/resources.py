@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path as FSPath
-from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from ...model import (
     Link,
@@ -37,6 +37,9 @@ from .intrinsics import (
     mark_line,
 )
 from .sam_lines import point_at_sam
+
+if TYPE_CHECKING:
+    from .transforms_ahead import TransformsAhead
 
 _SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 MAX_NESTING = 10
@@ -75,11 +78,13 @@ def read_parameter_files(paths: List[FSPath], limits: Limits, notes: List[str], 
     return values, sources
 
 
-def parse_cloudformation(display: str, text: str, context: Optional[TemplateContext] = None) -> Optional[ParsedFile]:
+def parse_cloudformation(display: str, text: str, context: Optional[TemplateContext] = None,
+                         ahead: Optional["TransformsAhead"] = None) -> Optional[ParsedFile]:
     """The template's resources; None when the file, once read, turns out not
-    to be a template (e.g. a macro event that merely mentions AWS:: types)."""
+    to be a template (e.g. a macro event that merely mentions AWS:: types).
+    ``ahead`` holds templates being transformed elsewhere meanwhile."""
     out = ParsedFile(display, "cloudformation")
-    decoded = read_template(text, context.cache if context else None, _limits(context))
+    decoded = read_template(text, context.cache if context else None, _limits(context), ahead)
     if decoded.error is not None:
         out.errors.append(ParseError(display, decoded.error[0], decoded.error[1], "cloudformation"))
         return out
@@ -93,7 +98,7 @@ def parse_cloudformation(display: str, text: str, context: Optional[TemplateCont
     out.comments = _comments(text)
     supplied, sources = read_parameter_files(list(context.parameter_files), context.limits, out.notes, out.errors,
                                              context.cwd) if context else ({}, {})
-    reader = _StackReader(context, out)
+    reader = _StackReader(context, out, ahead)
     base_dir = context.path.parent if context else FSPath(".")
     reader.read(display, base_dir, decoded, _Supplied(supplied, sources), _is_json(text), prefix="", chain=())
     return out
@@ -132,9 +137,11 @@ class _Supplied:
 
 
 class _StackReader:
-    def __init__(self, context: Optional[TemplateContext], out: ParsedFile) -> None:
+    def __init__(self, context: Optional[TemplateContext], out: ParsedFile,
+                 ahead: Optional["TransformsAhead"] = None) -> None:
         self.context = context
         self.out = out
+        self.ahead = ahead
         self.limits = _limits(context)
         self.stacks_read = 0
         self.reported: Set[int] = set()
@@ -261,7 +268,7 @@ class _StackReader:
             except SourceError as exc:
                 self._unreadable(display, stack, f"{url!r} not read: {exc}")
                 return
-            self.templates[real] = (read_template(text, self.context.cache, self.limits), _is_json(text))
+            self.templates[real] = (read_template(text, self.context.cache, self.limits, self.ahead), _is_json(text))
         decoded, is_json = self.templates[real]
         if decoded.error is not None:
             line, message = decoded.error
