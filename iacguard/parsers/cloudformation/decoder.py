@@ -40,6 +40,8 @@ Failure = Tuple[int, str]
 # Tags written with one "!" keep these names; the rest are "Fn::" functions.
 _PLAIN_TAGS = ("Ref", "Condition")
 _MERGE = "tag:yaml.org,2002:merge"
+_VALUE = "tag:yaml.org,2002:value"  # the other key PyYAML's flatten_mapping rewrites
+_STR = "tag:yaml.org,2002:str"
 # YAML problems a JSON template written with tabs or JSON escapes runs into
 # (the first is PyYAML's own wording, used where libyaml is missing).
 _JSON_HINTS = ("found character '\\t' that cannot start any token", "found unknown escape character")
@@ -134,11 +136,13 @@ class _Loader(_LoaderBase):  # type: ignore[misc,valid-type]
         return editor_line(mark.line, self.lines)
 
     def flatten_mapping(self, node: MappingNode) -> None:
+        tags = [key_node.tag for key_node, _ in node.value]
         # Keys a merge ("<<") brings in may repeat keys written beside it, and
         # the merged node may be flattened before it is built on its own.
-        if any(key_node.tag == _MERGE for key_node, _ in node.value):
+        if _MERGE in tags:
             node.using_merge = True  # type: ignore[attr-defined]  # a mark of ours on PyYAML's node
-        super().flatten_mapping(node)
+        if _MERGE in tags or _VALUE in tags:  # else PyYAML's would only look for them again
+            super().flatten_mapping(node)
 
     def construct_cfn_map(self, node: MappingNode) -> PositionedMap:
         self.flatten_mapping(node)
@@ -148,7 +152,10 @@ class _Loader(_LoaderBase):  # type: ignore[misc,valid-type]
         duplicates: List[Failure] = []
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, False)
-            value = self.construct_object(value_node, False)
+            # A string value's own line is never asked for (its key's is):
+            # a plain string, without building a positioned one first.
+            value = value_node.value if type(value_node) is ScalarNode and value_node.tag == _STR \
+                else self.construct_object(value_node, False)
             if key is None:
                 line = key_node.start_mark.line + 1
                 raise _Unreadable([(line, f"Null key {key_node.value!r} not supported (line {line})")])
@@ -162,7 +169,6 @@ class _Loader(_LoaderBase):  # type: ignore[misc,valid-type]
                     duplicates.extend(_duplicate(key, key_node, first_keys[key], bool(duplicates)))
                 else:
                     first_keys[key] = (key, key_node)
-            # A string value's own line is never asked for (its key's is).
             out[key] = str(value) if type(value) is PositionedText else value
         if duplicates:
             raise _Unreadable(duplicates)
