@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 from iacguard.discovery import discover, identify
 from iacguard.parsers import READERS
@@ -69,3 +70,26 @@ def test_the_evidence_record_names_the_files_each_reader_reads_beside_a_template
     record = json.loads((tmp_path / "evidence.json").read_text())
     assert [f["path"] for f in record["files"]] == [
         "azuredeploy.json", "azuredeploy.parameters.json", "main.tf", "stack.yaml", "terraform.tfvars"]
+
+
+def test_templates_named_later_are_read_last_and_kept_in_order(tmp_path: Path) -> None:
+    from iacguard.model import ParsedFile
+    from iacguard.parsers.readers import ReadSettings, Template, read_each
+
+    names = ["a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.yaml"]
+    templates = [Template(tmp_path / n, n, tmp_path, "cloudformation", "") for n in names]
+    read: list = []
+
+    def parse(template: Template, context: object) -> Optional[ParsedFile]:
+        read.append(template.display)
+        if template.display in ("b.yaml", "d.yaml"):
+            raise ValueError(template.display)  # a parser bug, reported in the order given
+        return None if template.display == "e.yaml" else ParsedFile(template.display, "cloudformation")
+
+    result = read_each(templates, ReadSettings(tmp_path), parse, later=lambda t: t.display in ("a.yaml", "d.yaml"))
+    assert read == ["b.yaml", "c.yaml", "e.yaml", "a.yaml", "d.yaml"]
+    assert [f.path for f in result.files] == ["a.yaml", "b.yaml", "c.yaml", "d.yaml"]
+    assert [e.message for f in result.files for e in f.errors] == [
+        "internal error while reading: ValueError: b.yaml", "internal error while reading: ValueError: d.yaml"]
+    assert ["ValueError: b.yaml" in t for t in result.internal_errors] == [True, False]
+    assert result.skipped == 1
