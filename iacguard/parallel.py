@@ -71,8 +71,12 @@ def in_background(function: Callable[[T], R], items: Sequence[T],
         yield None
         return
     with _worker_pool(1, multiprocessing.get_context("fork")) as pool:
-        with _signals_held():  # see map_in_processes
-            futures = [pool.submit(function, item) for item in items]
+        try:
+            with _signals_held():  # see map_in_processes
+                futures = [pool.submit(function, item) for item in items]
+        except OSError:  # no process to be had (the system refused the fork): the caller does the work
+            yield None
+            return
         yield futures
         if not all(future.done() for future in futures):
             _stop(pool)  # what is left is no longer wanted: do not wait for it

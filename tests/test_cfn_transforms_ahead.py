@@ -151,6 +151,18 @@ def test_a_worker_that_dies_loses_no_template(tmp_path: Path, monkeypatch: pytes
     assert multiprocessing.active_children() == []
 
 
+def test_a_worker_that_cannot_be_forked_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = _outcome(ScanOptions(paths=[str(SCENARIOS)], cwd=SCENARIOS, workers=1))
+
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    with transforms_ahead([SAM.read_text(encoding="utf-8")], None, 2, Limits()) as ahead:
+        assert not ahead.waits_for(SAM.read_text(encoding="utf-8"))
+    assert _guarded(lambda: _outcome(ScanOptions(paths=[str(SCENARIOS)], cwd=SCENARIOS, workers=2))) == alone
+
+
 def _sleep(seconds: float) -> float:
     time.sleep(seconds)
     return seconds
