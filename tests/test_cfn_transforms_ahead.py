@@ -47,10 +47,15 @@ def _exact(decoded: DecodedTemplate) -> bytes:
     return entry_codec().dumps(decoded)
 
 
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
 def _texts() -> Dict[str, str]:
-    return {"sam": SAM.read_text(encoding="utf-8"), "foreach": FOREACH.read_text(encoding="utf-8"),
-            "random-names": (FIXTURES / "_hostile" / "cfn-foreach-random-names" / "template.yaml").read_text(),
-            "alias-bomb": (FIXTURES / "_hostile" / "cfn-sam-alias-bomb" / "template.yaml").read_text(),
+    hostile = FIXTURES / "_hostile"
+    return {"sam": _read(SAM), "foreach": _read(FOREACH),
+            "random-names": _read(hostile / "cfn-foreach-random-names" / "template.yaml"),
+            "alias-bomb": _read(hostile / "cfn-sam-alias-bomb" / "template.yaml"),
             "broken": BROKEN_SAM, "failing": FAILING_SAM}
 
 
@@ -68,15 +73,20 @@ def test_templates_read_in_the_worker_equal_those_read_here() -> None:
     assert there["sam"].expanded != there["sam"].written
     assert len(there["foreach"].expanded["Resources"]) == 2
     assert there["failing"].transform_notes and there["failing"].expanded is there["failing"].written
-    assert there["alias-bomb"].problems and there["broken"].error == here["broken"].error != None  # noqa: E711
+    assert there["alias-bomb"].problems
+    assert there["broken"].error is not None and there["broken"].error == here["broken"].error
 
 
-def test_nothing_is_started_with_one_worker_or_nothing_to_transform(tmp_path: Path) -> None:
-    sam, plain = SAM.read_text(encoding="utf-8"), (SCENARIOS / "conditions" / "template.yaml").read_text()
+def test_nothing_is_started_with_one_worker_without_fork_or_with_nothing_to_do(tmp_path: Path) -> None:
+    sam, plain = _read(SAM), _read(SCENARIOS / "conditions" / "template.yaml")
     with transforms_ahead([sam, plain], None, 1, Limits()) as ahead:
         assert not ahead.waits_for(sam) and multiprocessing.active_children() == []
     with transforms_ahead([plain], None, 2, Limits()) as ahead:
         assert not ahead.waits_for(plain) and multiprocessing.active_children() == []
+    with pytest.MonkeyPatch.context() as patch:  # a platform without fork
+        patch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+        with transforms_ahead([sam], None, 2, Limits()) as ahead:
+            assert not ahead.waits_for(sam) and multiprocessing.active_children() == []
     cache = ParseCache(tmp_path / "cache")
     read_template(sam, cache, Limits())
     with transforms_ahead([sam], cache, 2, Limits()) as ahead:  # already in the cache
@@ -158,8 +168,8 @@ def test_a_worker_that_cannot_be_forked_changes_nothing(monkeypatch: pytest.Monk
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(os, "fork", refused)
-    with transforms_ahead([SAM.read_text(encoding="utf-8")], None, 2, Limits()) as ahead:
-        assert not ahead.waits_for(SAM.read_text(encoding="utf-8"))
+    with transforms_ahead([_read(SAM)], None, 2, Limits()) as ahead:
+        assert not ahead.waits_for(_read(SAM))
     assert _guarded(lambda: _outcome(ScanOptions(paths=[str(SCENARIOS)], cwd=SCENARIOS, workers=2))) == alone
 
 
