@@ -24,6 +24,8 @@ _TAG = "\0"
 _TUPLE, _DICT, _DEFINE, _REFER = "\0t", "\0d", "\0=", "\0@"
 _DATE, _DATETIME = "\0date", "\0datetime"
 _SCALARS = (str, int, float, bool, type(None))
+# Exactly these types are written as they are (a subclass may carry more).
+_LEAVES = frozenset(_SCALARS)
 # Classes added when first needed: the names of those a function gives (None:
 # any), and the function.
 LaterGroup = Tuple[Optional[FrozenSet[str]], Callable[[], Sequence[type]]]
@@ -74,11 +76,13 @@ class Codec:
                 self._add(cls)
 
     def _class(self, kind: type) -> Optional[Tuple[str, Tuple[str, ...]]]:
-        self._load_until(kind.__qualname__, lambda: kind in self._by_class)
+        if kind not in self._by_class:
+            self._load_until(kind.__qualname__, lambda: kind in self._by_class)
         return self._by_class.get(kind)
 
     def _tag(self, tag: str) -> Optional[Tuple[type, Tuple[str, ...]]]:
-        self._load_until(tag[len(_TAG):], lambda: tag in self._by_tag)
+        if tag not in self._by_tag:
+            self._load_until(tag[len(_TAG):], lambda: tag in self._by_tag)
         return self._by_tag.get(tag)
 
     # -- writing -------------------------------------------------------------
@@ -86,8 +90,7 @@ class Codec:
         """``value`` as JSON; ValueError or TypeError for what cannot be
         stored (a cycle, a class not given)."""
         shared = self._shared(value)
-        numbers: Dict[int, int] = {}
-        return json.dumps(self._encode(value, shared, numbers), ensure_ascii=False, separators=(",", ":"),
+        return json.dumps(self._encoder(shared)(value), ensure_ascii=False, separators=(",", ":"),
                           check_circular=False).encode("utf-8", "surrogatepass")
 
     def _shared(self, value: Any) -> Set[int]:
@@ -95,9 +98,10 @@ class Codec:
         seen: Set[int] = set()
         shared: Set[int] = set()
         active: Set[int] = set()
+        leaves = _LEAVES
 
         def visit(item: Any) -> None:
-            if type(item) in _SCALARS or isinstance(item, (str, datetime.date)):
+            if isinstance(item, (str, datetime.date)):  # a str subclass's attributes are not shared
                 return
             key = id(item)
             if key in active:
@@ -107,59 +111,75 @@ class Codec:
                 return
             seen.add(key)
             active.add(key)
-            for child in self._children(item):
-                visit(child)
+            # Most children are strings and numbers: they are skipped here
+            # rather than in a call each.
+            if isinstance(item, dict):
+                for name, child in item.items():
+                    if type(name) not in leaves:
+                        visit(name)
+                    if type(child) not in leaves:
+                        visit(child)
+            else:
+                for child in item if isinstance(item, (list, tuple)) else self._attributes(item):
+                    if type(child) not in leaves:
+                        visit(child)
             active.discard(key)
 
-        visit(value)
+        if type(value) not in leaves:
+            visit(value)
         return shared
 
-    def _children(self, item: Any) -> List[Any]:
-        if isinstance(item, dict):
-            return [part for pair in item.items() for part in pair]
-        if isinstance(item, (list, tuple)):
-            return list(item)
+    def _attributes(self, item: Any) -> List[Any]:
         known = self._class(type(item))
         if known is None:
             raise TypeError(f"{type(item).__name__} cannot be stored")
         return [getattr(item, name) for name in known[1]]
 
-    def _encode(self, item: Any, shared: Set[int], numbers: Dict[int, int]) -> Any:
-        kind = type(item)
-        if kind is str or kind is int or kind is bool or kind is float or item is None:
-            return item
-        if kind is datetime.datetime or kind is datetime.date:
-            return {_DATETIME if kind is datetime.datetime else _DATE: item.isoformat()}
-        key = id(item)
-        if key in shared:
-            if key in numbers:
-                return {_REFER: numbers[key]}
-            numbers[key] = len(numbers)
-            return {_DEFINE: [numbers[key], self._encode_new(item, shared, numbers)]}
-        return self._encode_new(item, shared, numbers)
+    def _encoder(self, shared: Set[int]) -> Callable[[Any], Any]:
+        """The function that turns a value into what ``json`` writes. Strings,
+        numbers, booleans and None are written as they are; the comprehensions
+        below pass them through without a call each, as most values are."""
+        numbers: Dict[int, int] = {}
+        leaves = _LEAVES
 
-    def _encode_new(self, item: Any, shared: Set[int], numbers: Dict[int, int]) -> Any:
-        kind = type(item)
-        if kind is list:
-            return [self._encode(v, shared, numbers) for v in item]
-        if kind is tuple:
-            return {_TUPLE: [self._encode(v, shared, numbers) for v in item]}
-        if kind is dict:
-            if all(type(k) is str for k in item) and not (len(item) == 1 and next(iter(item)).startswith(_TAG)):
-                return {k: self._encode(v, shared, numbers) for k, v in item.items()}
-            return {_DICT: [self._encode(part, shared, numbers) for pair in item.items() for part in pair]}
-        known = self._class(kind)
-        if known is None:
-            raise TypeError(f"{kind.__name__} cannot be stored")
-        tag, names = known
-        attrs = [self._encode(getattr(item, name), shared, numbers) for name in names]
-        if isinstance(item, dict):
-            attrs.extend(self._encode(part, shared, numbers) for pair in item.items() for part in pair)
-        elif isinstance(item, list):
-            attrs.extend(self._encode(v, shared, numbers) for v in item)
-        elif isinstance(item, str):
-            attrs.append(str(item))
-        return {tag: attrs}
+        def encode(item: Any) -> Any:
+            kind = type(item)
+            if kind in leaves:
+                return item
+            if kind is datetime.datetime or kind is datetime.date:
+                return {_DATETIME if kind is datetime.datetime else _DATE: item.isoformat()}
+            key = id(item)
+            if key in shared:
+                if key in numbers:
+                    return {_REFER: numbers[key]}
+                numbers[key] = len(numbers)
+                return {_DEFINE: [numbers[key], encode_new(item)]}
+            return encode_new(item)
+
+        def encode_new(item: Any) -> Any:
+            kind = type(item)
+            if kind is list:
+                return [v if type(v) in leaves else encode(v) for v in item]
+            if kind is tuple:
+                return {_TUPLE: [v if type(v) in leaves else encode(v) for v in item]}
+            if kind is dict:
+                if all(type(k) is str for k in item) and not (len(item) == 1 and next(iter(item)).startswith(_TAG)):
+                    return {k: v if type(v) in leaves else encode(v) for k, v in item.items()}
+                return {_DICT: [p if type(p) in leaves else encode(p) for pair in item.items() for p in pair]}
+            known = self._class(kind)
+            if known is None:
+                raise TypeError(f"{kind.__name__} cannot be stored")
+            tag, names = known
+            attrs = [v if type(v) in leaves else encode(v) for v in map(item.__getattribute__, names)]
+            if isinstance(item, dict):
+                attrs.extend(p if type(p) in leaves else encode(p) for pair in item.items() for p in pair)
+            elif isinstance(item, list):
+                attrs.extend(v if type(v) in leaves else encode(v) for v in item)
+            elif isinstance(item, str):
+                attrs.append(str(item))
+            return {tag: attrs}
+
+        return encode
 
     # -- reading -------------------------------------------------------------
     def loads(self, data: bytes) -> Any:

@@ -97,6 +97,24 @@ def test_shared_parts_stay_shared_and_cycles_are_not_stored() -> None:
         codec.dumps(loop)
     assert codec.loads(codec.dumps({"\0t": 1})) == {"\0t": 1}
     assert codec.loads(codec.dumps(float("inf"))) == float("inf")
+    inner: dict = {}
+    inner["x"] = (inner,)  # a cycle through a tuple in a dict
+    with pytest.raises(ValueError):
+        codec.dumps({"a": inner})
+    with pytest.raises(TypeError):
+        codec.dumps([1, object()])
+
+
+def test_the_stored_form_is_fixed() -> None:
+    """Entries written by one version of the writer read back in another:
+    the form is pinned, tags, shared parts and key escapes included."""
+    import datetime
+
+    part = {"k": [1, 2]}
+    value = [part, part, (part, "x"), {1: part, "n": None}, {"\0t": 1}, datetime.date(2026, 12, 7), 1.5, True]
+    assert Codec().dumps(value) == (
+        b'[{"\\u0000=":[0,{"k":[1,2]}]},{"\\u0000@":0},{"\\u0000t":[{"\\u0000@":0},"x"]},'
+        b'{"\\u0000d":[1,{"\\u0000@":0},"n",null]},{"\\u0000d":["\\u0000t",1]},{"\\u0000date":"2026-12-07"},1.5,true]')
 
 
 def _python(code: str, tmp: Path, cache: Path) -> subprocess.CompletedProcess:
