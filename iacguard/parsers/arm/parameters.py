@@ -11,20 +11,22 @@ and the quickstart templates pair them.
 from __future__ import annotations
 
 from pathlib import Path as FSPath
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ...model import UNKNOWN_PRESENT, ParseError, Provenance, Source, TemplateContext
-from ...source import Limits, SourceError, display_path, read_reference
+from ...source import Limits, SourceError, display_path
 from ..common.json_positions import JSONPositionError, parse_json
+from .file_reads import FileReads
 
 
 def template_parameters(context: Optional[TemplateContext], notes: List[str],
-                        errors: List[ParseError],
+                        errors: List[ParseError], reads: FileReads,
                         given: Optional[Dict[str, Provenance]] = None) -> Tuple[Dict[str, Any], str]:
     """(values by lower-case name, where they came from) for the template in
     ``context``; ``given`` receives the line of the file that gives each
     value. A parameters file that cannot be read (a link out of the
-    repository, too large) is an error on that file."""
+    repository, too large) is an error on that file. The files are looked
+    for and read through ``reads``."""
     if context is None:
         return {}, ""
     explicit: Dict[str, Any] = {}
@@ -33,7 +35,7 @@ def template_parameters(context: Optional[TemplateContext], notes: List[str],
     for path in context.parameter_files:
         # Named on the command line, which checked where it leads.
         full = path if path.is_absolute() or context.cwd is None else context.cwd / path
-        values = _read_or_report(full, None, context, notes, errors, explicit=True, given=explicit_given)
+        values = _read_or_report(full, None, context, notes, errors, reads, explicit=True, given=explicit_given)
         if values is not None:
             explicit.update(values)  # later files win, as repeated --parameters do
             sources.append(str(path))
@@ -41,18 +43,18 @@ def template_parameters(context: Optional[TemplateContext], notes: List[str],
         if given is not None:
             given.update(explicit_given)
         return explicit, ", ".join(sources)
-    paired = paired_file(context.path)
+    paired = paired_file(context.path, reads.is_file)
     if paired is None:
         return {}, ""
-    values = _read_or_report(paired, context.repo_root, context, notes, errors, explicit=False, given=given)
+    values = _read_or_report(paired, context.repo_root, context, notes, errors, reads, explicit=False, given=given)
     return (values or {}), (paired.name if values is not None else "")
 
 
 def _read_or_report(path: FSPath, root: Optional[FSPath], context: TemplateContext, notes: List[str],
-                    errors: List[ParseError], explicit: bool,
+                    errors: List[ParseError], reads: FileReads, explicit: bool,
                     given: Optional[Dict[str, Provenance]]) -> Optional[Dict[str, Any]]:
     try:
-        return read_parameter_file(path, root, context.limits, notes, explicit, given,
+        return read_parameter_file(path, root, context.limits, notes, reads, explicit, given,
                                    (context.cwd or FSPath.cwd()).resolve())
     except SourceError as exc:
         shown = display_path(path.absolute(), (context.cwd or FSPath.cwd()).absolute())
@@ -60,14 +62,15 @@ def _read_or_report(path: FSPath, root: Optional[FSPath], context: TemplateConte
         return None
 
 
-def paired_file(template: FSPath) -> Optional[FSPath]:
-    """``main.json`` -> ``main.parameters.json`` beside it, if present."""
+def paired_file(template: FSPath, is_file: Callable[[FSPath], bool] = FSPath.is_file) -> Optional[FSPath]:
+    """``main.json`` -> ``main.parameters.json`` beside it, if present
+    (``is_file`` says)."""
     name = template.name
     stem = name[:-len(".json")] if name.lower().endswith(".json") else None
     if not stem or stem.lower().endswith(".parameters"):
         return None
     candidate = template.with_name(f"{stem}.parameters.json")
-    return candidate if candidate.is_file() else None
+    return candidate if is_file(candidate) else None
 
 
 def template_of_parameter_file(parameters: FSPath) -> Optional[FSPath]:
@@ -81,13 +84,13 @@ def template_of_parameter_file(parameters: FSPath) -> Optional[FSPath]:
 
 
 def read_parameter_file(path: FSPath, root: Optional[FSPath], limits: Limits, notes: List[str],
-                        explicit: bool, given: Optional[Dict[str, Provenance]] = None,
+                        reads: FileReads, explicit: bool, given: Optional[Dict[str, Provenance]] = None,
                         cwd: Optional[FSPath] = None) -> Optional[Dict[str, Any]]:
     """The values of a deploymentParameters file (read through
-    ``source.read_reference``: SourceError when refused), or None when the
+    ``reads``: SourceError when refused), or None when the
     file is not one (a CloudFormation parameters file given to --parameters,
     say); ``given`` receives, by lower-case name, the line that gives each."""
-    text = read_reference(path, root, limits)
+    text = reads.read(path, root, limits)
     try:
         doc = parse_json(text)
         data = doc.value
@@ -109,7 +112,7 @@ def read_parameter_file(path: FSPath, root: Optional[FSPath], limits: Limits, no
         else:
             continue
         if given is not None:
-            shown = display_path(path.resolve(), cwd or FSPath.cwd().resolve())
+            shown = display_path(reads.resolve(path), cwd or FSPath.cwd().resolve())
             given[name.lower()] = (Source(shown, doc.lines.get(("parameters", name), 1), f"parameter {name}"),)
     return values
 

@@ -33,7 +33,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path as FSPath
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple, Union
 
 from ...model import (
     UNKNOWN,
@@ -50,11 +50,12 @@ from ...model import (
     is_unknown,
     join_provenance,
 )
-from ...source import SourceError, display_path, read_reference, resolve_inside
+from ...source import SourceError, display_path
 from ..common.json_positions import JSONLimitError, JSONPositionError, PositionedJSON, parse_json
 from .expressions import Scope, Session
+from .file_reads import FileReads
 from .parameters import read_parameter_file, template_parameters
-from .syntax import is_expression, literal_text, render
+from .syntax import ExpressionError, Node, is_expression, literal_text, render
 from .template import CopyScope, Expander, TemplateScope, Trace, copy_count, evaluate_leaf
 from .values import ArmError, Target, parse_resource_id, to_attribute
 
@@ -70,7 +71,13 @@ MAX_ATTRIBUTE_NODES = 200_000
 _DEPLOYMENTS = "microsoft.resources/deployments"
 
 
-def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None) -> ParsedFile:
+def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None,
+              reads: Optional[FileReads] = None,
+              expressions: Optional[Dict[str, Union[Node, ExpressionError]]] = None) -> ParsedFile:
+    """The resources of one template. Every file it looks for or reads
+    beside ``text`` goes through ``reads``; ``expressions`` holds the parsed
+    expressions of earlier templates (the same texts recur across files)."""
+    reads = reads if reads is not None else FileReads()
     out = ParsedFile(display, "arm")
     try:
         doc = parse_json(text, cache=context.cache if context is not None else None)
@@ -85,9 +92,9 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
     if not isinstance(template, dict):
         out.errors.append(ParseError(display, 1, "template is not a JSON object", "arm"))
         return out
-    reader = _Reader(display, context, out)
+    reader = _Reader(display, context, out, reads, expressions)
     given: Dict[str, Provenance] = {}
-    supplied, origin = template_parameters(context, out.notes, out.errors, given)
+    supplied, origin = template_parameters(context, out.notes, out.errors, reads, given)
     if origin:
         out.notes.append(f"{display}: parameter values from {origin}")
     directory = context.path.parent if context is not None else None
@@ -194,14 +201,17 @@ class _Parent:
 
 
 class _Reader:
-    def __init__(self, display: str, context: Optional[TemplateContext], out: ParsedFile) -> None:
+    def __init__(self, display: str, context: Optional[TemplateContext], out: ParsedFile, reads: FileReads,
+                 expressions: Optional[Dict[str, Union[Node, ExpressionError]]]) -> None:
         self.display = display
         self.context = context
         self.out = out
+        self.reads = reads
         limits = context.limits if context is not None else None
-        self.session = Session(notes=out.notes, label=display) if limits is None else Session(
+        parsed = expressions if expressions is not None else {}
+        self.session = Session(notes=out.notes, label=display, parsed=parsed) if limits is None else Session(
             notes=out.notes, label=display, max_steps=limits.max_arm_expression_steps,
-            max_file_steps=limits.max_arm_template_steps)
+            max_file_steps=limits.max_arm_template_steps, parsed=parsed)
         self.pending: List[_Pending] = []
         self.by_type_name: Dict[Tuple[str, str], List[str]] = defaultdict(list)
         self.by_name: Dict[str, List[str]] = defaultdict(list)
@@ -413,7 +423,7 @@ class _Reader:
         context = self.context
         assert context is not None  # _local_template finds a file only with one
         try:
-            doc = parse_json(read_reference(real, context.repo_root, context.limits), cache=context.cache)
+            doc = parse_json(self.reads.read(real, context.repo_root, context.limits), cache=context.cache)
         except (SourceError, JSONPositionError) as exc:
             self._refused(template, line, f"linked template {display} not read: {exc}; its resources are not checked")
             return
@@ -448,11 +458,11 @@ class _Reader:
         if "://" in value or value.startswith("//"):
             self.out.notes.append(f"{template.source.display}: linked template {value!r} is a URL; not fetched")
             return None
-        real = resolve_inside(template.source.directory, value, self.context.repo_root)
+        real = self.reads.resolve_inside(template.source.directory, value, self.context.repo_root)
         if real is None:
             self._refused(template, line, f"linked file {value!r} leads outside the repository; not read")
             return None
-        if not real.is_file():
+        if not self.reads.is_file(real):
             if missing:
                 self._refused(template, line, f"{missing} {value!r} not found; its resources are not checked")
             else:
@@ -472,7 +482,8 @@ class _Reader:
         context = self.context
         assert context is not None  # _local_template finds a file only with one
         try:
-            return read_parameter_file(found[0], context.repo_root, context.limits, self.out.notes, explicit=True)
+            return read_parameter_file(found[0], context.repo_root, context.limits, self.out.notes, self.reads,
+                                       explicit=True)
         except SourceError as exc:
             self._refused(template, line, f"parameters file {found[1]} not read: {exc}")
             return None
