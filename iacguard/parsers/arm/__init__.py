@@ -9,7 +9,7 @@ from typing import List, Optional
 
 from ...model import ParsedFile, TemplateContext
 from ..common.sniffing import head_of, looks_like_json
-from ..readers import Evaluation, Reader, ReadSettings, Template, read_each
+from ..readers import Evaluation, Reader, ReadResult, ReadSettings, Template, read_each
 
 _MARKER = re.compile(r"deploymentTemplate\.json", re.IGNORECASE)
 _PARAMETERS_MARKER = re.compile(r"deploymentParameters\.json", re.IGNORECASE)
@@ -22,14 +22,18 @@ def detect(name: str, text: str) -> bool:
     return looks_like_json(head) and bool(_MARKER.search(head)) and not _PARAMETERS_MARKER.search(head[:2048])
 
 
-def _parse(template: Template, context: TemplateContext) -> Optional[ParsedFile]:
-    from .resources import parse_arm
-
-    return parse_arm(template.display, template.text, context)
-
-
 def read(templates: List[Template], settings: ReadSettings) -> Evaluation:
-    return lambda: read_each(templates, settings, _parse)
+    def evaluate() -> ReadResult:
+        from .evaluated_cache import Evaluations
+
+        evaluations = Evaluations()
+
+        def parse(template: Template, context: TemplateContext) -> Optional[ParsedFile]:
+            return evaluations.read(template.display, template.text, context)
+
+        return read_each(templates, settings, parse)
+
+    return evaluate
 
 
 def parameters_beside(template: Path) -> List[Path]:

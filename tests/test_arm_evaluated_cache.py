@@ -1,0 +1,214 @@
+"""Evaluated ARM templates come back from the parse cache unchanged, and
+only while everything they were read from is unchanged: the template, its
+parameters file, its linked templates and the limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+from test_provenance import nsg_parameters, nsg_template
+
+from iacguard.cache import ParseCache
+from iacguard.engine.checks import load_checks
+from iacguard.model import UNKNOWN_PRESENT, TemplateContext
+from iacguard.parsers.arm.evaluated_cache import Evaluations
+from iacguard.parsers.arm.resources import parse_arm
+from iacguard.report import Report, Summary, writer
+from iacguard.scan import ScanOptions, scan
+from iacguard.source import Limits
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS = load_checks()
+NSG = "IACG-AZURE-003"
+
+# A deployment of linked.json passing the template's own parameter on, and an
+# inline (inner scope) template given an address of its own: two NSGs there,
+# one in main.json itself.
+MAIN = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"source": {"type": "string"}},
+  "resources": [
+    {
+      "type": "Microsoft.Network/networkSecurityGroups",
+      "apiVersion": "2023-04-01",
+      "name": "top",
+      "location": "[resourceGroup().location]",
+      "properties": {"securityRules": [{"name": "ssh", "properties": {
+        "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100,
+        "sourcePortRange": "*", "destinationPortRange": "22", "destinationAddressPrefix": "*",
+        "sourceAddressPrefix": "[parameters('source')]"}}]}
+    },
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "linked",
+      "properties": {
+        "mode": "Incremental",
+        "templateLink": {"relativePath": "linked.json"},
+        "parameters": {"source": {"value": "[parameters('source')]"}}
+      }
+    },
+    {
+      "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2022-09-01",
+      "name": "inline",
+      "properties": {
+        "mode": "Incremental",
+        "expressionEvaluationOptions": {"scope": "inner"},
+        "parameters": {"source": {"value": "Internet"}},
+        "template": %s
+      }
+    }
+  ]
+}
+"""
+
+
+def _tree(root: Path, files: Dict[str, Optional[str]]) -> Path:
+    for name, text in files.items():
+        if text is None:
+            (root / name).unlink()
+        else:
+            (root / name).write_text(text)
+    return root
+
+
+def _linked(source: str = "[parameters('source')]") -> str:
+    return nsg_template('"source": {"type": "string"}', "", source)
+
+
+def _nested_tree(root: Path, source: str = "*") -> Path:
+    root.mkdir()
+    return _tree(root, {"main.json": MAIN % _linked(), "linked.json": _linked(),
+                        "main.parameters.json": nsg_parameters(source)})
+
+
+def _scan(tree: Path, cache: Optional[ParseCache], limits: Optional[Limits] = None) -> Tuple[str, List[Tuple]]:
+    """The JSON report, and (file, line, address) of each NSG finding."""
+    result = scan(ScanOptions(paths=[str(tree)], cwd=tree, cache=cache, limits=limits or Limits()), CHECKS)
+    report = Report(result.findings, result.passed, CHECKS.checks,
+                    Summary(files=len(result.files), resources=len(result.resources)))
+    text = writer("json")(report)
+    found = sorted((f["file"], f["line"], f["resource"]) for f in json.loads(text)["findings"]
+                   if f["check_id"] == NSG)
+    return text, found
+
+
+def _cached_scans(tree: Path, directory: Path, limits: Optional[Limits] = None) -> Tuple[str, ParseCache]:
+    """A scan with a fresh ParseCache on ``directory`` (to count its hits)."""
+    cache = ParseCache(directory)
+    return _scan(tree, cache, limits)[0], cache
+
+
+TOP = ("main.json", 14, "Microsoft.Network/networkSecurityGroups/top")
+INLINE = ("main.json", 49, "inline/Microsoft.Network/networkSecurityGroups/nsg")
+# linked.json read on its own has no value for source: only through main.json.
+OPEN = [("linked.json", 16, "linked/Microsoft.Network/networkSecurityGroups/nsg"), TOP, INLINE]
+
+
+def test_nested_linked_and_parameters_warm_equals_cold(tmp_path: Path) -> None:
+    tree = _nested_tree(tmp_path / "tree")
+    plain, found = _scan(tree, None)
+    assert found == OPEN
+    cold, first = _cached_scans(tree, tmp_path / "cache")
+    warm, second = _cached_scans(tree, tmp_path / "cache")
+    assert first.hits == 0 and second.misses == 0
+    assert second.hits == 2  # main.json and linked.json (also a template of its own)
+    assert plain == cold == warm
+
+
+def test_parsed_file_comes_back_with_the_same_unknowns(tmp_path: Path) -> None:
+    tree = _nested_tree(tmp_path / "tree")
+    context = TemplateContext(tree / "main.json", "main.json", tree, cwd=tree, cache=ParseCache(tmp_path / "c"))
+    text = (tree / "main.json").read_text()
+    cold = Evaluations().read("main.json", text, context)
+    warm = Evaluations().read("main.json", text, context)
+    assert context.cache.hits == 1 and warm is not cold
+    assert warm == cold == parse_arm("main.json", text, context)  # dataclass equality: sentinels by identity
+    top = warm.resources[0].attributes
+    assert top["location"] is UNKNOWN_PRESENT
+    assert warm.loaded_files == ["linked.json"]
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"main.parameters.json": nsg_parameters("10.0.0.0/8")}, [INLINE]),
+    ({"linked.json": _linked("10.0.0.0/8")}, [TOP, INLINE]),
+    ({"main.parameters.json": None}, [INLINE]),  # no value: unknown, no finding of its own
+])
+def test_a_changed_input_misses_and_gives_the_new_result(tmp_path: Path, change, expected) -> None:
+    tree = _nested_tree(tmp_path / "tree")
+    _cached_scans(tree, tmp_path / "cache")
+    _tree(tree, change)
+    warm, _ = _cached_scans(tree, tmp_path / "cache")
+    assert warm == _scan(tree, None)[0]
+    assert _scan(tree, ParseCache(tmp_path / "cache"))[1] == expected
+
+
+def test_a_linked_template_added_or_removed_misses(tmp_path: Path) -> None:
+    tree = _nested_tree(tmp_path / "tree")
+    linked = _linked()
+    _tree(tree, {"linked.json": None})
+    _, missing = _scan(tree, ParseCache(tmp_path / "cache"))
+    assert missing == OPEN[1:]
+    errors = [f for f in json.loads(_scan(tree, ParseCache(tmp_path / "cache"))[0])["findings"]
+              if f["check_id"] == "IACG-000"]
+    assert [(e["file"], e["line"]) for e in errors] == [("main.json", 22)]
+    _tree(tree, {"linked.json": linked})
+    assert _scan(tree, ParseCache(tmp_path / "cache"))[1] == OPEN
+    _tree(tree, {"linked.json": None})
+    assert _scan(tree, ParseCache(tmp_path / "cache"))[1] == OPEN[1:]
+
+
+def test_another_limit_misses(tmp_path: Path) -> None:
+    tree = _nested_tree(tmp_path / "tree")
+    _cached_scans(tree, tmp_path / "cache")
+    tight = Limits(max_arm_template_steps=5)
+    warm, cache = _cached_scans(tree, tmp_path / "cache", tight)
+    assert cache.hits == 0
+    assert warm == _scan(tree, None, tight)[0]
+    stopped = [(f["file"], f["line"], f["message"]) for f in json.loads(warm)["findings"]
+               if f["check_id"] == "IACG-000"]
+    assert [(file, line) for file, line, _ in stopped] == [("linked.json", 11), ("main.json", 10)]
+    assert all("more than 5 evaluation steps" in message for _, _, message in stopped)
+
+
+def test_a_corrupt_entry_is_ignored_with_a_note_and_read_again(tmp_path: Path) -> None:
+    tree = _nested_tree(tmp_path / "tree")
+    cold, _ = _cached_scans(tree, tmp_path / "cache")
+    entries = list((tmp_path / "cache").rglob("*.json"))
+    assert len(entries) == 2
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:40])
+    again, cache = _cached_scans(tree, tmp_path / "cache")
+    assert again == cold
+    assert cache.hits == 0 and len(cache.notes) == 2
+    assert all("is not readable" in note for note in cache.notes)
+    assert _cached_scans(tree, tmp_path / "cache")[1].hits == 2  # written afresh
+
+
+def test_arm_fixtures_warm_equal_cold(tmp_path: Path) -> None:
+    fixtures = ROOT / "fixtures" / "azure" / "network"
+    plain = _scan(fixtures, None)[0]
+    cold, _ = _cached_scans(fixtures, tmp_path / "cache")
+    warm, cache = _cached_scans(fixtures, tmp_path / "cache")
+    assert cache.hits > 20 and cache.misses == 0
+    assert plain == cold == warm
+    assert json.loads(plain)["findings"]
+
+
+def test_an_object_written_like_a_kept_unknown_stays_an_object(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    forged = '{"\\u0000": "unknown"}'
+    (tree / "main.json").write_text(nsg_template("", "", "*").replace(
+        '"location": "japaneast",', f'"location": "japaneast",\n    "tags": {forged},'))
+    context = TemplateContext(tree / "main.json", "main.json", tree, cwd=tree, cache=ParseCache(tmp_path / "c"))
+    text = (tree / "main.json").read_text()
+    cold = Evaluations().read("main.json", text, context)
+    warm = Evaluations().read("main.json", text, context)
+    assert cold.resources[0].attributes["tags"] == {"\0": "unknown"}
+    assert warm == cold and context.cache.hits == 0  # not kept: it would read back as UNKNOWN
