@@ -66,21 +66,28 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-Token = Tuple[str, str, int]  # kind, text, offset
+Token = Tuple[str, str, int]  # kind (a punctuation mark is its own kind), text, offset
+
+# Closes every token list, so that the parser looks ahead without bounds checks.
+_END = "end"
 
 
 def tokenize(text: str) -> List[Token]:
+    """The tokens of ``text``, then one of kind ``end``."""
     tokens: List[Token] = []
     pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            what = "an unterminated string" if text[pos] == "'" else f"unexpected {text[pos]!r}"
-            raise ExpressionError(f"{what} at offset {pos}")
+    for match in _TOKEN.finditer(text):
+        if match.start() != pos:
+            break  # something no token matches
         kind = match.lastgroup or ""
         if kind != "ws":
-            tokens.append((kind, match.group(), pos))
+            token = match.group()
+            tokens.append((token if kind == "punct" else kind, token, pos))
         pos = match.end()
+    if pos < len(text):
+        what = "an unterminated string" if text[pos] == "'" else f"unexpected {text[pos]!r}"
+        raise ExpressionError(f"{what} at offset {pos}")
+    tokens.append((_END, "end of expression", pos))
     return tokens
 
 
@@ -90,40 +97,43 @@ class _Parser:
         self.pos = 0
 
     def parse(self) -> Node:
-        if not self.tokens:
+        if len(self.tokens) == 1:
             raise ExpressionError("empty expression")
         node = self._expression(0)
-        if self.pos != len(self.tokens):
-            raise ExpressionError(f"unexpected {self._peek_text()!r} at offset {self.tokens[self.pos][2]}")
+        kind, text, offset = self.tokens[self.pos]
+        if kind != _END:
+            raise ExpressionError(f"unexpected {text!r} at offset {offset}")
         return node
 
-    def _peek_text(self) -> str:
-        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else "end of expression"
-
-    def _accept(self, text: str) -> bool:
-        if self.pos < len(self.tokens) and self.tokens[self.pos][0] == "punct" and self.tokens[self.pos][1] == text:
+    def _accept(self, mark: str) -> bool:
+        if self.tokens[self.pos][0] == mark:
             self.pos += 1
             return True
         return False
 
-    def _expect(self, text: str) -> None:
-        if not self._accept(text):
-            raise ExpressionError(f"expected {text!r}, found {self._peek_text()!r}")
+    def _expect(self, mark: str) -> None:
+        if not self._accept(mark):
+            raise ExpressionError(f"expected {mark!r}, found {self.tokens[self.pos][1]!r}")
 
     def _identifier(self) -> str:
-        if self.pos >= len(self.tokens) or self.tokens[self.pos][0] != "ident":
-            raise ExpressionError(f"expected a name, found {self._peek_text()!r}")
+        kind, text, _ = self.tokens[self.pos]
+        if kind != "ident":
+            raise ExpressionError(f"expected a name, found {text!r}")
         self.pos += 1
-        return self.tokens[self.pos - 1][1]
+        return text
 
     def _expression(self, depth: int) -> Node:
         if depth > MAX_NESTING:
             raise ExpressionError(f"expression nested deeper than {MAX_NESTING} levels")
         node = self._primary(depth)
+        tokens = self.tokens
         while True:  # postfix: each access counts as a level, the evaluator recurses on it
-            if self._accept("."):
+            kind = tokens[self.pos][0]
+            if kind == ".":
+                self.pos += 1
                 node = Member(node, self._identifier())
-            elif self._accept("["):
+            elif kind == "[":
+                self.pos += 1
                 node = Index(node, self._expression(depth + 1))
                 self._expect("]")
             else:
@@ -133,8 +143,6 @@ class _Parser:
                 raise ExpressionError(f"expression nested deeper than {MAX_NESTING} levels")
 
     def _primary(self, depth: int) -> Node:
-        if self.pos >= len(self.tokens):
-            raise ExpressionError("expression ends too early")
         kind, text, offset = self.tokens[self.pos]
         if kind == "string":
             self.pos += 1
@@ -142,11 +150,14 @@ class _Parser:
         if kind == "int":
             self.pos += 1
             return Literal(int(text))
+        if kind == _END:
+            raise ExpressionError("expression ends too early")
         if kind != "ident":
             raise ExpressionError(f"unexpected {text!r} at offset {offset}")
         # The language has no bare names: true, false and null are the
         # functions true(), false() and null(); a name is always a call.
-        name = self._identifier()
+        self.pos += 1
+        name = text
         if self._accept("."):
             name = f"{name}.{self._identifier()}"  # user-defined function: namespace.member
         self._expect("(")
