@@ -54,8 +54,8 @@ def unpacked(entry: Dict[str, Any]) -> Optional[ParsedFile]:
         return None
     try:
         for resource, (lines, origins, attributes) in zip(parsed.resources, texts, strict=True):
-            resource.attribute_lines = {tuple(path): value for path, value in json.loads(lines)}
-            resource.value_origins = {tuple(path): value for path, value in json.loads(origins)}
+            resource.attribute_lines = _path_map(lines)
+            resource.value_origins = _path_map(origins)
             resource.attributes = json.loads(attributes, object_hook=_sentinel)
     except (ValueError, TypeError, KeyError):
         return None
@@ -63,9 +63,17 @@ def unpacked(entry: Dict[str, Any]) -> Optional[ParsedFile]:
 
 
 def _by_path(mapping: Dict[Any, Any]) -> str:
-    """(path, value) pairs: paths of str and int, values int or str, which
-    JSON gives back as they were (TypeError for what it cannot write)."""
-    return json.dumps(list(mapping.items()), ensure_ascii=False, separators=(",", ":"))
+    """The paths, then the values: paths of str and int, values int or
+    str, which JSON gives back as they were (TypeError for what it cannot
+    write)."""
+    return json.dumps([list(mapping), list(mapping.values())], ensure_ascii=False, separators=(",", ":"))
+
+
+def _path_map(text: str) -> Dict[Any, Any]:
+    paths, values = json.loads(text)
+    if len(paths) != len(values):
+        raise ValueError("as many paths as values")
+    return dict(zip(map(tuple, paths), values, strict=True))
 
 
 def _attributes(attributes: Dict[str, Any]) -> str:
