@@ -19,7 +19,7 @@ import json
 import os
 from pathlib import Path
 from types import ModuleType
-from typing import Dict, List, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from ...model import ParsedFile, TemplateContext
 from ..common import json_positions, value_weight
@@ -47,7 +47,7 @@ class Evaluations:
         self._limits_in_code = json.dumps(
             {f"{module.__name__}.{name}": value for module in _LIMITED for name, value in vars(module).items()
              if name.startswith("MAX_") and isinstance(value, int)}, sort_keys=True)
-        self._places: Dict[Optional[Path], List[str]] = {}
+        self._shapes: Dict[Tuple[Any, ...], str] = {}
 
     def read(self, display: str, text: str, context: Optional[TemplateContext]) -> ParsedFile:
         """``parse_arm`` of the template, from the cache when an entry for
@@ -71,20 +71,21 @@ class Evaluations:
         return parsed
 
     def _key(self, display: str, text: str, context: TemplateContext) -> bytes:
-        settings = {
-            "display": display,
-            "path": str(context.path),
-            "repository": str(context.repo_root),
-            "parameters": [str(p) for p in context.parameter_files],
-            "cwd": self._place(context.cwd),
-            "limits": dataclasses.asdict(context.limits),
-            "in_code": self._limits_in_code,
-        }
-        return json.dumps(settings, sort_keys=True).encode() + b"\0" + text.encode("utf-8", "surrogatepass")
+        this = json.dumps([display, str(context.path)])
+        return f"{this}\0{self._settings(context)}\0".encode() + text.encode("utf-8", "surrogatepass")
 
-    def _place(self, cwd: Optional[Path]) -> List[str]:
-        """Where relative paths are found from and files are shown relative to."""
-        if cwd not in self._places:
-            base = cwd or Path.cwd()
-            self._places[cwd] = [str(cwd), os.getcwd(), str(base.absolute()), str(base.resolve())]
-        return self._places[cwd]
+    def _settings(self, context: TemplateContext) -> str:
+        """What the scan gives every template: the repository, the parameter
+        files named, the working directory (relative paths are found from
+        it, files shown relative to it) and the limits, as JSON."""
+        shape = (context.repo_root, tuple(context.parameter_files), context.cwd, context.limits)
+        if shape not in self._shapes:
+            cwd = context.cwd or Path.cwd()
+            self._shapes[shape] = json.dumps({
+                "repository": str(context.repo_root),
+                "parameters": [str(p) for p in context.parameter_files],
+                "cwd": [str(context.cwd), os.getcwd(), str(cwd.absolute()), str(cwd.resolve())],
+                "limits": dataclasses.asdict(context.limits),
+                "in_code": self._limits_in_code,
+            }, sort_keys=True)
+        return self._shapes[shape]
