@@ -38,17 +38,11 @@ def default_directory() -> Path:
 
 @lru_cache(maxsize=1)
 def entry_codec() -> Codec:
-    """The classes a parsed file is made of: positioned JSON documents,
-    decoded CloudFormation templates and HCL syntax trees, each group
-    imported only when an entry holds one (a scan of Terraform alone does not
-    load the CloudFormation reader, nor one of CloudFormation the HCL trees)."""
+    """The classes a parsed file is made of: decoded CloudFormation
+    templates and HCL syntax trees, each group imported only when an entry
+    holds one (a scan of Terraform alone does not load the CloudFormation
+    reader, nor one of CloudFormation the HCL trees)."""
     return Codec(later=ENTRY_GROUPS)
-
-
-def _json_classes() -> List[type]:
-    from .parsers.common import json_positions
-
-    return [json_positions.PositionedJSON]
 
 
 def _cloudformation_classes() -> List[type]:
@@ -66,7 +60,6 @@ def _hcl_classes() -> List[type]:
 
 
 ENTRY_GROUPS: Tuple[LaterGroup, ...] = (
-    (frozenset({"PositionedJSON"}), _json_classes),
     (frozenset({"DecodedTemplate", "PositionedMap", "PositionedList", "PositionedText"}), _cloudformation_classes),
     (None, _hcl_classes),
 )

@@ -80,7 +80,7 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
     reads = reads if reads is not None else FileReads()
     out = ParsedFile(display, "arm")
     try:
-        doc = parse_json(text, cache=context.cache if context is not None else None)
+        doc = parse_json(text)
     except JSONLimitError as exc:
         out.errors.append(ParseError(display, exc.line, f"template not read: {exc}", "arm"))
         return out
@@ -423,7 +423,7 @@ class _Reader:
         context = self.context
         assert context is not None  # _local_template finds a file only with one
         try:
-            doc = parse_json(self.reads.read(real, context.repo_root, context.limits), cache=context.cache)
+            doc = parse_json(self.reads.read(real, context.repo_root, context.limits))
         except (SourceError, JSONPositionError) as exc:
             self._refused(template, line, f"linked template {display} not read: {exc}; its resources are not checked")
             return

@@ -51,7 +51,7 @@ def read_configuration(templates: List[Template], settings: ReadSettings) -> Eva
 def _parse_plan(template: Template, context: TemplateContext) -> Optional[ParsedFile]:
     from .plan import parse_tfplan
 
-    return parse_tfplan(template.display, template.text, context.cache)
+    return parse_tfplan(template.display, template.text)
 
 
 def read_plan(templates: List[Template], settings: ReadSettings) -> Evaluation:

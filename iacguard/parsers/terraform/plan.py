@@ -20,10 +20,10 @@ from .providers import provider_of
 _MODULE = re.compile(r"(?:^|\.)module\.([^.\[]+)")
 
 
-def parse_tfplan(display: str, text: str, cache: Any = None) -> ParsedFile:
+def parse_tfplan(display: str, text: str) -> ParsedFile:
     out = ParsedFile(display, "tfplan")
     try:
-        doc = parse_json(text, cache=cache)
+        doc = parse_json(text)
     except JSONLimitError as exc:
         out.errors.append(ParseError(display, exc.line, f"plan not read: {exc}", "tfplan"))
         return out
