@@ -133,9 +133,34 @@ MAX_ENTRY_AGE_DAYS = 30
 _PRUNE_MARK = ".last-pruned"
 
 
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """This copy of iacguard's code: see ``fingerprint_of``."""
+    return fingerprint_of(Path(__file__).resolve().parent)
+
+
+def fingerprint_of(package: Path) -> str:
+    """The name, size and modification time of every module under
+    ``package``. An entry holds what this code made of a file (a syntax
+    tree, an evaluated template); the version changes with a release, this
+    with an edited, checked-out or reinstalled copy of the same version, so
+    what other code made is never used."""
+    parts = []
+    for module in sorted(package.rglob("*.py")):
+        try:
+            info = module.stat()
+        except OSError:
+            continue  # gone while we looked: the next run sees the change
+        parts.append(f"{module.relative_to(package).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class ParseCache:
+    """``by_code``: entries are also keyed by the code that made them
+    (``code_fingerprint``); off only for what does not depend on it."""
+
     def __init__(self, directory: Optional[Path] = None, enabled: bool = True,
-                 codec: Optional[Codec] = None) -> None:
+                 codec: Optional[Codec] = None, by_code: bool = True) -> None:
         self.directory = directory or default_directory()
         self.enabled = enabled
         self.hits = 0
@@ -146,6 +171,7 @@ class ParseCache:
         self.notes: List[str] = []
         self._checked = False
         self._codec = codec
+        self._by_code = by_code
 
     def usable(self) -> bool:
         """Enabled, and the directory is ours alone (checked once)."""
@@ -156,7 +182,9 @@ class ParseCache:
         return self.enabled
 
     def _path(self, kind: str, data: bytes) -> Path:
-        digest = hashlib.sha256(b"%s\0%s\0" % (__version__.encode(), kind.encode()) + data).hexdigest()
+        code = code_fingerprint() if self._by_code else ""
+        digest = hashlib.sha256(b"%s\0%s\0%s\0" % (__version__.encode(), code.encode(), kind.encode())
+                                + data).hexdigest()
         return self.directory / digest[:2] / f"{digest[2:]}{_SUFFIX}"
 
     def has(self, kind: str, data: bytes) -> bool:

@@ -169,3 +169,40 @@ def test_entries_unused_for_a_month_are_pruned_once_a_day(tmp_path: Path) -> Non
     os.utime(cache._path("hcl", b"new"), (month_ago, month_ago))
     assert cache.prune() == 0  # already pruned today
     assert ParseCache(tmp_path, enabled=False).prune() == 0
+
+
+def test_an_entry_made_by_other_code_is_not_used(tmp_path: Path, monkeypatch) -> None:
+    """The version changes only with a release: an edited or reinstalled
+    copy of iacguard must not read what the previous code made of a file."""
+    from iacguard import cache as cache_module
+
+    made_here = ParseCache(tmp_path)
+    made_here.put("hcl", b"text", {"tree": 1})
+    code_free = ParseCache(tmp_path, by_code=False)
+    code_free.put("tables", b"grammar", {"tables": 2})
+    assert made_here.get("hcl", b"text") == {"tree": 1}
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "other code")
+    assert ParseCache(tmp_path).get("hcl", b"text") is None
+    assert ParseCache(tmp_path, by_code=False).get("tables", b"grammar") == {"tables": 2}
+
+
+def test_the_code_fingerprint_follows_each_module(tmp_path: Path) -> None:
+    from iacguard.cache import fingerprint_of
+
+    package = tmp_path / "package"
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text("A = 1\n")
+    (package / "sub" / "b.py").write_text("B = 1\n")
+    (package / "notes.txt").write_text("not code\n")
+    first = fingerprint_of(package)
+    assert fingerprint_of(package) == first
+    (package / "notes.txt").write_text("still not code\n")
+    assert fingerprint_of(package) == first
+    seen = [first]
+    (package / "sub" / "b.py").write_text("B = 22\n")  # another size
+    seen.append(fingerprint_of(package))
+    os.utime(package / "a.py", ns=(0, 0))  # another time
+    seen.append(fingerprint_of(package))
+    (package / "c.py").write_text("")  # another module
+    seen.append(fingerprint_of(package))
+    assert len(set(seen)) == 4

@@ -30,7 +30,8 @@ _BUILD_OPTIONS: Dict[str, Any] = {"parser": "lalr"}
 def lalr_parser(grammar: str, postlex: Any, cache: Optional[ParseCache] = None) -> Lark:
     """A Lark LALR parser of ``grammar`` without position propagation: from
     cached tables when they are there, else built and cached."""
-    cache = cache or ParseCache(codec=Codec())
+    # The tables depend on the grammar and Lark alone (the key names both).
+    cache = cache or ParseCache(codec=Codec(), by_code=False)
     key = "\0".join((grammar, lark.__version__, sys.version, repr(sorted(_BUILD_OPTIONS.items())))).encode()
     stored = cache.get(_KIND, key)
     if isinstance(stored, dict):
