@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,6 +97,59 @@ def test_templates_decoded_ahead_in_worker_processes_equal_the_serial_scan(tmp_p
     parallel = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS, cache=cache, workers=2))
     assert plain == parallel
     assert cache.misses == 0 and cache.hits > 0  # the workers filled the cache
+
+
+def test_arm_templates_evaluated_ahead_in_worker_processes_equal_the_serial_scan(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    from iacguard.parsers.arm import evaluated_cache
+
+    arm = SCENARIOS.parent / "arm"
+    plain = _json(ScanOptions(paths=[str(arm)], cwd=arm))
+    monkeypatch.setattr(evaluated_cache, "PARALLEL_CHARACTERS", 1)
+    cache = ParseCache(tmp_path / "cache")
+    parallel = _json(ScanOptions(paths=[str(arm)], cwd=arm, cache=cache, workers=2))
+    assert plain == parallel
+    assert cache.misses == 0 and cache.hits > 1  # the workers filled the cache
+
+
+# The process the tests run in; pool workers are forked from it.
+_SCANNING = os.getpid()
+
+
+def _die_in_workers(item: Any) -> None:
+    if os.getpid() != _SCANNING:
+        os._exit(3)
+
+
+def _fail_on_copies_in_workers(self: Any, display: str, text: str, context: Any) -> Any:
+    if os.getpid() != _SCANNING and "copy" in display:
+        raise RuntimeError("a reader bug")
+    return _EVALUATIONS_READ(self, display, text, context)
+
+
+_EVALUATIONS_READ = None
+
+
+@pytest.mark.parametrize("failure", ["reader bug", "worker dies"])
+def test_a_template_a_worker_cannot_evaluate_is_read_in_the_scan(tmp_path: Path, monkeypatch,
+                                                                   failure: str) -> None:
+    """A worker that fails on a template, or dies, loses nothing: the scan
+    reads what the workers did not leave in the cache, errors included."""
+    from iacguard.parsers.arm import evaluated_cache
+
+    arm = SCENARIOS.parent / "arm"
+    plain = _json(ScanOptions(paths=[str(arm)], cwd=arm))
+    monkeypatch.setattr(evaluated_cache, "PARALLEL_CHARACTERS", 1)
+    if failure == "worker dies":
+        monkeypatch.setattr(evaluated_cache, "_read_into_cache", _die_in_workers)
+    else:
+        monkeypatch.setattr(sys.modules[__name__], "_EVALUATIONS_READ", evaluated_cache.Evaluations.read)
+        monkeypatch.setattr(evaluated_cache.Evaluations, "read", _fail_on_copies_in_workers)
+    cache = ParseCache(tmp_path / "cache")
+    assert _json(ScanOptions(paths=[str(arm)], cwd=arm, cache=cache, workers=2)) == plain
+    assert cache.misses > 0  # read in the scan: the workers left them out
+    if failure == "reader bug":
+        assert cache.hits > 0  # the others were left by the workers
 
 
 def test_a_warm_cloudformation_scan_does_not_load_cfn_lint(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 from ...model import ParsedFile, TemplateContext
 from ..common.sniffing import head_of, looks_like_json
-from ..readers import Evaluation, Reader, ReadResult, ReadSettings, Template, read_each
+from ..readers import Evaluation, Reader, ReadResult, ReadSettings, Template, read_each, template_context
 
 _MARKER = re.compile(r"deploymentTemplate\.json", re.IGNORECASE)
 _PARAMETERS_MARKER = re.compile(r"deploymentParameters\.json", re.IGNORECASE)
@@ -27,6 +27,8 @@ def read(templates: List[Template], settings: ReadSettings) -> Evaluation:
         from .evaluated_cache import Evaluations
 
         evaluations = Evaluations()
+        evaluations.read_ahead([(t.display, t.text, template_context(t, settings)) for t in templates],
+                               settings.workers)
 
         def parse(template: Template, context: TemplateContext) -> Optional[ParsedFile]:
             return evaluations.read(template.display, template.text, context)

@@ -19,9 +19,11 @@ import json
 import os
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
+from ...cache import ParseCache
 from ...model import ParsedFile, TemplateContext
+from ...parallel import map_in_processes
 from ..common import json_positions, value_weight
 from . import expressions as expressions_module
 from . import functions, resources, syntax, template, values
@@ -31,6 +33,10 @@ from .resources import parse_arm
 from .syntax import ExpressionError, Node
 
 _KIND = "arm/evaluated/1"
+# Characters of templates not in the cache from which they are evaluated in
+# worker processes: below, a pool (its start, and reading each result back
+# from the cache) costs more than it saves.
+PARALLEL_CHARACTERS = 1 << 20
 
 # Modules whose MAX_* limits shape what a template reads as.
 _LIMITED: tuple[ModuleType, ...] = (resources, template, expressions_module, functions, syntax, values,
@@ -48,6 +54,27 @@ class Evaluations:
             {f"{module.__name__}.{name}": value for module in _LIMITED for name, value in vars(module).items()
              if name.startswith("MAX_") and isinstance(value, int)}, sort_keys=True)
         self._shapes: Dict[Tuple[Any, ...], str] = {}
+
+    def read_ahead(self, templates: Sequence[Tuple[str, str, TemplateContext]], workers: int) -> None:
+        """Evaluate (display, text, context) templates the cache does not
+        hold yet in worker processes, into the cache, so that reading them one
+        by one afterwards finds each there; when they are large enough to be
+        worth a pool. Whatever a worker does not leave there is read as usual."""
+        cache = templates[0][2].cache if templates else None
+        if workers <= 1 or cache is None or not cache.usable() \
+                or sum(len(text) for _, text, _ in templates) < PARALLEL_CHARACTERS:
+            return
+        missing = [(display, text, context) for display, text, context in templates
+                   if not cache.has(_KIND, self._key(display, text, context))]
+        if len(missing) < 2 or sum(len(text) for _, text, _ in missing) < PARALLEL_CHARACTERS:
+            return
+        missing.sort(key=lambda template: -len(template[1]))  # the largest first: the workers end together
+        items = [(display, text, dataclasses.replace(context, cache=None), str(cache.directory))
+                 for display, text, context in missing]
+        try:
+            map_in_processes(_read_into_cache, items, workers, threshold=2, chunksize=1)
+        except Exception:  # a worker lost (killed, out of memory): each template is read here
+            pass
 
     def read(self, display: str, text: str, context: Optional[TemplateContext]) -> ParsedFile:
         """``parse_arm`` of the template, from the cache when an entry for
@@ -89,3 +116,13 @@ class Evaluations:
                 "in_code": self._limits_in_code,
             }, sort_keys=True)
         return self._shapes[shape]
+
+
+def _read_into_cache(item: Tuple[str, str, TemplateContext, str]) -> None:
+    """A worker's part of ``Evaluations.read_ahead``. A template it cannot
+    read is left out: read again in the scan, its error is reported there."""
+    display, text, context, directory = item
+    try:
+        Evaluations().read(display, text, dataclasses.replace(context, cache=ParseCache(Path(directory))))
+    except Exception:  # reported when the scan reads the template itself
+        pass
