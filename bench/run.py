@@ -7,6 +7,8 @@ tables and the compiled check set included), several times with a cache
 holding only those one-time pieces (cold: a tree never scanned before) and
 with a cache filled by a scan of the tree (warm); Checkov runs
 --checkov-runs times (default as many).
+Before the trees, a warm scan of one small file of each format measures
+what every scan pays (start-up, imports, the check set, a report).
 The table (Markdown, for bench/README.md) shows the medians, the speed and
 peak-memory ratios and whether each target holds: cold >= 20x and warm >= 50x
 faster than Checkov on trees where Checkov needs 10 s or more, >= 8x and
@@ -270,6 +272,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(markdown_line(columns))
     print(markdown_line(["---"] * len(columns)))
     installed = installation_cache(workdir)
+    # What every scan pays whatever it reads: start-up, imports of the three
+    # readers, the check set, a report (a warm scan of three one-resource files).
+    floor = iacguard_run(workdir / "installation-tree", args.runs, workdir / "cache-floor")
+    results["fixed_cost_seconds"] = floor["seconds"]
+    print(f"fixed cost of a scan (one small file of each format, warm): {floor['seconds']:.2f} s")
     for label, tree in trees:
         row: Dict[str, Any] = {"first": iacguard_run(tree, 1, None),
                                "cold": iacguard_run(tree, args.runs, None, seed=installed),
