@@ -4,9 +4,12 @@ parameters file, its linked templates and the limits."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import sys
+from functools import partial
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, TypeVar
 
 import pytest
 from test_provenance import nsg_parameters, nsg_template
@@ -215,3 +218,42 @@ def test_an_object_written_like_a_kept_unknown_stays_an_object(tmp_path: Path) -
     warm = Evaluations().read("main.json", text, context)
     assert cold.resources[0].attributes["tags"] == {"\0": "unknown"}
     assert warm == cold and context.cache.hits == 0  # not kept: it would read back as UNKNOWN
+
+
+T = TypeVar("T")
+
+
+def _with_stack_left(frames: int, call: Callable[[], T]) -> T:
+    """``call()`` with only about ``frames`` Python frames left below the
+    recursion limit, as from deeper in a program (the language server)."""
+    def deeper(more: int) -> T:
+        return call() if more <= 0 else deeper(more - 1)
+
+    return deeper(sys.getrecursionlimit() - len(inspect.stack(0)) - frames)
+
+
+@pytest.mark.parametrize("reported", [False, True])
+def test_a_result_the_recursion_limit_cut_is_not_kept(tmp_path: Path, reported: bool) -> None:
+    """How deep an expression can be evaluated depends on the stack the scan
+    starts with, which is in no key: what Python's recursion limit cut in one
+    scan (a value made unknown, or the whole template reported as nested too
+    deeply) must not be what the next scan reads."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    nested = "[" + "concat(" * 90 + "'*'" + ")" * 90 + "]"
+    (tree / "main.json").write_text(nsg_template("", "", nested))
+    plain = _scan(tree, None)
+    assert plain[1] == [("main.json", 16, "Microsoft.Network/networkSecurityGroups/nsg")]
+    # From deep in a stack, a scan loses the finding...
+    for frames in range(150, 1000, 10):
+        directory = tmp_path / f"cache-{frames}"
+        try:
+            deep = _with_stack_left(frames, partial(_scan, tree, ParseCache(directory)))
+        except RecursionError:
+            continue
+        if not deep[1] and ('"IACG-000"' in deep[0]) == reported:
+            break
+    else:
+        pytest.skip("no stack depth cuts the template so and lets the scan finish")
+    # ... which a scan from the usual depth then has all the same.
+    assert _scan(tree, ParseCache(directory)) == plain

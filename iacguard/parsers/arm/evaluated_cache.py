@@ -9,7 +9,8 @@ own limits (``MAX_*``). What the reading finds on the way (the paired
 parameters file, linked templates, parametersLink files) is recorded by
 ``file_reads`` and asked again before an entry is used: any other answer
 and the template is read again. A result holding a value the entry cannot
-store is simply not kept.
+store is simply not kept, nor one that Python's recursion limit cut (how
+deep it gets depends on the caller's stack).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class Evaluations:
         reads = FileReads()
         # The result is what is kept; its JSON documents would only cost writing.
         parsed = parse_arm(display, text, dataclasses.replace(context, cache=None), reads, self.expressions)
-        stored = packed(parsed)
+        stored = packed(parsed) if not reads.out_of_stack else None
         if stored is not None:
             cache.put(_KIND, key, {"reads": reads.observed, **stored}, codec())
         return parsed

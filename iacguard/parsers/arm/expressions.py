@@ -86,6 +86,9 @@ class Session:
     exhausted: bool = False
     exhausted_at: Tuple[str, int] = ("", 0)
     limited: int = 0  # values made unknown by the per-value budget
+    # Python's recursion limit made a value unknown: where it strikes depends
+    # on the stack the evaluation started with, not on the template alone.
+    out_of_stack: bool = False
     weights: Dict[int, Tuple[Any, int]] = field(default_factory=dict)
     steps: int = field(init=False, default=0)  # left for the value being evaluated
     file_steps: int = field(init=False, default=0)  # left for the file
@@ -306,7 +309,8 @@ class Evaluator:
             return self.eval(node)
         except BudgetExhausted:
             raise
-        except (ArmError, RecursionError):
+        except (ArmError, RecursionError) as exc:
+            self.session.out_of_stack |= isinstance(exc, RecursionError)
             return UNKNOWN
 
 
@@ -318,7 +322,8 @@ def evaluate_node(node: Node, scope: Scope, session: Session, sink: List[Target]
     saved = session.begin_value()
     try:
         return Evaluator(scope, session, sink).eval(node)
-    except (ArmError, RecursionError):
+    except (ArmError, RecursionError) as exc:
+        session.out_of_stack |= isinstance(exc, RecursionError)
         return UNKNOWN
     finally:
         session.end_value(saved)

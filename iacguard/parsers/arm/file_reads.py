@@ -27,6 +27,9 @@ class FileReads:
 
     def __init__(self) -> None:
         self.observed: List[Observation] = []
+        # The reading hit Python's recursion limit: its result depends on the
+        # caller's stack as well, and is not to be kept.
+        self.out_of_stack = False
 
     def is_file(self, path: Path) -> bool:
         found = path.is_file()

@@ -104,8 +104,10 @@ def parse_arm(display: str, text: str, context: Optional[TemplateContext] = None
     except RecursionError:
         # Deeply nested JSON with nested deployments and expressions inside.
         out.errors.append(ParseError(display, 1, "template nested too deeply to evaluate", "arm"))
+        reader.session.out_of_stack = True
     reader.finish()
     session = reader.session
+    reads.out_of_stack = session.out_of_stack
     out.limited = session.limited
     if session.exhausted:
         # Values past this point are unknown: reported, so that a template

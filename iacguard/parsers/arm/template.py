@@ -128,7 +128,8 @@ class TemplateScope(Scope):
             try:
                 value = compute(own)
                 self.session.check_weight(value)
-            except (ArmError, RecursionError):
+            except (ArmError, RecursionError) as exc:
+                self.session.out_of_stack |= isinstance(exc, RecursionError)
                 value = UNKNOWN
             finally:
                 self.active -= 1
