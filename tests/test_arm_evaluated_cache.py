@@ -257,3 +257,22 @@ def test_a_result_the_recursion_limit_cut_is_not_kept(tmp_path: Path, reported: 
         pytest.skip("no stack depth cuts the template so and lets the scan finish")
     # ... which a scan from the usual depth then has all the same.
     assert _scan(tree, ParseCache(directory)) == plain
+
+
+@pytest.mark.skipif(not hasattr(sys, "set_int_max_str_digits"), reason="no limit on converting digits to int")
+def test_another_limit_on_int_digits_misses(tmp_path: Path) -> None:
+    """A number of more digits than Python converts to int (its limit, set by
+    PYTHONINTMAXSTRDIGITS) is read as a float: the limit shapes the result."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    digits = "[if(equals(length(string(variables('n'))), 5000), '*', '10.0.0.0/8')]"
+    (tree / "main.json").write_text(nsg_template("", '"n": ' + "9" * 5000, digits))
+    assert _scan(tree, ParseCache(tmp_path / "cache"))[1] == []  # a float: no 5000 digits
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # none
+    try:
+        plain = _scan(tree, None)
+        assert plain[1] == [("main.json", 16, "Microsoft.Network/networkSecurityGroups/nsg")]
+        assert _scan(tree, ParseCache(tmp_path / "cache")) == plain
+    finally:
+        sys.set_int_max_str_digits(limit)
