@@ -276,3 +276,17 @@ def test_another_limit_on_int_digits_misses(tmp_path: Path) -> None:
         assert _scan(tree, ParseCache(tmp_path / "cache")) == plain
     finally:
         sys.set_int_max_str_digits(limit)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a working directory in use cannot be removed")
+def test_a_removed_working_directory_reads_as_without_the_cache(tmp_path: Path, monkeypatch) -> None:
+    """The language server is given the workspace as its cwd; the process's
+    own working directory may since have been removed."""
+    tree = _nested_tree(tmp_path / "tree")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    plain = _scan(tree, None)
+    assert plain[1] == OPEN
+    assert _scan(tree, ParseCache(tmp_path / "cache")) == plain

@@ -84,7 +84,10 @@ class Evaluations:
         cache = context.cache if context is not None else None
         if context is None or cache is None or not cache.usable():
             return parse_arm(display, text, context, expressions=self.expressions)
-        key = self._key(display, text, context)
+        try:
+            key = self._key(display, text, context)
+        except OSError:  # the working directory is gone: no key to keep a result by
+            return parse_arm(display, text, context, expressions=self.expressions)
         entry = cache.get(_KIND, key, codec())
         if isinstance(entry, dict) and isinstance(entry.get("reads"), list) \
                 and unchanged(entry["reads"], context.limits):
