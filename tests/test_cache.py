@@ -226,6 +226,21 @@ def test_entries_unused_for_a_month_are_pruned_once_a_day(tmp_path: Path) -> Non
     assert ParseCache(tmp_path, enabled=False).prune() == 0
 
 
+def test_an_entry_made_under_another_limit_on_int_digits_is_not_used(tmp_path: Path) -> None:
+    """A number of more digits than Python's limit reads as a float."""
+    if not hasattr(sys, "set_int_max_str_digits"):
+        pytest.skip("this Python has no limit on int digits")
+    cache = ParseCache(tmp_path)
+    cache.put("hcl", b"text", {"tree": 1})
+    before = sys.get_int_max_str_digits()
+    try:
+        sys.set_int_max_str_digits(before * 2 if before else 5000)
+        assert cache.get("hcl", b"text") is None
+    finally:
+        sys.set_int_max_str_digits(before)
+    assert cache.get("hcl", b"text") == {"tree": 1}
+
+
 def test_an_entry_made_by_other_code_is_not_used(tmp_path: Path, monkeypatch) -> None:
     """The version changes only with a release: an edited or reinstalled
     copy of iacguard must not read what the previous code made of a file."""
@@ -252,12 +267,13 @@ def test_the_code_fingerprint_follows_each_module(tmp_path: Path) -> None:
     first = fingerprint_of(package)
     assert fingerprint_of(package) == first
     (package / "notes.txt").write_text("still not code\n")
+    os.utime(package / "a.py", ns=(0, 0))  # some installs set every time alike
     assert fingerprint_of(package) == first
     seen = [first]
-    (package / "sub" / "b.py").write_text("B = 22\n")  # another size
-    seen.append(fingerprint_of(package))
-    os.utime(package / "a.py", ns=(0, 0))  # another time
+    (package / "sub" / "b.py").write_text("B = 2\n")  # same size, other content
     seen.append(fingerprint_of(package))
     (package / "c.py").write_text("")  # another module
+    seen.append(fingerprint_of(package))
+    (package / "c.py").rename(package / "sub" / "c.py")  # moved
     seen.append(fingerprint_of(package))
     assert len(set(seen)) == 4

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
@@ -109,8 +108,8 @@ class Evaluations:
     def _settings(self, context: TemplateContext) -> str:
         """What the scan gives every template: the repository, the parameter
         files named, the working directory (relative paths are found from
-        it, files shown relative to it) and the limits (Python's on int
-        digits too), as JSON."""
+        it, files shown relative to it) and the limits, as JSON (Python's
+        limit on int digits is in every entry's key, see ``cache``)."""
         shape = (context.repo_root, tuple(context.parameter_files), context.cwd, context.limits)
         if shape not in self._shapes:
             cwd = context.cwd or Path.cwd()
@@ -120,8 +119,6 @@ class Evaluations:
                 "cwd": [str(context.cwd), os.getcwd(), str(cwd.absolute()), str(cwd.resolve())],
                 "limits": dataclasses.asdict(context.limits),
                 "in_code": self._limits_in_code,
-                # Numbers of more digits are read as floats (PYTHONINTMAXSTRDIGITS).
-                "int_digits": getattr(sys, "get_int_max_str_digits", lambda: 0)(),
             }, sort_keys=True)
         return self._shapes[shape]
 
