@@ -67,6 +67,24 @@ def test_invalid_expressions_are_errors(body: str) -> None:
         parse_expression(body)
 
 
+def test_an_integer_past_pythons_digit_limit_is_an_invalid_expression_not_a_broken_file() -> None:
+    """Python converts at most ``sys.get_int_max_str_digits()`` digits; a
+    longer literal costs its expression (unknown), not the file."""
+    huge = "9" * 5000
+    with pytest.raises(ExpressionError, match="integer of 5000 digits"):
+        parse_expression(f"add({huge}, 1)")
+    template = {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "variables": {"n": f"[add({huge}, 1)]"},
+                "resources": [{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01",
+                               "name": "st", "location": "japaneast",
+                               "properties": {"minimumTlsVersion": "[variables('n')]",
+                                              "supportsHttpsTrafficOnly": False}}]}
+    parsed = parse_arm("main.json", json.dumps(template, indent=2))
+    assert [e.message for e in parsed.errors] == []
+    (resource,) = parsed.resources
+    assert is_unknown(resource.attributes["properties"]["minimumTlsVersion"])
+    assert resource.attributes["properties"]["supportsHttpsTrafficOnly"] is False
+
+
 def test_brackets_and_escapes() -> None:
     assert is_expression("[parameters('a')]")
     assert not is_expression("[[parameters('a')]")

@@ -57,7 +57,7 @@ def unpacked(entry: Dict[str, Any]) -> Optional[ParsedFile]:
             resource.attribute_lines = _path_map(lines)
             resource.value_origins = _path_map(origins)
             resource.attributes = json.loads(attributes, object_hook=_sentinel)
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # (nested deeper than this stack allows)
         return None
     return parsed
 

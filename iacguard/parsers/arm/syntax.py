@@ -149,7 +149,10 @@ class _Parser:
             return Literal(text[1:-1].replace("''", "'"))
         if kind == "int":
             self.pos += 1
-            return Literal(int(text))
+            try:
+                return Literal(int(text))
+            except ValueError:  # more digits than Python converts (ARM's integers have 64 bits)
+                raise ExpressionError(f"integer of {len(text.lstrip('-'))} digits at offset {offset}") from None
         if kind == _END:
             raise ExpressionError("expression ends too early")
         if kind != "ident":
