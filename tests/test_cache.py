@@ -88,26 +88,19 @@ def test_templates_come_back_from_the_cache_unchanged(tmp_path: Path, kind: str)
     assert json.loads(plain)["findings"]
 
 
-def test_templates_decoded_ahead_in_worker_processes_equal_the_serial_scan(tmp_path: Path, monkeypatch) -> None:
-    from iacguard.parsers.cloudformation import document as cfn_document
+@pytest.mark.parametrize("kind, module, threshold", [
+    ("cloudformation", "iacguard.parsers.cloudformation.document", "PARALLEL_THRESHOLD"),
+    ("arm", "iacguard.parsers.arm.evaluated_cache", "PARALLEL_CHARACTERS"),
+])
+def test_templates_read_ahead_in_worker_processes_equal_the_serial_scan(tmp_path: Path, monkeypatch, kind: str,
+                                                                        module: str, threshold: str) -> None:
+    import importlib
 
-    plain = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS))
-    monkeypatch.setattr(cfn_document, "PARALLEL_THRESHOLD", 1)
+    scenarios = SCENARIOS.parent / kind
+    plain = _json(ScanOptions(paths=[str(scenarios)], cwd=scenarios))
+    monkeypatch.setattr(importlib.import_module(module), threshold, 1)
     cache = ParseCache(tmp_path / "cache")
-    parallel = _json(ScanOptions(paths=[str(CFN_SCENARIOS)], cwd=CFN_SCENARIOS, cache=cache, workers=2))
-    assert plain == parallel
-    assert cache.misses == 0 and cache.hits > 0  # the workers filled the cache
-
-
-def test_arm_templates_evaluated_ahead_in_worker_processes_equal_the_serial_scan(tmp_path: Path,
-                                                                                  monkeypatch) -> None:
-    from iacguard.parsers.arm import evaluated_cache
-
-    arm = SCENARIOS.parent / "arm"
-    plain = _json(ScanOptions(paths=[str(arm)], cwd=arm))
-    monkeypatch.setattr(evaluated_cache, "PARALLEL_CHARACTERS", 1)
-    cache = ParseCache(tmp_path / "cache")
-    parallel = _json(ScanOptions(paths=[str(arm)], cwd=arm, cache=cache, workers=2))
+    parallel = _json(ScanOptions(paths=[str(scenarios)], cwd=scenarios, cache=cache, workers=2))
     assert plain == parallel
     assert cache.misses == 0 and cache.hits > 1  # the workers filled the cache
 
