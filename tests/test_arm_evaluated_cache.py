@@ -290,3 +290,10 @@ def test_a_removed_working_directory_reads_as_without_the_cache(tmp_path: Path, 
     plain = _scan(tree, None)
     assert plain[1] == OPEN
     assert _scan(tree, ParseCache(tmp_path / "cache")) == plain
+    # Evaluating ahead in worker processes too.
+    from iacguard.parsers.arm import evaluated_cache
+
+    monkeypatch.setattr(evaluated_cache, "PARALLEL_CHARACTERS", 1)
+    ahead = scan(ScanOptions(paths=[str(tree)], cwd=tree, cache=ParseCache(tmp_path / "ahead"), workers=2), CHECKS)
+    assert sorted((f.file, f.line, f.resource) for f in ahead.findings if f.check_id == NSG) == OPEN
+    assert not ahead.internal_errors

@@ -65,8 +65,9 @@ class Evaluations:
         if workers <= 1 or cache is None or not cache.usable() \
                 or sum(len(text) for _, text, _ in templates) < PARALLEL_CHARACTERS:
             return
-        missing = [(display, text, context) for display, text, context in templates
-                   if not cache.has(_KIND, self._key(display, text, context))]
+        keys = [self._key(display, text, context) for display, text, context in templates]
+        missing = [template for template, key in zip(templates, keys, strict=True)
+                   if key is not None and not cache.has(_KIND, key)]
         if len(missing) < 2 or sum(len(text) for _, text, _ in missing) < PARALLEL_CHARACTERS:
             return
         missing.sort(key=lambda template: -len(template[1]))  # the largest first: the workers end together
@@ -83,9 +84,8 @@ class Evaluations:
         cache = context.cache if context is not None else None
         if context is None or cache is None or not cache.usable():
             return parse_arm(display, text, context, expressions=self.expressions)
-        try:
-            key = self._key(display, text, context)
-        except OSError:  # the working directory is gone: no key to keep a result by
+        key = self._key(display, text, context)
+        if key is None:
             return parse_arm(display, text, context, expressions=self.expressions)
         entry = cache.get(_KIND, key, codec())
         if isinstance(entry, dict) and isinstance(entry.get("reads"), list) \
@@ -101,9 +101,15 @@ class Evaluations:
             cache.put(_KIND, key, {"reads": reads.observed, **stored}, codec())
         return parsed
 
-    def _key(self, display: str, text: str, context: TemplateContext) -> bytes:
+    def _key(self, display: str, text: str, context: TemplateContext) -> Optional[bytes]:
+        """The entry's key; None when the working directory is gone (there
+        is then nothing to key a result by)."""
+        try:
+            settings = self._settings(context)
+        except OSError:
+            return None
         this = json.dumps([display, str(context.path)])
-        return f"{this}\0{self._settings(context)}\0".encode() + text.encode("utf-8", "surrogatepass")
+        return f"{this}\0{settings}\0".encode() + text.encode("utf-8", "surrogatepass")
 
     def _settings(self, context: TemplateContext) -> str:
         """What the scan gives every template: the repository, the parameter
