@@ -23,9 +23,8 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set
 _TAG = "\0"
 _TUPLE, _DICT, _DEFINE, _REFER = "\0t", "\0d", "\0=", "\0@"
 _DATE, _DATETIME = "\0date", "\0datetime"
-_SCALARS = (str, int, float, bool, type(None))
 # Exactly these types are written as they are (a subclass may carry more).
-_LEAVES = frozenset(_SCALARS)
+_LEAVES = frozenset((str, int, float, bool, type(None)))
 # Classes added when first needed: the names of those a function gives (None:
 # any), and the function.
 LaterGroup = Tuple[Optional[FrozenSet[str]], Callable[[], Sequence[type]]]
